@@ -1,0 +1,269 @@
+"""The scenario language: pydantic models of every section a scenario file may hold.
+
+Each field has a default and a description (``docs/scenario-reference.md`` is generated
+from them). Models are frozen and forbid unknown keys, so a typo is an error, not a silently
+ignored setting. A section left out (``resolution: null`` or absent) is switched off.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import Any, Literal, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+
+from simdata.scenario.distributions import DurationDistribution
+from simdata.scenario.quantities import RatePerS, Seconds
+from simdata.scenario.units import DAY_S, parse_quantity
+
+#: Target operators, as scenario keys.
+OPERATORS = ("<", "<=", ">", ">=")
+Operator = Literal["<", "<=", ">", ">="]
+
+
+class Section(BaseModel):
+    """Base of every scenario section: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class RunSpec(Section):
+    """How long to simulate, how many replications, and the root seed."""
+
+    horizon: Seconds = Field(
+        default="1 d",
+        description="Simulated span from time 0 (or `start_date`); arrivals stop at the "
+        "horizon and the system then drains. With `start_date`, `month` and `year` are "
+        "calendar months and years.",
+        examples=["1 d", "20000 s", "2 year"],
+    )
+    warmup: Seconds = Field(
+        default="0 s",
+        description="Initial span excluded from every KPI (≥ 0 and < horizon); arrivals "
+        "in [warmup, horizon) are measured.",
+        examples=["2000 s", "1 week"],
+    )
+    replications: StrictInt = Field(
+        default=10, ge=1, description="Independent replications (≥ 1); CIs need ≥ 2."
+    )
+    seed: StrictInt = Field(
+        default=1,
+        ge=0,
+        description="Root seed (integer ≥ 0); every random stream derives from it, the "
+        "replication index and the component, so variants share random numbers.",
+    )
+    start_date: dt.date | None = Field(
+        default=None,
+        description="Calendar date of time 0 (00:00 Asia/Shanghai); optional.",
+        examples=["2026-01-01"],
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _calendar_spans(cls, data: Any) -> Any:
+        """With a start date, `N month`/`N year` spans are calendar months/years."""
+        if not isinstance(data, dict) or not isinstance(data.get("start_date"), dt.date):
+            return data
+        start: dt.date = data["start_date"]
+        resolved = dict(data)
+        for key in ("horizon", "warmup"):
+            text = data.get(key)
+            if not isinstance(text, str):
+                continue
+            stripped = text.strip()
+            for unit, months_per in (("month", 1), ("year", 12)):
+                if stripped.endswith((unit, unit + "s")):
+                    number = stripped.rstrip("s").removesuffix(unit).strip()
+                    try:
+                        count = float(number)
+                    except ValueError:
+                        break
+                    if count == int(count) and count >= 0:
+                        end = add_months(start, int(count) * months_per)
+                        resolved[key] = f"{(end - start).days * DAY_S!r} s"
+                    break
+        return resolved
+
+    @model_validator(mode="after")
+    def _check_spans(self) -> Self:
+        if not self.horizon > 0:
+            raise ValueError(f"horizon: expected a duration > 0, got {self.horizon!r} s")
+        if not self.warmup < self.horizon:
+            raise ValueError(
+                f"warmup: expected less than the horizon ({self.horizon:g} s), "
+                f"got {self.warmup:g} s"
+            )
+        return self
+
+
+def add_months(start: dt.date, months: int) -> dt.date:
+    """``start`` plus ``months`` calendar months (day clipped to the month's length)."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+class TrafficSpec(Section):
+    """Resolution requests arriving at the node (a Poisson process)."""
+
+    rate: RatePerS = Field(
+        default="5/s",
+        description="Mean arrival rate (> 0). Default ≈ 5/s, DOMAIN.md §4: 1.5亿 "
+        "resolutions a day over >330 secondary nodes.",
+        examples=["7.2/s", "432000/d"],
+    )
+
+
+class ResolutionSpec(Section):
+    """The identifier-resolution secondary node, as an FCFS multi-server queue."""
+
+    servers: StrictInt = Field(
+        default=2, ge=1, description="Servers answering resolutions in parallel (c ≥ 1)."
+    )
+    service_time: DurationDistribution = Field(
+        default={"dist": "lognormal", "mean": "2 ms", "cv": 1.0},
+        description="Time one server spends on one resolution (a duration distribution).",
+        examples=[{"dist": "exponential", "mean": "2 ms"}],
+    )
+    queue_limit: StrictInt | None = Field(
+        default=None,
+        description="Most requests in the node, waiting plus in service (K ≥ servers); an "
+        "arrival finding K is rejected and counted. Unlimited when absent.",
+    )
+    traffic: TrafficSpec = Field(
+        default_factory=TrafficSpec, description="The arrival process of resolutions."
+    )
+
+    @model_validator(mode="after")
+    def _check_limit(self) -> Self:
+        if self.queue_limit is not None and self.queue_limit < self.servers:
+            raise ValueError(
+                f"queue_limit: expected an integer ≥ servers ({self.servers}), "
+                f"got {self.queue_limit}"
+            )
+        return self
+
+
+class Target(BaseModel):
+    """A planning target on one KPI: ``{kpi: NAME, "<=": VALUE}`` (one operator).
+
+    The value is in the KPI's dimension (``"1.2 s"``, ``"90%"``, ``"7/s"``, ``10``); the
+    verdict is pass when the KPI's whole CI satisfies it, fail when none of it does.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kpi: StrictStr = Field(description="KPI name from docs/kpis.md, with any @breakdown.")
+    op: Operator = Field(description="Comparison: <, <=, > or >=.")
+    value: float = Field(description="Threshold in the KPI's SI unit.")
+    text: str = Field(description="The threshold as written in the scenario.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_operator_key(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        ops = [key for key in data if key in OPERATORS]
+        unknown = [key for key in data if key not in (*OPERATORS, "kpi")]
+        if unknown:
+            raise ValueError(
+                f"expected keys kpi and one of {', '.join(OPERATORS)}, got {unknown[0]!r}"
+            )
+        if len(ops) != 1:
+            raise ValueError(
+                f"expected exactly one operator among {', '.join(OPERATORS)}, "
+                f"got {len(ops)}"
+            )
+        raw = data[ops[0]]
+        value, dimension = parse_quantity(raw)
+        return {
+            "kpi": data.get("kpi"),
+            "op": ops[0],
+            "value": value,
+            "text": raw if isinstance(raw, str) else repr(raw),
+            "dimension": dimension,
+        }
+
+    dimension: str = Field(
+        default="number", description="Dimension the text was written in.", exclude=True
+    )
+
+    @field_validator("kpi")
+    @classmethod
+    def _known_kpi(cls, name: str, info: ValidationInfo) -> str:
+        units = (info.context or {}).get("kpi_units")
+        if units is None:
+            return name
+        base = name.split("@", 1)[0]
+        if base not in units:
+            close = sorted(k for k in units if k.split(".")[0] == base.split(".")[0])
+            known = ", ".join(close or sorted(units))
+            raise ValueError(f"expected a registered KPI ({known}), got {name!r}")
+        return name
+
+    @model_validator(mode="after")
+    def _dimension_matches(self, info: ValidationInfo) -> Self:
+        units = (info.context or {}).get("kpi_units")
+        if units is None:
+            return self
+        unit = units[self.kpi.split("@", 1)[0]]
+        if self.dimension == "number" and unit in ("s", "1/s"):
+            example = "'1.2 s'" if unit == "s" else "'7/s'"
+            raise ValueError(
+                f"{self.op}: expected a value with a unit for {self.kpi} ({unit}), "
+                f"like {example}, got {self.text}"
+            )
+        if self.dimension not in ("number", unit):
+            raise ValueError(
+                f"{self.op}: expected a value in {unit} for {self.kpi}, got {self.text!r}"
+            )
+        if unit == "fraction" and not 0 <= self.value <= 1:
+            raise ValueError(f"{self.op}: expected a share in [0, 1], got {self.text}")
+        return self
+
+    @model_serializer
+    def _as_written(self) -> dict[str, Any]:
+        return {"kpi": self.kpi, self.op: self.text}
+
+    def describe(self) -> str:
+        """``"<= 1.2 s"``: the target as a planner wrote it."""
+        return f"{self.op} {self.text}"
+
+
+class Scenario(Section):
+    """A complete simdata scenario: run settings, model sections and targets."""
+
+    name: StrictStr = Field(default="unnamed", description="Short name shown in results.")
+    description: StrictStr = Field(default="", description="What the scenario represents.")
+    extends: StrictStr | None = Field(
+        default=None,
+        description="Relative path of a scenario this one starts from; mappings deep-merge, "
+        "lists replace. Resolved away when loaded.",
+    )
+    run: RunSpec = Field(default_factory=RunSpec, description="Run settings.")
+    resolution: ResolutionSpec | None = Field(
+        default=None,
+        description="Identifier-resolution secondary node (a multi-server queue); "
+        "switched off when absent.",
+    )
+    targets: list[Target] = Field(
+        default_factory=list,
+        description='Planning targets, each `{kpi: NAME, "<=": VALUE}`; judged on 95% CIs.',
+    )
+
+    @model_validator(mode="after")
+    def _something_to_simulate(self) -> Self:
+        if self.resolution is None:
+            raise ValueError("expected at least one model section (resolution), got none")
+        return self

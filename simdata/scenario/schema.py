@@ -1,0 +1,161 @@
+"""Introspection of the scenario models: allowed fields, the reference page, the JSON Schema.
+
+``docs/scenario-reference.md`` and ``simdata schema`` are generated from the models here,
+so the documentation cannot drift from what the loader accepts.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from simdata.scenario.models import Scenario
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic model classes an annotation may hold (through Optional, list, unions)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    origin = get_origin(annotation)
+    if origin is typing.Annotated:
+        return _models_in(get_args(annotation)[0])
+    if origin in (Union, types.UnionType, list):
+        return [model for arg in get_args(annotation) for model in _models_in(arg)]
+    return []
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    return [info.alias or name for name, info in model.model_fields.items() if not info.exclude]
+
+
+def _field(model: type[BaseModel], key: str) -> FieldInfo | None:
+    for name, info in model.model_fields.items():
+        if key in (name, info.alias):
+            return info
+    return None
+
+
+def fields_at(path: tuple[str | int, ...], data: Any) -> list[str]:
+    """Field names the model at ``path`` accepts, given the scenario ``data`` for unions."""
+    models: list[type[BaseModel]] = [Scenario]
+    node = data
+    for part in path:
+        if isinstance(part, int):
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            continue
+        infos = [info for model in models if (info := _field(model, part)) is not None]
+        if not infos:
+            return []
+        models = _models_in(infos[0].annotation)
+        node = node.get(part) if isinstance(node, dict) else None
+    if len(models) > 1 and isinstance(node, dict):
+        tag = node.get("dist")
+        chosen = [m for m in models if _field(m, "dist") and f"'{tag}'" in repr(_field(m, "dist"))]
+        models = chosen or models
+    return _field_names(models[0]) if len(models) == 1 else []
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of scenario files (for yaml-language-server and editors)."""
+    schema = Scenario.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "simdata scenario"
+    return schema
+
+
+def json_schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _default_text(info: FieldInfo, model: type[BaseModel], name: str) -> str:
+    if info.is_required():
+        return "required"
+    try:
+        instance = model.model_construct()
+        value = getattr(instance, name)
+    except Exception:  # noqa: BLE001 - a default that cannot be shown is shown as '—'
+        return "—"
+    if isinstance(value, BaseModel):
+        return "see below" if _models_in(type(value)) else "—"
+    dumped = model.model_construct().model_dump(mode="json", by_alias=True).get(info.alias or name)
+    if dumped in (None, [], {}):
+        return "none" if dumped is None else "empty"
+    return f"`{json.dumps(dumped, ensure_ascii=False)}`"
+
+
+def _type_text(annotation: Any) -> str:
+    text = repr(annotation)
+    for needle, word in (
+        ("DurationDistribution", "duration distribution"),
+        ("Seconds", "duration"),
+        ("RatePerS", "rate"),
+        ("Share", "share"),
+        ("datetime.date", "date"),
+        ("StrictInt", "integer"),
+        ("StrictStr", "text"),
+        ("Target", "list of targets"),
+    ):
+        if needle in text:
+            return word
+    models = _models_in(annotation)
+    if len(models) > 1:
+        return "distribution"
+    if models:
+        return "section"
+    return getattr(annotation, "__name__", text).replace("typing.", "")
+
+
+def reference_markdown() -> str:
+    """``docs/scenario-reference.md``: every section and field with type, default, meaning."""
+    lines = [
+        "# Scenario reference",
+        "",
+        "Generated from the scenario models by `python -m simdata.scenario.schema` "
+        "(a test fails when this page is stale). Units: see `docs/units.md`.",
+        "",
+    ]
+    seen: set[type[BaseModel]] = set()
+    queue: list[tuple[str, type[BaseModel]]] = [("(top level)", Scenario)]
+    while queue:
+        title, model = queue.pop(0)
+        if model in seen:
+            continue
+        seen.add(model)
+        lines += [f"## `{title}`", "", (model.__doc__ or "").strip().splitlines()[0], ""]
+        lines += ["| field | type | default | description |", "| --- | --- | --- | --- |"]
+        for name, info in model.model_fields.items():
+            if info.exclude:
+                continue
+            key = info.alias or name
+            description = (info.description or "").replace("|", "\\|").replace("\n", " ")
+            lines.append(
+                f"| `{key}` | {_type_text(info.annotation)} | "
+                f"{_default_text(info, model, name)} | {description} |"
+            )
+            nested = _models_in(info.annotation)
+            if len(nested) == 1 and nested[0].__module__ == Scenario.__module__:
+                prefix = "" if title == "(top level)" else title + "."
+                queue.append((prefix + key, nested[0]))
+        lines.append("")
+    lines += [
+        "## Distributions",
+        "",
+        "A distribution is a mapping with `dist:` and its parameters; values take the unit of "
+        "the field (durations need units). Families: `constant(value)`, `exponential(mean)`, "
+        "`lognormal` (exactly one of mean+cv, median+cv, median+sigma), `gamma(mean, cv)`, "
+        "`uniform(low, high)`, `triangular(low, mode, high)`, `empirical(values, weights)`. "
+        "Integer fields also take `poisson(mean)`, `geometric(mean ≥ 1)` and "
+        "`negbinomial(mean, cv)`; continuous families there are rounded to the nearest "
+        "integer ≥ 0.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(reference_markdown(), end="")
