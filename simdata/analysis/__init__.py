@@ -1,0 +1,1 @@
+"""From frames to numbers: the KPI registry, summaries with CIs, targets, warm-up checks."""

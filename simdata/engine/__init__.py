@@ -1,0 +1,1 @@
+"""Simulation primitives: random streams and columnar recording (used by the model)."""

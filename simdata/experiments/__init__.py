@@ -1,0 +1,1 @@
+"""Loops around the replication runner: runs, and later sweeps, capacity, comparisons."""

@@ -1,0 +1,1 @@
+"""The domain model: one module per actor, assembled into a World by :mod:`world`."""

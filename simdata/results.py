@@ -1,0 +1,150 @@
+"""The run directory: layout, atomic writes, and the manifest.
+
+Every file is written under a temporary name in the same folder and moved into place with
+``os.replace``, so a reader (or a crash) never sees half a file; the manifest is written
+last, so a directory with a ``complete`` manifest has all its files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import secrets
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from simdata.errors import UsageError
+
+SCHEMA_VERSION = 1
+DEFAULT_ROOT = Path("results")
+_PACKAGES = ("simdata", "simpy", "numpy", "polars", "pydantic", "scipy", "pyyaml")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def iso(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def default_run_dir(root: Path = DEFAULT_ROOT) -> Path:
+    """``results/<UTC yyyymmddThhmmssZ>-<6 hex>/``."""
+    return root / f"{utc_now().strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+def check_out_dir(out: Path) -> None:
+    """Refuse an ``--out`` that exists and is not an empty directory (exit 2)."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: --out: expected a new or empty directory, got a file")
+    if out.is_dir() and any(out.iterdir()):
+        count = sum(1 for _ in out.iterdir())
+        raise UsageError(
+            f"{out}: --out: expected a new or empty directory, got one with {count} entries"
+        )
+
+
+def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(temporary))
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write text atomically (UTF-8)."""
+    _atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_parquet(path: Path, frame: pl.DataFrame) -> None:
+    """Write a polars frame to Parquet atomically."""
+    _atomic(path, lambda tmp: frame.write_parquet(tmp))
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    write_text(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _git_state() -> dict[str, Any]:
+    """Commit and dirty flag of the simdata source checkout, when it is one."""
+    source = Path(__file__).resolve().parent.parent
+    if not (source / ".git").exists():
+        return {"commit": None, "dirty": None}
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(source), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "-C", str(source), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+    return {"commit": commit or None, "dirty": bool(status.strip())}
+
+
+def _versions() -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
+    for name in _PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def manifest(
+    *,
+    kind: str,
+    status: str,
+    argv: list[str],
+    started: dt.datetime,
+    finished: dt.datetime | None,
+    scenario_sha256: str,
+    root_seed: int,
+    replications: int,
+    warnings: list[str],
+    failures: list[dict[str, Any]],
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The manifest's content (provenance of a run directory)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": kind,
+        "status": status,
+        "argv": argv,
+        "started_utc": iso(started),
+        "finished_utc": iso(finished) if finished else None,
+        "scenario_sha256": scenario_sha256,
+        "root_seed": root_seed,
+        "replications": replications,
+        "git": _git_state(),
+        "python": sys.version.split()[0],
+        "packages": _versions(),
+        "host": platform.node(),
+        "platform": platform.platform(),
+        "warnings": warnings,
+        "failures": failures,
+        **(extra or {}),
+    }
