@@ -6,7 +6,7 @@ Typical use::
     import simdata
     scenario = simdata.load_scenario("scenarios/node-baseline.yaml", ["run.replications=5"])
     result = simdata.run(scenario)          # writes nothing; out="DIR" writes a run directory
-    print(result.summary)                   # kpi, unit, mean, ci_low, ci_high, std, n, target, verdict
+    print(result.summary)                   # kpi, unit, mean, 95% CI, n, target, verdict
 """
 
 from simdata.api import RunResult, load_scenario, run

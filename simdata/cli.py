@@ -68,7 +68,9 @@ def _print_summary(console: Console, result: RunResult) -> None:
     table = Table(title=f"{result.scenario.name} — {result.scenario.run.replications} replications")
     table.add_column("KPI", no_wrap=True)
     for column in ("unit", "mean", "95% CI", "n", "target", "verdict"):
-        table.add_column(column, justify="right" if column in ("mean", "n") else "left", no_wrap=True)
+        table.add_column(
+            column, justify="right" if column in ("mean", "n") else "left", no_wrap=True
+        )
     for row in result.summary.iter_rows(named=True):
         ci = (
             "—"
@@ -111,8 +113,7 @@ _set_option = click.option(
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
-    help="Run directory to create (must be new or empty). "
-    "Default: results/<UTC time>-<hex>/.",
+    help="Run directory to create (must be new or empty). Default: results/<UTC time>-<hex>/.",
 )
 @click.option("--strict", is_flag=True, help="Exit 1 when a target fails.")
 @click.option("--quiet", is_flag=True, help="No progress bar or warnings.")

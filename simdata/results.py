@@ -67,7 +67,11 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
 
 def write_text(path: Path, text: str) -> None:
     """Write text atomically (UTF-8)."""
-    _atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+    def write(temporary: Path) -> None:
+        temporary.write_text(text, encoding="utf-8")
+
+    _atomic(path, write)
 
 
 def write_parquet(path: Path, frame: pl.DataFrame) -> None:

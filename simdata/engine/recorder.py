@@ -110,7 +110,11 @@ def interval_bin_means(starts: Array, ends: Array, edges: Array) -> Array:
     finite = np.isfinite(times)
     times, jumps = times[finite], jumps[finite]
     level = np.cumsum(jumps)  # N just after each jump
-    area = np.concatenate([[0.0], np.cumsum(level[:-1] * np.diff(times))]) if len(times) else np.zeros(0)
+    area = (
+        np.concatenate([[0.0], np.cumsum(level[:-1] * np.diff(times))])
+        if len(times)
+        else np.zeros(0)
+    )
 
     def integral(t: Array) -> Array:
         if len(times) == 0:

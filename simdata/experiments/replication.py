@@ -48,11 +48,9 @@ def run_replication(
     try:
         simulated = simulate(scenario, index, root_seed)
         kpis = compute_kpis(simulated)
-    except Exception as error:  # noqa: BLE001 - reported with its seed, never dropped
+    except Exception as error:
         text = "".join(traceback.format_exception_only(error)).strip()
-        return Replication(
-            index, root_seed, runtime_s=time.perf_counter() - started, error=text
-        )
+        return Replication(index, root_seed, runtime_s=time.perf_counter() - started, error=text)
     frames = {
         name: frame
         for name, frame in simulated.frames.items()

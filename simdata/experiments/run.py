@@ -146,7 +146,9 @@ def _summary_frame(kpis: pl.DataFrame, scenario: Scenario) -> pl.DataFrame:
         .map_elements(lambda k: order.get(k.split("@", 1)[0], len(order)), return_dtype=pl.Int64)
         .alias("_order")
     ).sort("_order", "kpi")
-    return summary.select("kpi", "unit", "mean", "ci_low", "ci_high", "std", "n", "target", "verdict")
+    return summary.select(
+        "kpi", "unit", "mean", "ci_low", "ci_high", "std", "n", "target", "verdict"
+    )
 
 
 def _warmup_warnings(timeseries: pl.DataFrame, scenario: Scenario) -> list[str]:

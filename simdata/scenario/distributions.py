@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simdata.scenario.quantities import Number, Seconds
 
@@ -33,7 +33,7 @@ class _Distribution(BaseModel, ABC, Generic[V]):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     @classmethod
-    def model_parametrized_name(cls, params: tuple[type[Any], ...]) -> str:
+    def model_parametrized_name(cls, params: tuple[Any, ...]) -> str:
         """Readable schema names: ``ExponentialDuration`` instead of a type repr."""
         suffix = "Duration" if params and params[0] is Seconds else "Number"
         return f"{cls.__name__}{suffix}"
@@ -258,8 +258,7 @@ class Empirical(_Distribution[V]):
         if self.weights is not None:
             if len(self.weights) != len(self.values):
                 raise ValueError(
-                    f"expected {len(self.values)} weights (one per value), "
-                    f"got {len(self.weights)}"
+                    f"expected {len(self.values)} weights (one per value), got {len(self.weights)}"
                 )
             if any(w < 0 for w in self.weights) or not sum(self.weights) > 0:
                 raise ValueError(f"expected weights ≥ 0 with a positive sum, got {self.weights}")

@@ -239,15 +239,11 @@ def _field_loc(loc: tuple[Any, ...], data: Any) -> Path_:
     path: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part not in node and isinstance(node.get("dist"), str):
-            if part == node["dist"]:
-                continue
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
-            node = None
+        if isinstance(node, dict) and part not in node and part == node.get("dist"):
+            continue  # the tag pydantic adds for the chosen distribution family
+        in_mapping = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        node = node[part] if in_mapping or in_list else None
         path.append(part)
     return tuple(path)
 
@@ -283,9 +279,12 @@ def _describe(error: Mapping[str, Any], model_fields: Iterable[str]) -> str:
     if kind == "union_tag_invalid":
         return f"expected dist one of {ctx.get('expected_tags')}, got {_short(ctx.get('tag'))}"
     if kind == "union_tag_not_found":
-        return f"expected a mapping with a '{ctx.get('discriminator', 'dist').strip(chr(39))}' key, got {got}"
+        key = str(ctx.get("discriminator", "dist")).strip("'")
+        return f"expected a mapping with a '{key}' key, got {got}"
     if kind in ("too_short", "too_long"):
-        return f"expected {error['msg'].lower().replace('list should have', 'a list with')}, got {got}"
+        return (
+            f"expected {error['msg'].lower().replace('list should have', 'a list with')}, got {got}"
+        )
     expected = _EXPECTED_BY_TYPE.get(kind, error["msg"].lower())
     return f"expected {expected}, got {got}"
 
@@ -297,7 +296,9 @@ def _fields_at(path: Path_, data: Any) -> list[str]:
     return fields_at(path, data)
 
 
-def scenario_error(error: ValidationError, data: Any, source: SourceMap, file: str) -> ScenarioError:
+def scenario_error(
+    error: ValidationError, data: Any, source: SourceMap, file: str
+) -> ScenarioError:
     """The first pydantic error as one line naming file, line and field path."""
     first = error.errors(include_url=False)[0]
     path = _field_loc(tuple(first["loc"]), data)

@@ -23,9 +23,9 @@ from pydantic import (
     model_validator,
 )
 
-from simdata.scenario.distributions import DurationDistribution
+from simdata.scenario.distributions import DurationDistribution, LogNormal
 from simdata.scenario.quantities import RatePerS, Seconds
-from simdata.scenario.units import DAY_S, parse_quantity
+from simdata.scenario.units import DAY_S, parse_duration, parse_quantity, parse_rate
 
 #: Target operators, as scenario keys.
 OPERATORS = ("<", "<=", ">", ">=")
@@ -35,21 +35,21 @@ Operator = Literal["<", "<=", ">", ">="]
 class Section(BaseModel):
     """Base of every scenario section: unknown keys are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class RunSpec(Section):
     """How long to simulate, how many replications, and the root seed."""
 
     horizon: Seconds = Field(
-        default="1 d",
+        default=parse_duration("1 d"),
         description="Simulated span from time 0 (or `start_date`); arrivals stop at the "
         "horizon and the system then drains. With `start_date`, `month` and `year` are "
         "calendar months and years.",
         examples=["1 d", "20000 s", "2 year"],
     )
     warmup: Seconds = Field(
-        default="0 s",
+        default=0.0,
         description="Initial span excluded from every KPI (≥ 0 and < horizon); arrivals "
         "in [warmup, horizon) are measured.",
         examples=["2000 s", "1 week"],
@@ -118,7 +118,7 @@ class TrafficSpec(Section):
     """Resolution requests arriving at the node (a Poisson process)."""
 
     rate: RatePerS = Field(
-        default="5/s",
+        default=parse_rate("5/s"),
         description="Mean arrival rate (> 0). Default ≈ 5/s, DOMAIN.md §4: 1.5亿 "
         "resolutions a day over >330 secondary nodes.",
         examples=["7.2/s", "432000/d"],
@@ -132,7 +132,7 @@ class ResolutionSpec(Section):
         default=2, ge=1, description="Servers answering resolutions in parallel (c ≥ 1)."
     )
     service_time: DurationDistribution = Field(
-        default={"dist": "lognormal", "mean": "2 ms", "cv": 1.0},
+        default_factory=lambda: LogNormal[Seconds](dist="lognormal", mean_value=0.002, cv=1.0),
         description="Time one server spends on one resolution (a duration distribution).",
         examples=[{"dist": "exponential", "mean": "2 ms"}],
     )
@@ -182,8 +182,7 @@ class Target(BaseModel):
             )
         if len(ops) != 1:
             raise ValueError(
-                f"expected exactly one operator among {', '.join(OPERATORS)}, "
-                f"got {len(ops)}"
+                f"expected exactly one operator among {', '.join(OPERATORS)}, got {len(ops)}"
             )
         raw = data[ops[0]]
         value, dimension = parse_quantity(raw)

@@ -78,7 +78,7 @@ def _default_text(info: FieldInfo, model: type[BaseModel], name: str) -> str:
     try:
         instance = model.model_construct()
         value = getattr(instance, name)
-    except Exception:  # noqa: BLE001 - a default that cannot be shown is shown as '—'
+    except Exception:
         return "—"
     if isinstance(value, BaseModel):
         return "see below" if _models_in(type(value)) else "—"

@@ -14,6 +14,7 @@ PyYAML's safe loader is the parser, but construction is ours, so that:
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,7 +126,7 @@ class _Builder:
                 return self._mapping(node, path)
             if isinstance(node, SequenceNode):
                 return self._sequence(node, path)
-            return self._scalar(node, path)
+            return self._scalar(typing.cast(ScalarNode, node), path)
         finally:
             self._active.discard(id(node))
 
@@ -141,14 +142,14 @@ class _Builder:
             key = self.build(key_node, path) if isinstance(key_node, ScalarNode) else None
             if not isinstance(key, str):
                 shown = key_node.value if isinstance(key_node, ScalarNode) else "a collection"
-                raise self._error(
-                    key_node, path, f"expected a text key (quote it), got {shown!r}"
-                )
+                raise self._error(key_node, path, f"expected a text key (quote it), got {shown!r}")
             child = (*path, key)
             if key in result:
                 first = self.source.origins.get(child)
                 where = f" (first at line {first.line})" if first and first.line else ""
-                raise self._error(key_node, child, f"expected each key once, got a duplicate{where}")
+                raise self._error(
+                    key_node, child, f"expected each key once, got a duplicate{where}"
+                )
             raw = self._raw(value_node) if isinstance(value_node, ScalarNode) else None
             self.source.origins[child] = self._origin(key_node, raw)
             result[key] = self.build(value_node, child)
@@ -239,7 +240,9 @@ def read_yaml_file(path: Path, shown: str) -> tuple[Any, SourceMap]:
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise ScenarioError("expected an existing scenario file, got no such file", file=shown) from None
+        raise ScenarioError(
+            "expected an existing scenario file, got no such file", file=shown
+        ) from None
     except IsADirectoryError:
         raise ScenarioError("expected a scenario file, got a directory", file=shown) from None
     except OSError as error:
@@ -255,5 +258,7 @@ def read_yaml_file(path: Path, shown: str) -> tuple[Any, SourceMap]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise ScenarioError("expected UTF-8 text, got undecodable bytes", file=shown, line=line) from None
+        raise ScenarioError(
+            "expected UTF-8 text, got undecodable bytes", file=shown, line=line
+        ) from None
     return parse_yaml_text(text, shown)
