@@ -18,7 +18,14 @@ from abc import ABC, abstractmethod
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from simdata.scenario.quantities import Number, Seconds
 
@@ -37,6 +44,11 @@ class _Distribution(BaseModel, ABC, Generic[V]):
         """Readable schema names: ``ExponentialDuration`` instead of a type repr."""
         suffix = "Duration" if params and params[0] is Seconds else "Number"
         return f"{cls.__name__}{suffix}"
+
+    @model_serializer(mode="wrap")
+    def _without_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Leave out parameters that were not given (``median: null`` reads as noise)."""
+        return {key: value for key, value in handler(self).items() if value is not None}
 
     @property
     @abstractmethod

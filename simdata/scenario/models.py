@@ -132,7 +132,9 @@ class ResolutionSpec(Section):
         default=2, ge=1, description="Servers answering resolutions in parallel (c ≥ 1)."
     )
     service_time: DurationDistribution = Field(
-        default_factory=lambda: LogNormal[Seconds](dist="lognormal", mean_value=0.002, cv=1.0),
+        default_factory=lambda: LogNormal[Seconds].model_validate(
+            {"dist": "lognormal", "mean": "2 ms", "cv": 1.0}
+        ),
         description="Time one server spends on one resolution (a duration distribution).",
         examples=[{"dist": "exponential", "mean": "2 ms"}],
     )
