@@ -6,6 +6,7 @@ so the documentation cannot drift from what the loader accepts.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import types
 import typing
@@ -80,34 +81,49 @@ def _default_text(info: FieldInfo, model: type[BaseModel], name: str) -> str:
         value = getattr(instance, name)
     except Exception:
         return "—"
-    if isinstance(value, BaseModel):
-        return "see below" if _models_in(type(value)) else "—"
+    if isinstance(value, BaseModel) and len(_models_in(info.annotation)) == 1:
+        return "see below"
     dumped = model.model_construct().model_dump(mode="json", by_alias=True).get(info.alias or name)
     if dumped in (None, [], {}):
         return "none" if dumped is None else "empty"
     return f"`{json.dumps(dumped, ensure_ascii=False)}`"
 
 
-def _type_text(annotation: Any) -> str:
-    text = repr(annotation)
-    for needle, word in (
-        ("DurationDistribution", "duration distribution"),
-        ("Seconds", "duration"),
-        ("RatePerS", "rate"),
-        ("Share", "share"),
-        ("datetime.date", "date"),
-        ("StrictInt", "integer"),
-        ("StrictStr", "text"),
-        ("Target", "list of targets"),
-    ):
-        if needle in text:
-            return word
+_VALIDATOR_WORDS = {
+    "_non_negative_duration": "duration",
+    "_positive_rate": "rate",
+    "parse_share": "share",
+    "_real_number": "number",
+}
+
+
+def _type_text(info: FieldInfo) -> str:
+    """A planner's word for a field's type (duration, rate, integer, section, …)."""
+    for item in info.metadata:
+        func = getattr(item, "func", None)
+        if func is not None and func.__name__ in _VALIDATOR_WORDS:
+            return _VALIDATOR_WORDS[func.__name__]
+    annotation = info.annotation
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    optional = get_origin(annotation) in (Union, types.UnionType) and len(args) < len(
+        get_args(annotation)
+    )
+    if optional and len(args) == 1:
+        inner = FieldInfo.from_annotation(args[0])
+        return f"{_type_text(inner)} (optional)"
     models = _models_in(annotation)
     if len(models) > 1:
         return "distribution"
+    if get_origin(annotation) is list:
+        return "list of targets" if models else "list"
     if models:
         return "section"
-    return getattr(annotation, "__name__", text).replace("typing.", "")
+    names = {int: "integer", str: "text", float: "number", bool: "true/false"}
+    if annotation in names:
+        return names[annotation]
+    if annotation is dt.date:
+        return "date"
+    return getattr(annotation, "__name__", repr(annotation))
 
 
 def reference_markdown() -> str:
@@ -115,7 +131,7 @@ def reference_markdown() -> str:
     lines = [
         "# Scenario reference",
         "",
-        "Generated from the scenario models by `python -m simdata.scenario.schema` "
+        "Generated from the scenario models by `python -m simdata.reference_docs` "
         "(a test fails when this page is stale). Units: see `docs/units.md`.",
         "",
     ]
@@ -134,15 +150,25 @@ def reference_markdown() -> str:
             key = info.alias or name
             description = (info.description or "").replace("|", "\\|").replace("\n", " ")
             lines.append(
-                f"| `{key}` | {_type_text(info.annotation)} | "
+                f"| `{key}` | {_type_text(info)} | "
                 f"{_default_text(info, model, name)} | {description} |"
             )
             nested = _models_in(info.annotation)
-            if len(nested) == 1 and nested[0].__module__ == Scenario.__module__:
+            plain_section = get_origin(info.annotation) is not list
+            if len(nested) == 1 and nested[0].__module__ == Scenario.__module__ and plain_section:
                 prefix = "" if title == "(top level)" else title + "."
                 queue.append((prefix + key, nested[0]))
         lines.append("")
     lines += [
+        "## Targets",
+        "",
+        "Each item of `targets` is `{kpi: NAME, OP: VALUE}` with exactly one OP among "
+        "`<`, `<=`, `>`, `>=`. NAME is a KPI from `docs/kpis.md` (with any `@breakdown`); "
+        'VALUE is in the KPI\'s dimension: `"1.2 s"` for seconds, `"7/s"` for rates, '
+        '`0.9` or `"90%"` for fractions, a number for counts. Verdict: **pass** when the '
+        "KPI's whole 95% CI satisfies the target, **fail** when none of it does, otherwise "
+        "**undecided** (also with fewer than 2 replications).",
+        "",
         "## Distributions",
         "",
         "A distribution is a mapping with `dist:` and its parameters; values take the unit of "
