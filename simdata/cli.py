@@ -61,6 +61,8 @@ def _overrides(sets: tuple[str, ...], replications: int | None, seed: int | None
 def _fmt(value: float | None) -> str:
     if value is None or math.isnan(value):
         return "—"
+    if abs(value) >= 10_000:
+        return f"{value:,.0f}"
     return f"{value:.4g}"
 
 
