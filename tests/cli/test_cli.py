@@ -1,4 +1,4 @@
-"""The command line in-process: exit codes, --out semantics, output, nothing written on bad input."""
+"""The command line in-process: exit codes, --out, output, nothing written on bad input."""
 
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ def test_run_prints_table_and_writes_the_run_directory(
     out = tmp_path / "run"
     code, stdout, stderr = invoke("run", write_scenario(MM8_TEXT), *FAST, "--out", out)
     assert code == 0, stderr
-    assert "resolution.wait_mean" in stdout and "pass" in stdout and "95% CI" in stdout
+    assert "resolution.wait_mean" in stdout
+    assert "pass" in stdout
+    assert "95% CI" in stdout
     assert sorted(p.name for p in out.iterdir()) == [
         "kpis.parquet",
         "manifest.json",
@@ -42,8 +44,10 @@ def test_run_prints_table_and_writes_the_run_directory(
         "timeseries.parquet",
     ]
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["kind"] == "run" and manifest["status"] == "complete"
-    assert manifest["root_seed"] == 7 and manifest["replications"] == 4
+    assert manifest["kind"] == "run"
+    assert manifest["status"] == "complete"
+    assert manifest["root_seed"] == 7
+    assert manifest["replications"] == 4
     assert manifest["argv"][:2] == ["simdata", "run"] or manifest["argv"][0] == "simdata"
     summary = pl.read_parquet(out / "summary.parquet")
     assert summary.columns == [
@@ -81,7 +85,9 @@ def test_out_must_be_new_or_empty(write_scenario: Callable[[str], Path], tmp_pat
     busy.mkdir()
     (busy / "keep.txt").write_text("mine")
     code, _, stderr = invoke("run", path, *FAST, "--out", busy)
-    assert code == 2 and "--out" in stderr and len(stderr.strip().splitlines()) == 1
+    assert code == 2
+    assert "--out" in stderr
+    assert len(stderr.strip().splitlines()) == 1
     assert [p.name for p in busy.iterdir()] == ["keep.txt"]
     a_file = tmp_path / "file.txt"
     a_file.write_text("x")
@@ -104,7 +110,9 @@ def test_default_out_is_a_fresh_folder_under_results(
     assert code == 0, stderr
     (run_dir,) = (work / "results").iterdir()
     stamp, _, suffix = run_dir.name.partition("-")
-    assert len(stamp) == 16 and stamp.endswith("Z") and len(suffix) == 6
+    assert len(stamp) == 16
+    assert stamp.endswith("Z")
+    assert len(suffix) == 6
     assert (run_dir / "manifest.json").exists()
 
 
@@ -115,7 +123,8 @@ def test_strict_exits_1_only_when_a_target_fails(
     failing = MM8_TEXT.replace('"<=": 1.2 s', '"<=": 0.1 s')
     path = write_scenario(failing)
     code, stdout, _ = invoke("run", path, *FAST, "--out", tmp_path / "a")
-    assert code == 0 and "fail" in stdout
+    assert code == 0
+    assert "fail" in stdout
     assert invoke("run", path, *FAST, "--strict", "--out", tmp_path / "b")[0] == 1
     passing = write_scenario(MM8_TEXT, "ok.yaml")
     assert invoke("run", passing, *FAST, "--strict", "--out", tmp_path / "c")[0] == 0
@@ -131,7 +140,8 @@ def test_undecided_is_a_warning_not_a_failure(
     path = write_scenario(MM8_TEXT.replace('"<=": 1.2 s', f'"<=": {mean!r} s'), "edge.yaml")
     code, stdout, stderr = invoke("run", path, *FAST, "--strict", "--out", tmp_path / "u")
     assert code == 0
-    assert "undecided" in stdout and "undecided" in stderr
+    assert "undecided" in stdout
+    assert "undecided" in stderr
 
 
 def test_one_replication_gives_undecided(
@@ -159,19 +169,24 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
     assert "Traceback" not in stdout + stderr
     assert not out.exists()
     code, _, stderr = invoke("run", path, "--replications", "0", "--out", out)
-    assert code == 2 and "run.replications" in stderr and not out.exists()
+    assert code == 2
+    assert "run.replications" in stderr
+    assert not out.exists()
 
 
 def test_validate_and_schema(write_scenario: Callable[[str], Path]) -> None:
     """`validate` accepts a good file, rejects a bad one with exit 2; `schema` prints JSON."""
     good = write_scenario(MM8_TEXT)
     code, stdout, _ = invoke("validate", good)
-    assert code == 0 and "valid" in stdout
+    assert code == 0
+    assert "valid" in stdout
     bad = write_scenario(MM8_TEXT.replace("servers: 8", "servers: eight"), "bad.yaml")
     code, _, stderr = invoke("validate", bad)
-    assert code == 2 and stderr.startswith(f"{bad}:4: resolution.servers: expected an integer")
+    assert code == 2
+    assert stderr.startswith(f"{bad}:4: resolution.servers: expected an integer")
     code, stdout, _ = invoke("schema")
-    assert code == 0 and json.loads(stdout)["title"] == "simdata scenario"
+    assert code == 0
+    assert json.loads(stdout)["title"] == "simdata scenario"
 
 
 def test_version_and_help_name_the_commands() -> None:
@@ -193,4 +208,5 @@ def test_every_shipped_scenario_validates_and_runs(name: str, tmp_path: Path) ->
         "--set", "run.warmup=6 s", "--out", out, "--quiet",
     )  # fmt: skip
     assert code == 0, stderr
-    assert (out / "manifest.json").exists() and "resolution.sojourn_p99" in stdout
+    assert (out / "manifest.json").exists()
+    assert "resolution.sojourn_p99" in stdout
