@@ -3,8 +3,8 @@
 The series (here: time-average number in the node per bin, averaged over replications)
 is cut into batches of 5; for each candidate truncation d (in batches) the marginal
 standard error ``MSER(d) = Σ_{j>d} (Z_j − Z̄_d)² / (m − d)²`` is computed, and the d that
-minimises it over the first half of the series is the suggested truncation. A minimum in
-the second half means the run is too short to tell.
+minimises it is the suggested truncation. A minimum in the second half means the series
+has not settled: the run is too short (or the system unstable) to tell.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 BATCH = 5
+#: Fewest batches kept after truncation (the statistic is unstable on tiny tails).
+MIN_TAIL = 5
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ def mser5(series: np.ndarray, bin_width_s: float) -> WarmupCheck:
     counts = np.arange(m, 0, -1, dtype=np.float64)
     # Σ (z − z̄)² over the tail = Σz² − (Σz)²/k, divided by k² → MSER(d).
     mser = (tail_squares - tail_sums**2 / counts) / counts**2
-    half = m // 2
-    d = int(np.argmin(mser[: half + 1]))
-    determined = d < half
-    return WarmupCheck(d * BATCH * bin_width_s, determined)
+    # Search every truncation that leaves at least MIN_TAIL batches; White's rule: a
+    # minimum beyond the first half means the series has not settled (run too short).
+    d = int(np.argmin(mser[: m - MIN_TAIL + 1]))
+    return WarmupCheck(d * BATCH * bin_width_s, d <= m // 2)

@@ -1,0 +1,112 @@
+"""Summaries with Student-t CIs, verdicts from CIs, and the MSER-5 warm-up check."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+from scipy import stats
+
+from simdata.analysis.stats import Estimate, summarise, t_interval
+from simdata.analysis.targets import combine, judge
+from simdata.analysis.warmup import mser5
+from simdata.scenario.models import Target
+
+pytestmark = pytest.mark.unit
+
+
+def target(op: str, value: float) -> Target:
+    return Target.model_validate({"kpi": "resolution.wait_mean", op: f"{value} s"})
+
+
+def test_t_interval_matches_scipy() -> None:
+    """The CI is mean ± t(0.975, n−1)·s/√n, as scipy computes it; NaNs are not counted."""
+    values = np.array([1.0, 2.0, 4.0, 7.0, np.nan, 11.0])
+    estimate = t_interval(values)
+    clean = values[~np.isnan(values)]
+    low, high = stats.t.interval(0.95, len(clean) - 1, clean.mean(), stats.sem(clean))
+    assert estimate.n == 5
+    assert estimate.mean == pytest.approx(clean.mean())
+    assert (estimate.ci_low, estimate.ci_high) == pytest.approx((low, high))
+    assert estimate.std == pytest.approx(clean.std(ddof=1))
+
+
+def test_t_interval_with_fewer_than_two_values_has_no_ci() -> None:
+    """n = 1 gives a mean but no CI; n = 0 gives nothing."""
+    one = t_interval(np.array([3.0]))
+    assert one.mean == 3.0
+    assert math.isnan(one.ci_low)
+    assert one.n == 1
+    assert t_interval(np.array([np.nan])).n == 0
+
+
+def test_summarise_is_one_row_per_kpi() -> None:
+    """The long KPI table becomes kpi, mean, ci_low, ci_high, std, n per KPI."""
+    kpis = pl.DataFrame(
+        {"replication": [0, 1, 2, 0, 1, 2], "kpi": ["a"] * 3 + ["b"] * 3,
+         "value": [1.0, 2.0, 3.0, 5.0, 5.0, float("nan")]}
+    )  # fmt: skip
+    summary = summarise(kpis)
+    assert summary["kpi"].to_list() == ["a", "b"]
+    assert summary["n"].to_list() == [3, 2]
+    assert summary.filter(pl.col("kpi") == "b")["ci_low"].item() == 5.0
+
+
+@pytest.mark.parametrize(
+    ("op", "value", "ci", "verdict"),
+    [
+        ("<=", 1.0, (0.5, 0.9), "pass"),
+        ("<=", 1.0, (0.5, 1.0), "pass"),  # the whole CI is at or below
+        ("<", 1.0, (0.5, 1.0), "undecided"),  # 1.0 is not < 1.0
+        ("<=", 1.0, (0.9, 1.1), "undecided"),
+        ("<=", 1.0, (1.1, 1.2), "fail"),
+        (">=", 1.0, (1.1, 1.2), "pass"),
+        (">=", 1.0, (0.8, 0.9), "fail"),
+        (">", 1.0, (1.0, 1.2), "undecided"),
+        (">", 1.0, (0.5, 1.0), "fail"),
+    ],
+)
+def test_verdicts_follow_the_whole_ci(
+    op: str, value: float, ci: tuple[float, float], verdict: str
+) -> None:
+    """pass when the whole CI meets the target, fail when none of it does, else undecided."""
+    estimate = Estimate(sum(ci) / 2, ci[0], ci[1], 0.1, 10)
+    assert judge(target(op, value), estimate) == verdict
+
+
+def test_too_few_replications_are_undecided() -> None:
+    """n < 2 is undecided even when the mean is far on the right side."""
+    assert judge(target("<=", 1.0), Estimate(0.1, math.nan, math.nan, math.nan, 1)) == "undecided"
+
+
+def test_combined_verdicts() -> None:
+    """Several targets on one KPI: any fail → fail, else any undecided → undecided."""
+    assert combine(["pass", "fail", "undecided"]) == "fail"
+    assert combine(["pass", "undecided"]) == "undecided"
+    assert combine(["pass", "pass"]) == "pass"
+
+
+def test_mser5_finds_a_transient() -> None:
+    """A series with an initial ramp is truncated near the ramp's end, not at 0."""
+    rng = np.random.default_rng(3)
+    ramp = np.linspace(0.0, 10.0, 100)
+    series = np.concatenate([ramp, 10.0 + rng.normal(0, 0.5, 400)])
+    check = mser5(series, bin_width_s=2.0)
+    assert check.determined
+    assert 150.0 <= check.suggested_s <= 260.0  # ramp ends at bin 100 = 200 s
+
+
+def test_mser5_keeps_everything_of_a_stationary_series() -> None:
+    """Stationary noise needs (almost) no truncation."""
+    series = np.random.default_rng(4).normal(5.0, 1.0, 500)
+    check = mser5(series, bin_width_s=1.0)
+    assert check.determined
+    assert check.suggested_s <= 50.0
+
+
+def test_mser5_flags_a_trend_as_undetermined() -> None:
+    """A series that drifts to the end has its minimum in the second half: undetermined."""
+    series = np.linspace(0.0, 100.0, 500) ** 2
+    assert not mser5(series, bin_width_s=1.0).determined
