@@ -106,7 +106,8 @@ def mmck_distribution(servers: int, limit: int, offered: float) -> np.ndarray:
         for n in range(limit + 1)
     ]
     p = np.array(weights, dtype=np.float64)
-    return p / p.sum()
+    distribution: np.ndarray = p / p.sum()
+    return distribution
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -196,19 +197,25 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Case], RunRes
 # --- M/M/1 ------------------------------------------------------------------------------
 
 
-def test_mm1_mean_wait(results: Callable[[Case], RunResult], record_property: RecordProperty):
+def test_mm1_mean_wait(
+    results: Callable[[Case], RunResult], record_property: RecordProperty
+) -> None:
     """M/M/1 at ρ = 0.8: the mean wait matches W_q = ρ/(μ − λ)."""
     theory = MM1.rho / (MM1.mu - MM1.rate)
     check_against_theory(results(MM1), MM1, "resolution.wait_mean", theory, record_property)
 
 
-def test_mm1_mean_sojourn(results: Callable[[Case], RunResult], record_property: RecordProperty):
+def test_mm1_mean_sojourn(
+    results: Callable[[Case], RunResult], record_property: RecordProperty
+) -> None:
     """M/M/1 at ρ = 0.8: the mean sojourn matches W = 1/(μ − λ)."""
     theory = 1.0 / (MM1.mu - MM1.rate)
     check_against_theory(results(MM1), MM1, "resolution.sojourn_mean", theory, record_property)
 
 
-def test_mm1_sojourn_p99(results: Callable[[Case], RunResult], record_property: RecordProperty):
+def test_mm1_sojourn_p99(
+    results: Callable[[Case], RunResult], record_property: RecordProperty
+) -> None:
     """M/M/1 at ρ = 0.8: the sojourn p99 matches ln(100)/(μ − λ) (sojourn ~ Exp(μ − λ))."""
     theory = math.log(100.0) / (MM1.mu - MM1.rate)
     check_against_theory(results(MM1), MM1, "resolution.sojourn_p99", theory, record_property)
@@ -217,7 +224,7 @@ def test_mm1_sojourn_p99(results: Callable[[Case], RunResult], record_property: 
 # --- M/M/c ------------------------------------------------------------------------------
 
 
-def test_erlang_c_reference_values():
+def test_erlang_c_reference_values() -> None:
     """The test's own Erlang C reproduces c = 1, a hand value and the Erlang B recursion."""
     assert erlang_c(1, 0.8) == pytest.approx(0.8, rel=1e-12)
     # M/M/2 at a = 1: C = (1/2·2)/(1 + 1 + 1) = 1/3.
@@ -233,7 +240,7 @@ def test_erlang_c_reference_values():
 
 def test_mmc_mean_wait_erlang_c(
     results: Callable[[Case], RunResult], record_property: RecordProperty
-):
+) -> None:
     """M/M/4 at ρ = 0.8: the mean wait matches Erlang C, W_q = C(c, λ/μ)/(cμ − λ)."""
     offered = MMC.rate / MMC.mu
     theory = erlang_c(MMC.servers, offered) / (MMC.servers * MMC.mu - MMC.rate)
@@ -245,7 +252,7 @@ def test_mmc_mean_wait_erlang_c(
 
 def test_mg1_mean_wait_pollaczek_khinchine(
     results: Callable[[Case], RunResult], record_property: RecordProperty
-):
+) -> None:
     """M/G/1, lognormal service (cv 1.5) at ρ = 0.7: the mean wait matches P–K."""
     second_moment = MG1.mean_service_s**2 * (1.0 + MG1_CV**2)  # E[S²] = Var + E[S]²
     theory = MG1.rate * second_moment / (2.0 * (1.0 - MG1.rho))
@@ -266,7 +273,9 @@ def _mmck_theory() -> tuple[float, float]:
     return blocking, wait
 
 
-def test_mmck_rejected_share(results: Callable[[Case], RunResult], record_property: RecordProperty):
+def test_mmck_rejected_share(
+    results: Callable[[Case], RunResult], record_property: RecordProperty
+) -> None:
     """M/M/2/6 at ρ = 0.8: the rejected share matches the blocking probability P_K."""
     blocking, _ = _mmck_theory()
     assert 0.01 <= blocking <= 0.10
@@ -275,7 +284,9 @@ def test_mmck_rejected_share(results: Callable[[Case], RunResult], record_proper
     )
 
 
-def test_mmck_mean_wait(results: Callable[[Case], RunResult], record_property: RecordProperty):
+def test_mmck_mean_wait(
+    results: Callable[[Case], RunResult], record_property: RecordProperty
+) -> None:
     """M/M/2/6 at ρ = 0.8: the admitted requests' mean wait matches L_q/(λ(1 − P_K))."""
     _, wait = _mmck_theory()
     check_against_theory(results(MMCK), MMCK, "resolution.wait_mean", wait, record_property)
@@ -287,7 +298,7 @@ def test_mmck_mean_wait(results: Callable[[Case], RunResult], record_property: R
 @pytest.mark.parametrize("case", [MM1, MMCK], ids=["no-limit", "queue-limit"])
 def test_littles_law_per_replication(
     case: Case, results: Callable[[Case], RunResult], record_property: RecordProperty
-):
+) -> None:
     """In every replication the time-average queue L_q equals λ_eff·W_q within 2%."""
     result = results(case)
     check_measured(result, case)
