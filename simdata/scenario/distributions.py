@@ -207,7 +207,7 @@ class Uniform(_Distribution[V]):
     @model_validator(mode="after")
     def _check(self) -> Self:
         if not float(self.high) > float(self.low):  # type: ignore[arg-type]
-            raise ValueError(f"expected high > low, got low={self.low!r}, high={self.high!r}")
+            raise ValueError(f"high: expected high > low, got low={self.low!r}, high={self.high!r}")
         return self
 
     @property
@@ -233,9 +233,11 @@ class Triangular(_Distribution[V]):
     @model_validator(mode="after")
     def _check(self) -> Self:
         low, mode, high = (float(v) for v in (self.low, self.mode, self.high))  # type: ignore[arg-type]
-        if not (low <= mode <= high and high > low):
+        if not high > low:
+            raise ValueError(f"high: expected high > low, got low={low!r}, high={high!r}")
+        if not low <= mode <= high:
             raise ValueError(
-                f"expected low ≤ mode ≤ high with low < high, got {low!r}, {mode!r}, {high!r}"
+                f"mode: expected low ≤ mode ≤ high, got low={low!r}, mode={mode!r}, high={high!r}"
             )
         return self
 
@@ -270,10 +272,13 @@ class Empirical(_Distribution[V]):
         if self.weights is not None:
             if len(self.weights) != len(self.values):
                 raise ValueError(
-                    f"expected {len(self.values)} weights (one per value), got {len(self.weights)}"
+                    f"weights: expected {len(self.values)} weights (one per value), "
+                    f"got {len(self.weights)}"
                 )
             if any(w < 0 for w in self.weights) or not sum(self.weights) > 0:
-                raise ValueError(f"expected weights ≥ 0 with a positive sum, got {self.weights}")
+                raise ValueError(
+                    f"weights: expected weights ≥ 0 with a positive sum, got {self.weights}"
+                )
         return self
 
     def _probabilities(self) -> FloatArray:

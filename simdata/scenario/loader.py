@@ -221,12 +221,29 @@ _EXPECTED_BY_TYPE = {
     "date_type": "a date like 2026-01-01",
     "date_parsing": "a date like 2026-01-01",
     "date_from_datetime_parsing": "a date like 2026-01-01",
+    "date_from_datetime_inexact": "a date like 2026-01-01",
     "list_type": "a list",
     "dict_type": "a mapping",
     "model_type": "a mapping",
     "model_attributes_type": "a mapping",
     "missing": "a value (required)",
 }
+
+
+#: Errors of fields that want a number: quoting a YAML surprise there would not help.
+_NUMBER_KINDS = frozenset(
+    {
+        "int_type",
+        "int_parsing",
+        "int_from_float",
+        "float_type",
+        "float_parsing",
+        "greater_than",
+        "greater_than_equal",
+        "less_than",
+        "less_than_equal",
+    }
+)
 
 
 def _short(value: Any) -> str:
@@ -281,10 +298,10 @@ def _describe(error: Mapping[str, Any], model_fields: Iterable[str]) -> str:
     if kind == "union_tag_not_found":
         key = str(ctx.get("discriminator", "dist")).strip("'")
         return f"expected a mapping with a '{key}' key, got {got}"
-    if kind in ("too_short", "too_long"):
-        return (
-            f"expected {error['msg'].lower().replace('list should have', 'a list with')}, got {got}"
-        )
+    if kind == "too_short":
+        return f"expected a list with at least {ctx.get('min_length')} item(s), got {got}"
+    if kind == "too_long":
+        return f"expected a list with at most {ctx.get('max_length')} item(s), got {got}"
     expected = _EXPECTED_BY_TYPE.get(kind, error["msg"].lower())
     return f"expected {expected}, got {got}"
 
@@ -310,7 +327,11 @@ def scenario_error(
     if origin is not None and origin.raw is not None and source.origins.get(path) is origin:
         surprising = origin.raw != str(value) or isinstance(value, bool | dt.date)
         surprising = surprising or first["type"] == "string_type"
-        if surprising and not isinstance(value, dict | list):
+        # Quoting helps where text is read (names, durations), not for numbers or dates.
+        quoting_helps = first["type"] not in _NUMBER_KINDS and not detail.startswith(
+            ("expected a number", "expected a finite number", "expected a date")
+        )
+        if surprising and quoting_helps and not isinstance(value, dict | list):
             detail += (
                 f" (YAML read the unquoted {origin.raw} as {_short(value)}; "
                 f'quote it: "{origin.raw}")'

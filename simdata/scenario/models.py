@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from typing import Any, Literal, Self
 
 from pydantic import (
@@ -69,13 +70,22 @@ class RunSpec(Section):
         examples=["2026-01-01"],
     )
 
+    @field_validator("start_date", mode="before")
+    @classmethod
+    def _date_only(cls, value: Any) -> Any:
+        """A date (YAML's unquoted one or quoted ISO text); never a number (a Unix time)."""
+        return None if value is None else as_date(value)
+
     @model_validator(mode="before")
     @classmethod
     def _calendar_spans(cls, data: Any) -> Any:
         """With a start date, `N month`/`N year` spans are calendar months/years."""
-        if not isinstance(data, dict) or not isinstance(data.get("start_date"), dt.date):
+        if not isinstance(data, dict) or data.get("start_date") is None:
             return data
-        start: dt.date = data["start_date"]
+        try:
+            start = as_date(data["start_date"])
+        except ValueError:
+            return data  # reported on the field by _date_only
         resolved = dict(data)
         for key in ("horizon", "warmup"):
             text = data.get(key)
@@ -105,6 +115,24 @@ class RunSpec(Section):
                 f"got {self.warmup:g} s"
             )
         return self
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def as_date(value: Any) -> dt.date:
+    """``value`` as a calendar date: a date, midnight datetime or ``YYYY-MM-DD`` text."""
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time() and value.tzinfo is None:
+            return value.date()
+    elif isinstance(value, dt.date):
+        return value
+    elif isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"expected a date like 2026-01-01, got {value!r}")
 
 
 def add_months(start: dt.date, months: int) -> dt.date:
@@ -187,7 +215,10 @@ class Target(BaseModel):
                 f"expected exactly one operator among {', '.join(OPERATORS)}, got {len(ops)}"
             )
         raw = data[ops[0]]
-        value, dimension = parse_quantity(raw)
+        try:
+            value, dimension = parse_quantity(raw)
+        except ValueError as error:
+            raise ValueError(f"{ops[0]}: {error}") from None
         return {
             "kpi": data.get("kpi"),
             "op": ops[0],
@@ -266,5 +297,7 @@ class Scenario(Section):
     @model_validator(mode="after")
     def _something_to_simulate(self) -> Self:
         if self.resolution is None:
-            raise ValueError("expected at least one model section (resolution), got none")
+            raise ValueError(
+                "resolution: expected at least one model section (resolution), got none"
+            )
         return self

@@ -93,12 +93,14 @@ class _Builder:
         self._active: set[int] = set()
         self._scalars = yaml.constructor.SafeConstructor()
 
-    def _error(self, node: Node, path: Path_, message: str) -> ScenarioError:
+    def _error(
+        self, node: Node, path: Path_, message: str, line: int | None = None
+    ) -> ScenarioError:
         message = message.replace("tag:yaml.org,2002:", "!!")
         return ScenarioError(
             message,
             file=self.file,
-            line=None if self.override else node.start_mark.line + 1,
+            line=None if self.override else line or node.start_mark.line + 1,
             path=".".join(str(p) for p in path),
             override=self.override,
         )
@@ -110,11 +112,15 @@ class _Builder:
     def build(self, node: Node, path: Path_) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
+            # The aliased node sits at its anchor's line: name the field that expands it.
+            top = path[: len(self.prefix) + 1]
+            origin = self.source.origins.get(top)
             raise self._error(
                 node,
-                path[:1],
+                top,
                 f"expected at most {MAX_NODES} values after expanding aliases, got more "
                 "(an alias bomb?)",
+                line=origin.line if origin else None,
             )
         if len(path) > MAX_DEPTH:
             raise self._error(node, path, f"expected nesting at most {MAX_DEPTH} deep")
