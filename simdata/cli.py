@@ -58,9 +58,22 @@ def _overrides(sets: tuple[str, ...], replications: int | None, seed: int | None
     return [*sets, *extra]
 
 
-def _fmt(value: float | None) -> str:
+def _fmt(value: float | None, unit: str | None = None) -> str:
+    """A value for the terminal table: seconds scaled to ms/µs, fractions as percent.
+
+    Files keep SI values; this is display only.
+    """
     if value is None or math.isnan(value):
         return "—"
+    if unit == "s" and value != 0 and abs(value) < 1:
+        scale, suffix = (1e3, " ms") if abs(value) >= 1e-3 else (1e6, " µs")
+        return f"{value * scale:.4g}{suffix}"
+    if unit == "s":
+        return f"{value:.4g} s"
+    if unit == "fraction":
+        return f"{value * 100:.4g}%"
+    if unit == "1/s":
+        return f"{value:.4g}/s"
     if abs(value) >= 10_000:
         return f"{value:,.0f}"
     return f"{value:.4g}"
@@ -69,21 +82,21 @@ def _fmt(value: float | None) -> str:
 def _print_summary(console: Console, result: RunResult) -> None:
     table = Table(title=f"{result.scenario.name} — {result.scenario.run.replications} replications")
     table.add_column("KPI", no_wrap=True)
-    for column in ("unit", "mean", "95% CI", "n", "target", "verdict"):
+    for column in ("mean", "95% CI", "n", "target", "verdict"):
         table.add_column(
             column, justify="right" if column in ("mean", "n") else "left", no_wrap=True
         )
     for row in result.summary.iter_rows(named=True):
+        unit = row["unit"]
         ci = (
             "—"
             if row["ci_low"] is None or math.isnan(row["ci_low"])
-            else f"[{_fmt(row['ci_low'])}, {_fmt(row['ci_high'])}]"
+            else f"[{_fmt(row['ci_low'], unit)}, {_fmt(row['ci_high'], unit)}]"
         )
         verdict = row["verdict"] or ""
         table.add_row(
             row["kpi"],
-            row["unit"] or "",
-            _fmt(row["mean"]),
+            _fmt(row["mean"], unit),
             ci,
             str(row["n"]),
             row["target"] or "",

@@ -210,3 +210,22 @@ def test_every_shipped_scenario_validates_and_runs(name: str, tmp_path: Path) ->
     assert code == 0, stderr
     assert (out / "manifest.json").exists()
     assert "resolution.sojourn_p99" in stdout
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "shown"),
+    [
+        (0.0031, "s", "3.1 ms"),
+        (2.5e-5, "s", "25 µs"),
+        (12.0, "s", "12 s"),
+        (0.5998, "fraction", "59.98%"),
+        (599.7, "1/s", "599.7/s"),
+        (323815.0, "count", "323,815"),
+        (float("nan"), "s", "—"),
+    ],
+)
+def test_terminal_values_are_scaled_for_reading(value: float, unit: str, shown: str) -> None:
+    """The table shows ms/µs, percent and rates readably (files keep SI values)."""
+    from simdata.cli import _fmt
+
+    assert _fmt(value, unit) == shown
