@@ -190,6 +190,21 @@ class _Builder:
         return None
 
 
+def _separator_line(text: str, first: Node | None, second: Node) -> int:
+    """Line of the ``---`` that starts the second document (else where its content starts).
+
+    An empty second document (a trailing ``---``) starts after the marker, possibly past
+    the last line, so the marker's line is the one to show.
+    """
+    start = second.start_mark.line
+    lines = text.splitlines()
+    stop = first.end_mark.line if first is not None else 0
+    for index in range(min(start, len(lines) - 1), stop - 1, -1):
+        if lines[index].startswith("---"):
+            return index + 1
+    return start + 1
+
+
 def parse_yaml_text(
     text: str, file: str, *, prefix: Path_ = (), override: bool = False
 ) -> tuple[Any, SourceMap]:
@@ -226,7 +241,7 @@ def parse_yaml_text(
         raise ScenarioError(
             f"expected one YAML document, got {len(documents)} (separated by ---)",
             file=file,
-            line=None if override else documents[1].start_mark.line + 1,
+            line=None if override else _separator_line(text, documents[0], documents[1]),
             override=override,
         )
     if not documents or documents[0] is None:
