@@ -72,3 +72,17 @@ def test_json_schema_names_every_top_level_key() -> None:
         "targets",
     }
     assert schema["additionalProperties"] is False
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    """.ci/run installs and runs exactly what the README's second command does."""
+    import re
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"```bash\n(.+?)\n```", readme)
+    setup_and_test = commands[1]
+    install, test = setup_and_test.split(" && ")[1:]
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert install.replace("pip install -q", "pip install -q --disable-pip-version-check") in ci
+    assert f"\n{test}\n" in ci
+    assert "simdata run scenarios/" in commands[0]
