@@ -133,7 +133,10 @@ def parse_span(value: object, *, allow_workday: bool = False) -> float | WorkDur
         raise UnitError(
             f"expected a duration unit among {_known_units(allow_workday)}, got {value!r}"
         )
-    return number * DURATION_UNITS[unit]
+    seconds = number * DURATION_UNITS[unit]
+    if not math.isfinite(seconds):
+        raise UnitError(f"expected a finite duration, got {value!r} (too large in seconds)")
+    return seconds
 
 
 def parse_duration(value: object) -> float:
@@ -167,7 +170,10 @@ def parse_rate(value: object) -> float:
     span = per * DURATION_UNITS[unit]
     if span <= 0:
         raise UnitError(f"expected a rate over a positive span, got {value!r}")
-    return float(match["num"]) / span
+    rate = float(match["num"]) / span
+    if not math.isfinite(rate):
+        raise UnitError(f"expected a finite rate, got {value!r} (too large per second)")
+    return rate
 
 
 def format_rate(rate_per_s: float) -> str:
@@ -226,17 +232,19 @@ def parse_quantity(value: object) -> tuple[float, str]:
     """
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise UnitError(f"expected a number or a quantity like '1.2 s', got {value!r}")
-    if isinstance(value, int | float):
-        return float(value), "number"
-    if _PERCENT_RE.match(value):
-        return parse_share(value), "fraction"
-    if "/" in value:
-        return parse_rate(value), "1/s"
-    if _QUANTITY_RE.match(value):
-        return parse_duration(value), "s"
+    if isinstance(value, str):
+        if _PERCENT_RE.match(value):
+            return parse_share(value), "fraction"
+        if "/" in value:
+            return parse_rate(value), "1/s"
+        if _QUANTITY_RE.match(value):
+            return parse_duration(value), "s"
     try:
-        return float(value), "number"
-    except ValueError:
+        number = float(value)
+    except (ValueError, OverflowError):
         raise UnitError(
             f"expected a number or a quantity like '1.2 s', '7/s' or '90%', got {value!r}"
         ) from None
+    if not math.isfinite(number):
+        raise UnitError(f"expected a finite number, got {value!r}")
+    return number, "number"

@@ -232,6 +232,9 @@ CASES = [
         ("less than the horizon", "3600"),
     ),
     Case("warmup-negative", edit("200 s", "-5 s"), "run.warmup", 5, ("≥ 0",)),
+    Case("horizon-overflows", edit("2000 s", "1e308 year"), "run.horizon", 4, ("finite",)),
+    Case("rate-overflows", edit("7.2/s", "1/1e-320 s"), "resolution.traffic.rate", 14, ("finite",)),
+    Case("target-nan", edit('"<=": 1.2 s', '"<=": .nan'), "targets.0.<=", 17, ("finite",)),
     # --- distributions -------------------------------------------------------------------
     Case(
         "lognormal-mean-and-median",
