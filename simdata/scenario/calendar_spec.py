@@ -18,7 +18,7 @@ from typing import Annotated, Self
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from simdata.scenario.models import Section, as_date
+from simdata.scenario.section import Section
 
 MINUTE_S = 60.0
 DAY_MINUTES = 24 * 60
@@ -54,8 +54,16 @@ def _office_interval(value: object) -> str:
     return value.strip()
 
 
+def _as_date(value: object) -> dt.date:
+    """A date, as ``run.start_date`` reads one (YAML's date or quoted ISO text)."""
+    # Imported here: models imports this module for its ``calendar`` section.
+    from simdata.scenario.models import as_date
+
+    return as_date(value)
+
+
 #: A calendar date: YAML's unquoted date or quoted ISO text ``"2027-10-01"``.
-CalendarDate = Annotated[dt.date, BeforeValidator(as_date)]
+CalendarDate = Annotated[dt.date, BeforeValidator(_as_date)]
 
 #: One office interval ``"HH:MM-HH:MM"`` of a working day.
 OfficeInterval = Annotated[str, BeforeValidator(_office_interval)]
