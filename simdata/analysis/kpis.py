@@ -66,7 +66,7 @@ _admitted = pl.col("admitted")
 
 
 def _measured(w: Window) -> pl.Expr:
-    return (_arrival >= w.warmup_s) & (_arrival < w.horizon_s)
+    return (_arrival >= w.start_s) & (_arrival < w.end_s)
 
 
 def _served(w: Window) -> pl.Expr:
@@ -75,8 +75,8 @@ def _served(w: Window) -> pl.Expr:
 
 def _overlap(lo: pl.Expr, hi: pl.Expr, w: Window) -> pl.Expr:
     """Length of [lo, hi) ∩ [warmup, horizon), 0 when disjoint (NaN hi counts as open)."""
-    upper = pl.min_horizontal(hi.fill_nan(w.horizon_s), pl.lit(w.horizon_s))
-    lower = pl.max_horizontal(lo, pl.lit(w.warmup_s))
+    upper = pl.min_horizontal(hi.fill_nan(w.end_s), pl.lit(w.end_s))
+    lower = pl.max_horizontal(lo, pl.lit(w.start_s))
     return (upper - lower).clip(lower_bound=0.0)
 
 
@@ -155,7 +155,7 @@ _RESOLUTION = [
         "Requests answered per second within the window.",
         "解析吞吐量（每秒）",
         "requests",
-        lambda w: ((_end >= w.warmup_s) & (_end < w.horizon_s)).sum() / w.length_s,
+        lambda w: ((_end >= w.start_s) & (_end < w.end_s)).sum() / w.length_s,
     ),
     Kpi(
         "resolution.rejected_share",

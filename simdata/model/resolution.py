@@ -53,21 +53,23 @@ class ResolutionNode:
         spec: ResolutionSpec,
         streams: Streams,
         recorder: Recorder,
+        start_s: float,
         horizon_s: float,
     ) -> None:
         self.env = env
         self.spec = spec
+        self.start_s = start_s
         self.horizon_s = horizon_s
         self.servers = spec.servers
         self.limit = spec.queue_limit if spec.queue_limit is not None else np.iinfo(np.int64).max
         self._arrival_rng = streams.generator(COMPONENT, "arrivals")
         self._service_rng = streams.generator(COMPONENT, "service")
-        expected = int(spec.traffic.rate * horizon_s * 1.05) + 64
+        expected = int(spec.traffic.rate * (horizon_s - start_s) * 1.05) + 64
         self.requests: ColumnTable = recorder.table("requests", REQUEST_SCHEMA, expected)
         self._recorder = recorder
         self._busy = 0
         self._waiting: deque[int] = deque()
-        self._next_arrival = 0.0
+        self._next_arrival = start_s
 
     def start(self) -> None:
         """Schedule the first arrival."""
@@ -127,9 +129,9 @@ class ResolutionNode:
             self._busy -= 1
 
     def record_series(self) -> None:
-        """Record the time-average number in the node per bin over [0, horizon)."""
+        """Record the time-average number in the node per bin of the simulated span."""
         frame = self.requests.frame().filter("admitted")
-        edges = np.linspace(0.0, self.horizon_s, SERIES_BINS + 1)
+        edges = np.linspace(self.start_s, self.horizon_s, SERIES_BINS + 1)
         in_system = interval_bin_means(
             frame["arrival_s"].to_numpy(), frame["end_s"].to_numpy(), edges
         )

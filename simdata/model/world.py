@@ -20,15 +20,17 @@ from simdata.scenario.models import Scenario
 
 @dataclass(frozen=True)
 class Window:
-    """The measured window of a replication and the model constants KPIs need."""
+    """The measured window ``[start_s, end_s)`` of a replication and the model constants
+    KPIs need. Undated runs measure ``[warmup, horizon)``; dated runs simulate the warm-up
+    before the start date and measure ``[0, horizon)``, so KPIs line up with the plan."""
 
-    warmup_s: float
-    horizon_s: float
+    start_s: float
+    end_s: float
     servers: int
 
     @property
     def length_s(self) -> float:
-        return self.horizon_s - self.warmup_s
+        return self.end_s - self.start_s
 
 
 @dataclass
@@ -44,13 +46,15 @@ class Simulated:
 def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> Simulated:
     """Simulate replication ``replication`` of ``scenario`` (root seed ``seed`` or the run's)."""
     root_seed = scenario.run.seed if seed is None else seed
-    env = simpy.Environment()
+    run = scenario.run
+    env = simpy.Environment(initial_time=run.sim_start_s)
     streams = Streams(root_seed, replication)
     recorder = Recorder()
-    horizon_s = scenario.run.horizon
     node = None
     if scenario.resolution is not None:
-        node = ResolutionNode(env, scenario.resolution, streams, recorder, horizon_s)
+        node = ResolutionNode(
+            env, scenario.resolution, streams, recorder, run.sim_start_s, run.horizon
+        )
         node.start()
     events = 0
     # Step manually: run() until empty would hide the event count we report.
@@ -64,5 +68,5 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> S
     if node is not None:
         node.record_series()
     servers = scenario.resolution.servers if scenario.resolution is not None else 0
-    window = Window(scenario.run.warmup, horizon_s, servers)
+    window = Window(run.measure_start_s, run.horizon, servers)
     return Simulated(recorder.frames(), window, events, env.now)

@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StrictInt,
     StrictStr,
     ValidationInfo,
@@ -26,17 +27,12 @@ from pydantic import (
 
 from simdata.scenario.distributions import DurationDistribution, LogNormal
 from simdata.scenario.quantities import RatePerS, Seconds
+from simdata.scenario.section import Section
 from simdata.scenario.units import DAY_S, parse_duration, parse_quantity, parse_rate
 
 #: Target operators, as scenario keys.
 OPERATORS = ("<", "<=", ">", ">=")
 Operator = Literal["<", "<=", ">", ">="]
-
-
-class Section(BaseModel):
-    """Base of every scenario section: unknown keys are errors, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class RunSpec(Section):
@@ -46,13 +42,14 @@ class RunSpec(Section):
         default=parse_duration("1 d"),
         description="Simulated span from time 0 (or `start_date`); arrivals stop at the "
         "horizon and the system then drains. With `start_date`, `month` and `year` are "
-        "calendar months and years.",
+        "calendar months and years; a dated run gives `horizon` or `end_date`, not both.",
         examples=["1 d", "20000 s", "2 year"],
     )
     warmup: Seconds = Field(
         default=0.0,
-        description="Initial span excluded from every KPI (≥ 0 and < horizon); arrivals "
-        "in [warmup, horizon) are measured.",
+        description="Span excluded from every KPI (≥ 0 and < horizon). Undated runs measure "
+        "arrivals in [warmup, horizon); dated runs simulate the warm-up *before* "
+        "`start_date` and measure [start_date, start_date + horizon).",
         examples=["2000 s", "1 week"],
     )
     replications: StrictInt = Field(
@@ -69,8 +66,31 @@ class RunSpec(Section):
         description="Calendar date of time 0 (00:00 Asia/Shanghai); optional.",
         examples=["2026-01-01"],
     )
+    end_date: dt.date | None = Field(
+        default=None,
+        description="Last simulated day, inclusive (needs `start_date`; instead of "
+        "`horizon`, which it sets to the days from start_date to end_date).",
+        examples=["2026-12-31"],
+    )
 
-    @field_validator("start_date", mode="before")
+    @property
+    def sim_start_s(self) -> float:
+        """When the simulation starts: −warmup for dated runs, else 0."""
+        return -self.warmup if self.start_date is not None else 0.0
+
+    @property
+    def measure_start_s(self) -> float:
+        """Start of the measured window: 0 for dated runs, else the warm-up's end."""
+        return 0.0 if self.start_date is not None else self.warmup
+
+    @model_serializer(mode="wrap")
+    def _horizon_or_end(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Write back exactly one of horizon and end_date, as given."""
+        data: dict[str, Any] = handler(self)
+        data.pop("horizon" if self.end_date is not None else "end_date", None)
+        return data
+
+    @field_validator("start_date", "end_date", mode="before")
     @classmethod
     def _date_only(cls, value: Any) -> Any:
         """A date (YAML's unquoted one or quoted ISO text); never a number (a Unix time)."""
@@ -80,6 +100,8 @@ class RunSpec(Section):
     @classmethod
     def _calendar_spans(cls, data: Any) -> Any:
         """With a start date, `N month`/`N year` spans are calendar months/years."""
+        if isinstance(data, dict) and data.get("start_date") is None and data.get("end_date"):
+            raise ValueError("end_date: expected start_date to be set too, got none")
         if not isinstance(data, dict) or data.get("start_date") is None:
             return data
         try:
@@ -87,6 +109,20 @@ class RunSpec(Section):
         except ValueError:
             return data  # reported on the field by _date_only
         resolved = dict(data)
+        if resolved.get("end_date") is not None:
+            if resolved.get("horizon") is not None:
+                raise ValueError(
+                    "horizon: expected exactly one of horizon or end_date for a dated run, got both"
+                )
+            try:
+                end = as_date(resolved["end_date"])
+            except ValueError:
+                return data  # reported on the field by _date_only
+            if end < start:
+                raise ValueError(
+                    f"end_date: expected a date on or after start_date ({start}), got {end}"
+                )
+            resolved["horizon"] = f"{((end - start).days + 1) * DAY_S!r} s"
         for key in ("horizon", "warmup"):
             text = data.get(key)
             if not isinstance(text, str):
@@ -100,8 +136,10 @@ class RunSpec(Section):
                     except ValueError:
                         break
                     if count == int(count) and count >= 0:
-                        end = add_months(start, int(count) * months_per)
-                        resolved[key] = f"{(end - start).days * DAY_S!r} s"
+                        # The warm-up runs before the start date, so its months count back.
+                        sign = -1 if key == "warmup" else 1
+                        other = add_months(start, sign * int(count) * months_per)
+                        resolved[key] = f"{abs((other - start).days) * DAY_S!r} s"
                     break
         return resolved
 

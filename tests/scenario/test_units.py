@@ -298,11 +298,12 @@ def test_run_months_without_a_start_date_are_julian_averages() -> None:
 
 @unit
 def test_calendar_warmup_and_fractional_months() -> None:
-    """Warm-up months are calendar months too; a fractional month stays a Julian average."""
+    """Warm-up months are calendar months counted back from the start date (it runs before
+    it); a fractional month stays a Julian average."""
     spec = RunSpec.model_validate(
         {"horizon": "1.5 month", "warmup": "1 month", "start_date": dt.date(2024, 2, 1)}
     )
-    assert spec.warmup == 29 * DAY_S
+    assert spec.warmup == 31 * DAY_S  # January 2024, the month before the start date
     assert spec.horizon == 1.5 * 30.4375 * DAY_S
 
 
