@@ -169,7 +169,7 @@ def test_custom_office_hours_set_the_workday() -> None:
 
 @pytest.mark.unit
 def test_vector_queries_equal_scalar_ones() -> None:
-    """Array queries give element by element what the scalar queries give."""
+    """Array queries give element by element what scalar ones give; empty arrays stay empty."""
     calendar = shared()
     times = np.random.default_rng(3).uniform(FIRST_S, LAST_S, 200)
     works = calendar.work_s(times)
@@ -178,6 +178,8 @@ def test_vector_queries_equal_scalar_ones() -> None:
     assert calendar.elapsed_s(works).tolist() == [calendar.elapsed_s(float(w)) for w in works]
     assert calendar.is_open(times).tolist() == [calendar.is_open(float(t)) for t in times]
     assert calendar.next_open(times).tolist() == [calendar.next_open(float(t)) for t in times]
+    empty = np.array([], dtype=np.float64)
+    assert calendar.add_work(empty, empty).shape == calendar.is_open(empty).shape == (0,)
     days = np.arange(200, dtype=np.float64) % 7
     assert calendar.add_workdays(times, days).tolist() == [
         calendar.add_workdays(float(t), float(n)) for t, n in zip(times, days, strict=True)
