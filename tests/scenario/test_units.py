@@ -298,8 +298,7 @@ def test_run_months_without_a_start_date_are_julian_averages() -> None:
 
 @unit
 def test_calendar_warmup_and_fractional_months() -> None:
-    """Warm-up months are calendar months counted back from the start date (it runs before
-    it); a fractional month stays a Julian average."""
+    """Warm-up months count back from start_date in calendar months; 1.5 month stays Julian."""
     spec = RunSpec.model_validate(
         {"horizon": "1.5 month", "warmup": "1 month", "start_date": dt.date(2024, 2, 1)}
     )
