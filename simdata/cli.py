@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import polars as pl
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -69,7 +70,12 @@ def _fmt(value: float | None, unit: str | None = None) -> str:
         scale, suffix = (1e3, " ms") if abs(value) >= 1e-3 else (1e6, " µs")
         return f"{value * scale:.4g}{suffix}"
     if unit == "s":
+        for size, suffix in ((86_400.0, " d"), (3_600.0, " h"), (60.0, " min")):
+            if abs(value) >= size:
+                return f"{value / size:.4g}{suffix}"
         return f"{value:.4g} s"
+    if unit == "workday":
+        return f"{value:.4g} wd"
     if unit == "fraction":
         return f"{value * 100:.4g}%"
     if unit == "1/s":
@@ -87,6 +93,8 @@ def _print_summary(console: Console, result: RunResult) -> None:
             column, justify="right" if column in ("mean", "n") else "left", no_wrap=True
         )
     for row in result.summary.iter_rows(named=True):
+        if "@department=" in row["kpi"]:
+            continue  # per-department rows stay in the files; the busiest is named below
         unit = row["unit"]
         ci = (
             "—"
@@ -103,6 +111,23 @@ def _print_summary(console: Console, result: RunResult) -> None:
             f"[{_VERDICT_STYLE.get(verdict, '')}]{verdict}[/]" if verdict else "",
         )
     console.print(table)
+    busiest = busiest_department(result.summary)
+    if busiest is not None:
+        name, mean = busiest
+        console.print(
+            f"busiest department: {name} (reviewer utilisation {mean:.1%}); per-department "
+            "KPIs are in summary.parquet",
+            highlight=False,
+        )
+
+
+def busiest_department(summary: pl.DataFrame) -> tuple[str, float] | None:
+    """The department whose reviewers are busiest on average over replications."""
+    rows = summary.filter(pl.col("kpi").str.starts_with("reviewers.utilisation@department="))
+    if rows.is_empty():
+        return None
+    top = rows.sort("mean", descending=True, nulls_last=True).row(0, named=True)
+    return str(top["kpi"]).split("=", 1)[1], float(top["mean"])
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -69,6 +69,11 @@ def test_json_schema_names_every_top_level_key() -> None:
         "extends",
         "run",
         "resolution",
+        "calendar",
+        "catalogue",
+        "requesters",
+        "policy",
+        "agency",
         "targets",
     }
     assert schema["additionalProperties"] is False

@@ -21,15 +21,20 @@ import polars as pl
 from simdata.model.world import Simulated, Window
 
 Better = Literal["lower", "higher", "neither"]
-#: KPI units: seconds, per second, fraction in [0, 1], count.
-UNITS = ("s", "1/s", "fraction", "count")
+#: KPI units: seconds, per second, fraction in [0, 1], count, working days (office days).
+UNITS = ("s", "1/s", "fraction", "count", "workday")
 
 ExprFactory = Callable[[Window], pl.Expr]
 
 
 @dataclass(frozen=True)
 class Kpi:
-    """One registered KPI: what it measures and how to compute it from a frame."""
+    """One registered KPI: what it measures and how to compute it from a frame.
+
+    ``by`` lists the breakdowns: ``None`` is the KPI over the whole frame, a column name
+    adds one KPI per value of that column, named ``<name>@<column>=<value>``; ``values``
+    restricts which values get one (e.g. only channels with an SLA).
+    """
 
     name: str
     unit: str
@@ -38,6 +43,8 @@ class Kpi:
     label_zh: str
     frame: str
     expr: ExprFactory
+    by: tuple[str | None, ...] = (None,)
+    values: tuple[str, ...] | None = None
 
 
 REGISTRY: dict[str, Kpi] = {}
@@ -57,136 +64,36 @@ def kpi_units() -> dict[str, str]:
     return {name: kpi.unit for name, kpi in REGISTRY.items()}
 
 
-# --- resolution node -------------------------------------------------------------------
-
-_arrival = pl.col("arrival_s")
-_start = pl.col("start_s")
-_end = pl.col("end_s")
-_admitted = pl.col("admitted")
-
-
-def _measured(w: Window) -> pl.Expr:
-    return (_arrival >= w.start_s) & (_arrival < w.end_s)
-
-
-def _served(w: Window) -> pl.Expr:
-    return _measured(w) & _admitted
-
-
-def _overlap(lo: pl.Expr, hi: pl.Expr, w: Window) -> pl.Expr:
-    """Length of [lo, hi) ∩ [warmup, horizon), 0 when disjoint (NaN hi counts as open)."""
-    upper = pl.min_horizontal(hi.fill_nan(w.end_s), pl.lit(w.end_s))
-    lower = pl.max_horizontal(lo, pl.lit(w.start_s))
-    return (upper - lower).clip(lower_bound=0.0)
-
-
-def _sojourn_quantile(q: float) -> ExprFactory:
-    return lambda w: (_end - _arrival).filter(_served(w)).quantile(q, "linear")
-
-
-_RESOLUTION = [
-    Kpi(
-        "resolution.arrivals_count",
-        "count",
-        "neither",
-        "Resolution requests arriving in the measured window (admitted or rejected).",
-        "解析请求到达数",
-        "requests",
-        lambda w: _measured(w).sum().cast(pl.Float64),
-    ),
-    Kpi(
-        "resolution.wait_mean",
-        "s",
-        "lower",
-        "Mean time an admitted request waits for a server.",
-        "平均排队等待时间",
-        "requests",
-        lambda w: (_start - _arrival).filter(_served(w)).mean(),
-    ),
-    Kpi(
-        "resolution.sojourn_mean",
-        "s",
-        "lower",
-        "Mean time from arrival to answer (wait + service) of admitted requests.",
-        "平均解析时延",
-        "requests",
-        lambda w: (_end - _arrival).filter(_served(w)).mean(),
-    ),
-    Kpi(
-        "resolution.sojourn_p50",
-        "s",
-        "lower",
-        "Median time in the node of admitted requests (per-replication quantile).",
-        "解析时延中位数",
-        "requests",
-        _sojourn_quantile(0.50),
-    ),
-    Kpi(
-        "resolution.sojourn_p99",
-        "s",
-        "lower",
-        "99th percentile of time in the node of admitted requests (per-replication).",
-        "解析时延第99百分位",
-        "requests",
-        _sojourn_quantile(0.99),
-    ),
-    Kpi(
-        "resolution.queue_mean",
-        "count",
-        "lower",
-        "Time-average number of requests waiting (not in service) over the window.",
-        "平均排队请求数",
-        "requests",
-        lambda w: _overlap(_arrival, _start, w).filter(_admitted).sum() / w.length_s,
-    ),
-    Kpi(
-        "resolution.utilisation",
-        "fraction",
-        "neither",
-        "Share of server time busy over the window (busy time / servers / window).",
-        "服务器利用率",
-        "requests",
-        lambda w: _overlap(_start, _end, w).filter(_admitted).sum() / (w.servers * w.length_s),
-    ),
-    Kpi(
-        "resolution.throughput",
-        "1/s",
-        "higher",
-        "Requests answered per second within the window.",
-        "解析吞吐量（每秒）",
-        "requests",
-        lambda w: ((_end >= w.start_s) & (_end < w.end_s)).sum() / w.length_s,
-    ),
-    Kpi(
-        "resolution.rejected_share",
-        "fraction",
-        "lower",
-        "Share of arrivals rejected because the node held queue_limit requests.",
-        "拒绝请求占比",
-        "requests",
-        lambda w: 1.0 - _admitted.filter(_measured(w)).mean().cast(pl.Float64),
-    ),
-]
-
-for _kpi in _RESOLUTION:
-    register(_kpi)
+def _as_float(value: object) -> float:
+    return float("nan") if value is None else float(value)  # type: ignore[arg-type]
 
 
 def compute_kpis(simulated: Simulated) -> dict[str, float]:
-    """Every registered KPI whose frame the replication produced, as floats (NaN if empty)."""
+    """Every registered KPI whose frame the replication produced, as floats (NaN if empty).
+
+    KPIs of one frame are evaluated together: one ``select`` for the whole-frame values
+    and one ``group_by`` per breakdown column.
+    """
     values: dict[str, float] = {}
-    by_frame: dict[str, list[Kpi]] = {}
+    plan: dict[tuple[str, str | None], list[Kpi]] = {}
     for kpi in REGISTRY.values():
-        by_frame.setdefault(kpi.frame, []).append(kpi)
-    for frame_name, kpis in by_frame.items():
+        for dimension in kpi.by:
+            plan.setdefault((kpi.frame, dimension), []).append(kpi)
+    window = simulated.window
+    for (frame_name, dimension), kpis in plan.items():
         frame = simulated.frames.get(frame_name)
         if frame is None:
             continue
-        row = frame.select(
-            [kpi.expr(simulated.window).cast(pl.Float64).alias(kpi.name) for kpi in kpis]
-        ).row(0, named=True)
-        for name, value in row.items():
-            values[name] = float("nan") if value is None else float(value)
+        exprs = [kpi.expr(window).cast(pl.Float64).alias(kpi.name) for kpi in kpis]
+        if dimension is None:
+            for name, value in frame.select(exprs).row(0, named=True).items():
+                values[name] = _as_float(value)
+            continue
+        grouped = frame.group_by(dimension).agg(exprs).sort(dimension)
+        for row in grouped.iter_rows(named=True):
+            for kpi in kpis:
+                if kpi.values is None or row[dimension] in kpi.values:
+                    values[f"{kpi.name}@{dimension}={row[dimension]}"] = _as_float(row[kpi.name])
     return values
 
 
@@ -209,11 +116,19 @@ def kpis_markdown() -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     for kpi in REGISTRY.values():
+        breakdowns = [d for d in kpi.by if d is not None]
+        also = f" Also `@{'`, `@'.join(d + '=…' for d in breakdowns)}`." if breakdowns else ""
+        if kpi.values is not None:
+            also += f" Values: {', '.join(kpi.values)}."
         lines.append(
-            f"| `{kpi.name}` | {kpi.unit} | {kpi.better} | {kpi.label_zh} | {kpi.description} |"
+            f"| `{kpi.name}` | {kpi.unit} | {kpi.better} | {kpi.label_zh} | "
+            f"{kpi.description}{also} |"
         )
     return "\n".join(lines) + "\n"
 
+
+# The definitions register themselves on import (resolution node, public data).
+from simdata.analysis import kpis_public_data, kpis_resolution  # noqa: E402, F401
 
 if __name__ == "__main__":
     print(kpis_markdown(), end="")

@@ -65,6 +65,8 @@ class Recorder:
 
     tables: dict[str, ColumnTable] = field(default_factory=dict)
     series: list[pl.DataFrame] = field(default_factory=list)
+    #: Frames derived after the run (they replace a table of the same name).
+    frames_extra: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     def table(
         self, name: str, schema: dict[str, type[np.generic]], capacity: int = 1024
@@ -90,6 +92,7 @@ class Recorder:
     def frames(self) -> dict[str, pl.DataFrame]:
         """Every table as a polars frame, plus ``timeseries`` when any series was added."""
         result = {name: table.frame() for name, table in self.tables.items()}
+        result.update(self.frames_extra)
         if self.series:
             result["timeseries"] = pl.concat(self.series)
         return result

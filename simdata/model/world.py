@@ -7,13 +7,14 @@ horizon has left (the drain), and returns the recorded frames.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 import simpy
 
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
+from simdata.model.public_data import PublicDataModel
 from simdata.model.resolution import ResolutionNode
 from simdata.scenario.models import Scenario
 
@@ -27,6 +28,7 @@ class Window:
     start_s: float
     end_s: float
     servers: int
+    constants: dict[str, float] = field(default_factory=dict)
 
     @property
     def length_s(self) -> float:
@@ -41,6 +43,7 @@ class Simulated:
     window: Window
     events: int
     end_time_s: float
+    warnings: list[str] = field(default_factory=list)
 
 
 def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> Simulated:
@@ -56,6 +59,10 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> S
             env, scenario.resolution, streams, recorder, run.sim_start_s, run.horizon
         )
         node.start()
+    public = None
+    if scenario.requesters is not None:
+        public = PublicDataModel(env, scenario, streams, recorder)
+        public.start()
     events = 0
     # Step manually: run() until empty would hide the event count we report.
     step = env.step
@@ -67,6 +74,12 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> S
         pass
     if node is not None:
         node.record_series()
+    constants: dict[str, float] = {}
+    warnings: list[str] = []
+    if public is not None:
+        public.record()
+        constants.update(public.constants())
+        warnings += public.warnings
     servers = scenario.resolution.servers if scenario.resolution is not None else 0
-    window = Window(run.measure_start_s, run.horizon, servers)
-    return Simulated(recorder.frames(), window, events, env.now)
+    window = Window(run.measure_start_s, run.horizon, servers, constants)
+    return Simulated(recorder.frames(), window, events, env.now, warnings)

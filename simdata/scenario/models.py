@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     SerializerFunctionWrapHandler,
     StrictInt,
     StrictStr,
@@ -25,10 +26,19 @@ from pydantic import (
     model_validator,
 )
 
+from simdata.scenario.calendar_spec import CalendarSpec
 from simdata.scenario.distributions import DurationDistribution, LogNormal
+from simdata.scenario.public_data import (
+    AgencySpec,
+    CatalogueSpec,
+    PolicySpec,
+    RequestersSpec,
+    department_names,
+)
 from simdata.scenario.quantities import RatePerS, Seconds
 from simdata.scenario.section import Section
 from simdata.scenario.units import DAY_S, parse_duration, parse_quantity, parse_rate
+from simdata.scenario.worktime import office_day_seconds, workday_length
 
 #: Target operators, as scenario keys.
 OPERATORS = ("<", "<=", ">", ">=")
@@ -327,15 +337,67 @@ class Scenario(Section):
         description="Identifier-resolution secondary node (a multi-server queue); "
         "switched off when absent.",
     )
+    calendar: CalendarSpec | None = Field(
+        default=None,
+        description="Working-day calendar (holidays, 调休 workdays, office hours); the "
+        "defaults apply when absent.",
+    )
+    catalogue: CatalogueSpec | None = Field(
+        default=None, description="Public data resource catalogue (needed by requesters)."
+    )
+    requesters: RequestersSpec | None = Field(
+        default=None,
+        description="Data requesters; switches the public-data sharing model on (needs "
+        "run.start_date and catalogue).",
+    )
+    policy: PolicySpec | None = Field(
+        default=None, description="Sharing and opening policy; the defaults apply when absent."
+    )
+    agency: AgencySpec | None = Field(
+        default=None,
+        description="One-level development agency; switched off when absent (development "
+        "requests are then rejected).",
+    )
     targets: list[Target] = Field(
         default_factory=list,
         description='Planning targets, each `{kpi: NAME, "<=": VALUE}`; judged on 95% CIs.',
     )
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _with_workday_length(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        """Validate working-time fields with this scenario's own office hours."""
+        calendar = data.get("calendar") if isinstance(data, dict) else None
+        hours = calendar.get("office_hours") if isinstance(calendar, dict) else None
+        with workday_length(office_day_seconds(hours)):
+            return handler(data)
+
     @model_validator(mode="after")
     def _something_to_simulate(self) -> Self:
-        if self.resolution is None:
+        if self.resolution is None and self.requesters is None:
             raise ValueError(
-                "resolution: expected at least one model section (resolution), got none"
+                "resolution: expected at least one model section (resolution or "
+                "requesters), got none"
             )
+        if self.requesters is not None:
+            if self.run.start_date is None:
+                raise ValueError(
+                    "run.start_date: expected a start date for the public-data model "
+                    "(requesters), got none"
+                )
+            if self.catalogue is None:
+                raise ValueError(
+                    "catalogue: expected a catalogue section for requesters to ask for, got none"
+                )
+            known = department_names(self.catalogue.departments)
+            for field, names in (
+                ("policy.reviewers", (self.policy.reviewers if self.policy else {})),
+                ("requesters.initial_backlog", self.requesters.initial_backlog),
+            ):
+                for name in names:
+                    if name not in known:
+                        raise ValueError(
+                            f"{field}.{name}: expected a department of the catalogue "
+                            f"({known[0]} … {known[-1]}), got {name!r}"
+                        )
         return self

@@ -37,6 +37,12 @@ Channel = Literal["sharing", "opening", "development"]
 UpdatePeriod = Literal["day", "week", "month", "quarter", "year"]
 
 
+def department_names(count: int) -> list[str]:
+    """``dept-01`` … ``dept-60``: the departments' names in results and scenario keys."""
+    width = max(2, len(str(count)))
+    return [f"dept-{i + 1:0{width}d}" for i in range(count)]
+
+
 def _mix_sums_to_one(mix: dict[str, float], field: str) -> None:
     total = sum(mix.values())
     if not math.isclose(total, 1.0, abs_tol=1e-9):

@@ -1,0 +1,266 @@
+"""KPIs of the public-data sharing model.
+
+Frames: ``data_requests`` (one row per request: arrival, end, outcome, kind, channel,
+working time to data), ``departments`` (reviewer staff and busy working time per owning
+department), ``agency`` (sandbox and analyst busy time, projects, products) and
+``catalogue`` (freshness and defect ages). Requests are measured when they arrive in the
+window; time-to-data is for delivered requests, elapsed (``time_to_data_*``) or working
+days (``time_to_data_workdays_*``).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from simdata.analysis.kpis import ExprFactory, Kpi, register
+from simdata.model.world import Window
+
+_arrival = pl.col("arrival_s")
+_end = pl.col("end_s")
+_outcome = pl.col("outcome")
+BREAKDOWNS: tuple[str | None, ...] = (None, "kind", "channel")
+
+
+def _measured(w: Window) -> pl.Expr:
+    return (_arrival >= w.start_s) & (_arrival < w.end_s)
+
+
+def _delivered(w: Window) -> pl.Expr:
+    return _measured(w) & (_outcome == "delivered")
+
+
+def _share(condition: pl.Expr, w: Window) -> pl.Expr:
+    return condition.filter(_measured(w)).cast(pl.Float64).mean()
+
+
+def _ttd(q: float | None) -> ExprFactory:
+    def expr(w: Window) -> pl.Expr:
+        values = (_end - _arrival).filter(_delivered(w))
+        return values.mean() if q is None else values.quantile(q, "linear")
+
+    return expr
+
+
+def _ttd_workdays(q: float) -> ExprFactory:
+    return lambda w: (
+        (pl.col("work_s") / w.constants["workday_s"]).filter(_delivered(w)).quantile(q, "linear")
+    )
+
+
+_REQUESTS = [
+    Kpi(
+        "requests.time_to_data_mean",
+        "s",
+        "lower",
+        "Mean elapsed time from request to delivery (delivered requests).",
+        "平均数据获取时长",
+        "data_requests",
+        _ttd(None),
+        BREAKDOWNS,
+    ),
+    Kpi(
+        "requests.time_to_data_p50",
+        "s",
+        "lower",
+        "Median elapsed time from request to delivery (per-replication quantile).",
+        "数据获取时长中位数",
+        "data_requests",
+        _ttd(0.5),
+        BREAKDOWNS,
+    ),
+    Kpi(
+        "requests.time_to_data_p90",
+        "s",
+        "lower",
+        "90th percentile of elapsed time from request to delivery.",
+        "数据获取时长第90百分位",
+        "data_requests",
+        _ttd(0.9),
+        BREAKDOWNS,
+    ),
+    Kpi(
+        "requests.time_to_data_workdays_p90",
+        "count",
+        "lower",
+        "90th percentile of working days from request to delivery (working time / one "
+        "day's office hours).",
+        "数据获取工作日第90百分位",
+        "data_requests",
+        _ttd_workdays(0.9),
+        BREAKDOWNS,
+    ),
+    Kpi(
+        "requests.within_sla_share",
+        "fraction",
+        "higher",
+        "Share of requests answered (delivered or rejected) within the SLA, judged in "
+        "working time; extended requests count as late. Channels with an SLA only.",
+        "时限内办结占比",
+        "data_requests",
+        lambda w: _share(
+            _outcome.is_in(["delivered", "rejected"]) & (pl.col("work_s") <= w.constants["sla_s"]),
+            w,
+        ),
+        ("channel",),
+        ("sharing", "opening"),
+    ),
+    Kpi(
+        "requests.rejected_share",
+        "fraction",
+        "lower",
+        "Share of requests that ended rejected.",
+        "驳回占比",
+        "data_requests",
+        lambda w: _share(_outcome == "rejected", w),
+        BREAKDOWNS,
+    ),
+    Kpi(
+        "requests.abandoned_share",
+        "fraction",
+        "lower",
+        "Share of requests abandoned when the requester's patience ran out.",
+        "放弃占比",
+        "data_requests",
+        lambda w: _share(_outcome == "abandoned", w),
+        BREAKDOWNS,
+    ),
+    Kpi(
+        "requests.backlog_count",
+        "count",
+        "lower",
+        "Requests open at the horizon (arrived before it, not yet ended).",
+        "期末积压请求数",
+        "data_requests",
+        lambda w: (
+            ((_arrival < w.end_s) & (_end.is_nan() | (_end >= w.end_s))).sum().cast(pl.Float64)
+        ),
+    ),
+    Kpi(
+        "requests.arrivals_count",
+        "count",
+        "neither",
+        "Requests arriving in the measured window.",
+        "数据请求数",
+        "data_requests",
+        lambda w: _measured(w).sum().cast(pl.Float64),
+        BREAKDOWNS,
+    ),
+    Kpi(
+        "requests.reuse_share",
+        "fraction",
+        "higher",
+        "Share of development requests served from an already published product.",
+        "产品复用占比",
+        "data_requests",
+        lambda w: (
+            pl.col("reused")
+            .filter(_measured(w) & (pl.col("channel") == "development"))
+            .cast(pl.Float64)
+            .mean()
+        ),
+    ),
+]
+
+_busy_share = pl.col("busy_work_s") / pl.col("reviewers")
+
+_STAFF = [
+    Kpi(
+        "reviewers.utilisation_mean",
+        "fraction",
+        "neither",
+        "Mean over departments of reviewer utilisation in working time.",
+        "审核人员平均利用率",
+        "departments",
+        lambda w: (_busy_share / w.constants["window_work_s"]).mean(),
+    ),
+    Kpi(
+        "reviewers.utilisation_max",
+        "fraction",
+        "lower",
+        "Utilisation of the busiest department's reviewers (named by the per-department "
+        "breakdown `reviewers.utilisation@department=…`).",
+        "最忙部门审核利用率",
+        "departments",
+        lambda w: (_busy_share / w.constants["window_work_s"]).max(),
+    ),
+    Kpi(
+        "reviewers.utilisation",
+        "fraction",
+        "neither",
+        "Reviewer utilisation in working time, per department.",
+        "部门审核利用率",
+        "departments",
+        lambda w: (_busy_share / w.constants["window_work_s"]).mean(),
+        ("department",),
+    ),
+    Kpi(
+        "reviewers.queue_mean",
+        "count",
+        "lower",
+        "Time-average number of conditional requests waiting for a reviewer (all departments).",
+        "平均待审核请求数",
+        "departments",
+        lambda w: pl.col("waiting_s").sum() / w.length_s,
+    ),
+    Kpi(
+        "agency.sandbox_utilisation",
+        "fraction",
+        "neither",
+        "Share of sandbox-slot time held by projects (elapsed time).",
+        "沙箱利用率",
+        "agency",
+        lambda w: pl.col("slot_busy_s").sum() / (w.constants["sandbox_slots"] * w.length_s),
+    ),
+    Kpi(
+        "agency.analyst_utilisation",
+        "fraction",
+        "neither",
+        "Share of analysts' working time spent on projects.",
+        "分析师利用率",
+        "agency",
+        lambda w: (
+            pl.col("analyst_busy_work_s").sum()
+            / (w.constants["analysts"] * w.constants["window_work_s"])
+        ),
+    ),
+    Kpi(
+        "agency.projects_count",
+        "count",
+        "higher",
+        "Development projects completed (product published) in the window.",
+        "完成开发项目数",
+        "agency",
+        lambda w: pl.col("projects").sum().cast(pl.Float64),
+    ),
+    Kpi(
+        "agency.products_count",
+        "count",
+        "higher",
+        "Data products published by the horizon (including the warm-up).",
+        "已发布数据产品数",
+        "agency",
+        lambda w: pl.col("products").sum().cast(pl.Float64),
+    ),
+    Kpi(
+        "catalogue.fresh_share",
+        "fraction",
+        "higher",
+        "Time-average share of datasets not overdue for a scheduled update.",
+        "目录数据及时更新率",
+        "catalogue",
+        lambda w: pl.col("fresh_share").first(),
+    ),
+    Kpi(
+        "catalogue.defect_age_mean",
+        "s",
+        "lower",
+        "Mean time a data defect stays open, from the faulty update to its fix "
+        "(defects arising in the window).",
+        "问题数据平均存续时长",
+        "catalogue",
+        lambda w: pl.col("defect_age_mean_s").first(),
+    ),
+]
+
+for _kpi in (*_REQUESTS, *_STAFF):
+    register(_kpi)

@@ -1,0 +1,143 @@
+"""Data requesters: who asks for which datasets, when, through which channel.
+
+Arrivals are a non-homogeneous Poisson process over working hours: a group's rate is per
+working time (``50/workday``), so requests arrive only while offices are open, optionally
+growing (``3%/month``, by thinning). Everything a request will need — its group, channel,
+datasets and every random effort on its path — is drawn here, in vectors, when the
+replication starts, from the requester component's streams. Policy variants with the same
+seed therefore see the same requests (common random numbers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from simdata.engine.streams import Streams
+from simdata.model.calendar import WorkCalendar
+from simdata.model.catalogue import Catalogue
+from simdata.scenario.distributions import sample_integers
+from simdata.scenario.public_data import RequestersSpec
+
+COMPONENT = "requesters"
+CHANNELS = ("sharing", "opening", "development")
+KINDS = ("government", "enterprise", "research", "social")
+
+IntArray = np.ndarray[Any, np.dtype[np.int64]]
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
+
+@dataclass
+class Requests:
+    """All requests of a replication in arrival order, and their datasets (flattened)."""
+
+    arrival_s: FloatArray
+    group: IntArray
+    kind: IntArray
+    channel: IntArray
+    patience_s: FloatArray  # inf = infinite patience
+    initial: np.ndarray[Any, np.dtype[np.bool_]]
+    first_item: IntArray  # items of request r are first_item[r] : first_item[r + 1]
+    item_dataset: IntArray
+
+    @property
+    def count(self) -> int:
+        return len(self.arrival_s)
+
+
+def _arrival_times(
+    rate_per_work_s: float,
+    growth_per_s: float,
+    calendar: WorkCalendar,
+    rng: np.random.Generator,
+    start_s: float,
+    end_s: float,
+) -> FloatArray:
+    """NHPP arrivals in office hours over [start_s, end_s), rate × exp(growth · t)."""
+    w0, w1 = calendar.work_s(start_s), calendar.work_s(end_s)
+    peak = max(np.exp(growth_per_s * start_s), np.exp(growth_per_s * end_s))
+    count = rng.poisson(rate_per_work_s * peak * (w1 - w0))
+    times = calendar.elapsed_s(np.sort(rng.uniform(w0, w1, count)))
+    keep = rng.random(count) < np.exp(growth_per_s * times) / peak
+    times = times[keep]
+    return np.asarray(times[times < end_s], dtype=np.float64)
+
+
+def draw_requests(
+    spec: RequestersSpec,
+    catalogue: Catalogue,
+    calendar: WorkCalendar,
+    streams: Streams,
+    start_s: float,
+    end_s: float,
+) -> Requests:
+    """Draw every request of the replication (arrivals, channels, datasets)."""
+    arrival_parts, group_parts, channel_parts = [], [], []
+    rng_channel = streams.generator(COMPONENT, "channel")
+    for index, member in enumerate(spec.groups):
+        rng = streams.generator(COMPONENT, f"arrivals/{member.name}")
+        growth = member.growth.per_s if member.growth is not None else 0.0
+        times = _arrival_times(member.rate, growth, calendar, rng, start_s, end_s)
+        channels = member.channels()
+        codes = np.array([CHANNELS.index(c) for c in channels], dtype=np.int64)
+        shares = np.array(list(channels.values()))
+        channel_parts.append(codes[rng_channel.choice(len(codes), len(times), p=shares)])
+        arrival_parts.append(times)
+        group_parts.append(np.full(len(times), index, dtype=np.int64))
+    backlog = [
+        (catalogue.departments.index(name), count) for name, count in spec.initial_backlog.items()
+    ]
+    initial_count = sum(count for _, count in backlog)
+    arrival = np.concatenate([*arrival_parts, np.zeros(initial_count)])
+    group = np.concatenate([*group_parts, np.full(initial_count, -1, dtype=np.int64)])
+    channel = np.concatenate(
+        [*channel_parts, np.full(initial_count, CHANNELS.index("sharing"), dtype=np.int64)]
+    )
+    order = np.argsort(arrival, kind="stable")
+    arrival, group, channel = arrival[order], group[order], channel[order]
+    initial = group < 0
+    kinds = np.array([KINDS.index(g.kind) for g in spec.groups] + [0], dtype=np.int64)
+    kind = kinds[group]
+    patience = np.array(
+        [g.patience if g.patience is not None else np.inf for g in spec.groups] + [np.inf]
+    )[group]
+
+    # Datasets: a count per request, then uniform picks among datasets existing at arrival.
+    rng_items = streams.generator(COMPONENT, "datasets")
+    counts = np.ones(len(arrival), dtype=np.int64)
+    for index, member in enumerate(spec.groups):
+        mine = group == index
+        drawn = sample_integers(member.datasets_per_request, rng_items, int(mine.sum()))
+        counts[mine] = np.maximum(drawn, 1)
+    first_item = np.concatenate([[0], np.cumsum(counts)])
+    existing = np.maximum(np.searchsorted(catalogue.created_s, arrival, side="right"), 1)
+    picks = rng_items.random(int(counts.sum()))
+    item_dataset = (picks * np.repeat(existing, counts)).astype(np.int64)
+    # Initial backlog requests ask for one conditional dataset of their department.
+    for (dept, count), rows in zip(
+        backlog, _split(np.flatnonzero(initial), [c for _, c in backlog]), strict=True
+    ):
+        candidates = np.flatnonzero((catalogue.owner == dept) & (catalogue.sharing == 1))
+        if len(candidates) == 0:
+            candidates = np.flatnonzero(catalogue.owner == dept)
+        if len(candidates) == 0 or count == 0:
+            continue
+        item_dataset[first_item[rows]] = candidates[
+            rng_items.integers(0, len(candidates), len(rows))
+        ]
+    return Requests(
+        arrival_s=arrival,
+        group=group,
+        kind=kind,
+        channel=channel,
+        patience_s=patience,
+        initial=initial,
+        first_item=first_item,
+        item_dataset=item_dataset,
+    )
+
+
+def _split(rows: IntArray, sizes: list[int]) -> list[IntArray]:
+    return np.split(rows, np.cumsum(sizes)[:-1]) if sizes else []
