@@ -29,6 +29,7 @@ class Replication:
     runtime_s: float = 0.0
     events: int = 0
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -63,4 +64,5 @@ def run_replication(
         frames=frames,
         runtime_s=time.perf_counter() - started,
         events=simulated.events,
+        warnings=simulated.warnings,
     )

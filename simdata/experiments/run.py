@@ -151,6 +151,11 @@ def _summary_frame(kpis: pl.DataFrame, scenario: Scenario) -> pl.DataFrame:
     )
 
 
+def _model_warnings(replications: Sequence[Replication]) -> list[str]:
+    """Warnings the model raised (e.g. calendar years without holiday data), once each."""
+    return list(dict.fromkeys(w for rep in replications for w in rep.warnings))
+
+
 def _warmup_warnings(timeseries: pl.DataFrame, scenario: Scenario) -> list[str]:
     """MSER-5 on the replication-mean in-node series: warn when the warm-up looks short."""
     series = timeseries.filter(pl.col("series") == "resolution.in_system")
@@ -252,7 +257,7 @@ def run(
         kpis=kpis,
         summary=_summary_frame(kpis, scenario),
         timeseries=timeseries,
-        warnings=_warmup_warnings(timeseries, scenario),
+        warnings=_model_warnings(done) + _warmup_warnings(timeseries, scenario),
         failures=failures,
         out_dir=out_dir,
     )
