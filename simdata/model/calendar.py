@@ -23,6 +23,11 @@ Design:
   a query beyond rebuilds them over a doubled span, so "N workdays after t" near the
   horizon still works.
 
+* **Always open.** With ``always_open`` in the calendar section the clock is the
+  identity: ``work_s(t) = t − first_s``, ``elapsed_s`` its inverse, ``next_open(t) = t``,
+  one ``workday`` = 86,400 s, every day a working day and no warnings. No arrays are built,
+  so any finite time is accepted and results are exact (no rounding through the arrays).
+
 Asia/Shanghai has had no daylight saving since 1991, so a day is exactly 86,400 s.
 """
 
@@ -115,13 +120,18 @@ class WorkCalendar:
         self.start_date = start_date
         self.first_s = float(first_s)
         self.last_s = float(last_s)
+        #: Offices never close: working time is elapsed time since ``first_s``.
+        self.always_open: bool = spec.always_open
+        #: One line per year assumed Monday–Friday for lack of holiday data.
+        self.warnings: list[str] = []
+        if self.always_open:
+            self.workday_s: float = DAY_S
+            return
         intervals = np.array(spec.office_intervals_s(), dtype=np.float64)
         self._day_open: FloatArray = intervals[:, 0]
         self._day_close: FloatArray = intervals[:, 1]
         #: Office seconds per working day; one ``workday`` of working time.
-        self.workday_s: float = float(np.sum(self._day_close - self._day_open))
-        #: One line per year assumed Monday–Friday for lack of holiday data.
-        self.warnings: list[str] = []
+        self.workday_s = float(np.sum(self._day_close - self._day_open))
         self._guessed_years: set[int] = set()
         self._first_day = self.date_of(self.first_s)
         self._base_s = (self._first_day - start_date).days * DAY_S
@@ -208,6 +218,13 @@ class WorkCalendar:
         result: FloatArray = self._cum[i] + done
         return result
 
+    def _identity(self, t: float | FloatArray) -> FloatArray:
+        """``t`` as a float array, checked finite (the always-open clock's input)."""
+        times = np.asarray(t, dtype=np.float64)
+        if times.size and not np.all(np.isfinite(times)):
+            raise ValueError(f"calendar: expected finite times, got {t!r}")
+        return times
+
     # -- queries --------------------------------------------------------------------
 
     def date_of(self, t: float) -> dt.date:
@@ -216,6 +233,8 @@ class WorkCalendar:
 
     def is_workday(self, day: dt.date) -> bool:
         """Whether ``day`` is a working day (package, then scenario overrides, else Mon–Fri)."""
+        if self.always_open:
+            return True
         flags, _ = _workday_flags(day, 1, self.spec)
         return bool(flags[0])
 
@@ -225,6 +244,9 @@ class WorkCalendar:
     def is_open(self, t: FloatArray) -> BoolArray: ...
     def is_open(self, t: float | FloatArray) -> bool | BoolArray:
         """Whether the office is open at ``t`` (opening inclusive, closing exclusive)."""
+        if self.always_open:
+            opened: BoolArray = np.ones_like(self._identity(t), dtype=np.bool_)
+            return bool(opened) if opened.ndim == 0 else opened
         times = self._times(t)
         i = np.searchsorted(self._open, times, side="right") - 1
         inside: BoolArray = (i >= 0) & (times < self._close[np.maximum(i, 0)])
@@ -236,6 +258,9 @@ class WorkCalendar:
     def work_s(self, t: FloatArray) -> FloatArray: ...
     def work_s(self, t: float | FloatArray) -> float | FloatArray:
         """Working seconds from ``first_s`` to ``t`` (flat outside office hours)."""
+        if self.always_open:
+            worked = self._identity(t) - self.first_s
+            return float(worked) if worked.ndim == 0 else worked
         result = self._raw_work(self._times(t))
         return float(result) if result.ndim == 0 else result
 
@@ -249,6 +274,9 @@ class WorkCalendar:
         A ``w`` reached exactly when an interval closes gives that closing time (the
         moment the work is done), so results lie in a closed office interval.
         """
+        if self.always_open:
+            moment = self._identity(w) + self.first_s
+            return float(moment) if moment.ndim == 0 else moment
         work = np.asarray(w, dtype=np.float64)
         if work.size == 0:
             return work
@@ -276,6 +304,9 @@ class WorkCalendar:
     def add_work(self, t: float | FloatArray, seconds: FloatArray) -> FloatArray: ...
     def add_work(self, t: float | FloatArray, seconds: float | FloatArray) -> float | FloatArray:
         """When work needing ``seconds`` of office time, started (or waiting) at ``t``, ends."""
+        if self.always_open:
+            ends = self._identity(t) + np.asarray(seconds, dtype=np.float64)
+            return float(ends) if ends.ndim == 0 else ends
         work = self._raw_work(self._times(t)) + np.asarray(seconds, dtype=np.float64)
         return self.elapsed_s(float(work) if work.ndim == 0 else work)
 
@@ -296,6 +327,9 @@ class WorkCalendar:
     def next_open(self, t: FloatArray) -> FloatArray: ...
     def next_open(self, t: float | FloatArray) -> float | FloatArray:
         """``t`` if the office is open then, else the next opening time."""
+        if self.always_open:
+            now = self._identity(t)
+            return float(now) if now.ndim == 0 else now
         times = self._times(t)
         while times.size and np.max(times) >= self._open[-1]:
             self._extend(self._last_day + dt.timedelta(days=1))
@@ -313,5 +347,8 @@ class WorkCalendar:
     def work_between(self, t0: float | FloatArray, t1: FloatArray) -> FloatArray: ...
     def work_between(self, t0: float | FloatArray, t1: float | FloatArray) -> float | FloatArray:
         """Working seconds elapsed from ``t0`` to ``t1`` (to judge SLAs in working days)."""
+        if self.always_open:
+            between = self._identity(t1) - self._identity(t0)
+            return float(between) if between.ndim == 0 else between
         result = self._raw_work(self._times(t1)) - self._raw_work(self._times(t0))
         return float(result) if result.ndim == 0 else result

@@ -6,6 +6,10 @@ statutory schedule comes from the ``chinese-calendar`` package for the years it 
 section lets a planner type in the announced schedule for later years (or override it) and
 set the office hours. :class:`simdata.model.calendar.WorkCalendar` turns it into a clock.
 
+``always_open: true`` switches office hours off: every day is a working day and the office
+never closes, so working time *is* elapsed time (one ``workday`` = 24 h). That is the
+setting for validating the model against queueing theory and for 24/7 services.
+
 Office hours are written ``"HH:MM-HH:MM"`` and should be quoted: YAML 1.1 reads an unquoted
 ``10:00`` as the base-60 integer 600, which is refused here with a message that says so.
 """
@@ -22,6 +26,7 @@ from simdata.scenario.section import Section
 
 MINUTE_S = 60.0
 DAY_MINUTES = 24 * 60
+DAY_S = 86_400.0
 
 _INTERVAL_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _INTERVAL_FORM = '"HH:MM-HH:MM"'
@@ -93,6 +98,13 @@ class CalendarSpec(Section):
         examples=[["08:30-12:00", "13:30-17:00"]],
     )
 
+    always_open: bool = Field(
+        default=False,
+        description="Every day is a working day and offices never close (working time = "
+        "elapsed time, one `workday` = 24 h): for validating against queueing theory and "
+        "for 24/7 services. `holidays`, `extra_workdays` and `office_hours` are then ignored.",
+    )
+
     @model_validator(mode="after")
     def _check_lists(self) -> Self:
         if not self.office_hours:
@@ -118,7 +130,12 @@ class CalendarSpec(Section):
         return self
 
     def office_intervals_s(self) -> list[tuple[float, float]]:
-        """Office intervals as (open, close) seconds after midnight, in order."""
+        """Office intervals as (open, close) seconds after midnight, in order.
+
+        With ``always_open`` the whole day, ``[(0, 86400)]``.
+        """
+        if self.always_open:
+            return [(0.0, DAY_S)]
         intervals = (parse_office_interval(text) for text in self.office_hours)
         return [(start * MINUTE_S, end * MINUTE_S) for start, end in intervals]
 

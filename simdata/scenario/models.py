@@ -369,7 +369,8 @@ class Scenario(Section):
         """Validate working-time fields with this scenario's own office hours."""
         calendar = data.get("calendar") if isinstance(data, dict) else None
         hours = calendar.get("office_hours") if isinstance(calendar, dict) else None
-        with workday_length(office_day_seconds(hours)):
+        always = calendar.get("always_open") if isinstance(calendar, dict) else None
+        with workday_length(office_day_seconds(hours, always)):
             return handler(data)
 
     @model_validator(mode="after")

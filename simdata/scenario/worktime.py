@@ -100,8 +100,14 @@ WorkRate = Annotated[
 ]
 
 
-def office_day_seconds(office_hours: Any) -> float:
-    """Seconds of office time in one day from ``"HH:MM-HH:MM"`` strings (default if bad)."""
+def office_day_seconds(office_hours: Any, always_open: Any = False) -> float:
+    """Seconds of office time in one day from ``"HH:MM-HH:MM"`` strings (default if bad).
+
+    With ``always_open`` (the calendar's switch, when it is literally ``True``) a whole
+    day, 86,400 s.
+    """
+    if always_open is True:
+        return 86_400.0
     if not isinstance(office_hours, list) or not office_hours:
         return DEFAULT_WORKDAY_S
     total = 0.0
