@@ -268,7 +268,7 @@ def _field_loc(loc: tuple[Any, ...], data: Any) -> Path_:
 def _split_field(message: str) -> tuple[Path_, str]:
     """``"warmup: expected …"`` from a model validator → (('warmup',), "expected …")."""
     head, sep, rest = message.partition(": expected")
-    if sep and re.fullmatch(r"[A-Za-z_<>=][\w.<>=]*", head):
+    if sep and re.fullmatch(r"[A-Za-z_<>=][\w.<>=-]*", head):
         return tuple(int(p) if p.isdigit() else p for p in head.split(".")), "expected" + rest
     return (), message
 

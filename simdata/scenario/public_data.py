@@ -270,7 +270,7 @@ class RequestersSpec(Section):
         min_length=1,
         description="Requester groups (at least one).",
     )
-    initial_backlog: dict[str, StrictInt] = Field(
+    initial_backlog: dict[str, Annotated[StrictInt, Field(ge=0)]] = Field(
         default_factory=dict,
         description="Open conditional requests per department at the start date "
         "(department name → count), to start from today's backlog.",
@@ -294,7 +294,7 @@ class PolicySpec(Section):
     reviewers_per_department: StrictInt = Field(
         default=1, ge=1, description="Reviewers in each owning department (A: 1)."
     )
-    reviewers: dict[str, StrictInt] = Field(
+    reviewers: dict[str, Annotated[StrictInt, Field(ge=1)]] = Field(
         default_factory=dict,
         description="Reviewers for named departments (overrides reviewers_per_department).",
     )
