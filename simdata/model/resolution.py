@@ -27,7 +27,7 @@ import simpy
 
 from simdata.engine.recorder import ColumnTable, Recorder, interval_bin_means
 from simdata.engine.streams import Streams
-from simdata.scenario.models import ResolutionSpec
+from simdata.scenario.resolution_spec import ResolutionSpec
 
 COMPONENT = "resolution"
 #: Requests drawn per vector block.

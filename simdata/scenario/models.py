@@ -27,7 +27,6 @@ from pydantic import (
 )
 
 from simdata.scenario.calendar_spec import CalendarSpec
-from simdata.scenario.distributions import DurationDistribution, LogNormal
 from simdata.scenario.public_data import (
     AgencySpec,
     CatalogueSpec,
@@ -35,9 +34,10 @@ from simdata.scenario.public_data import (
     RequestersSpec,
     department_names,
 )
-from simdata.scenario.quantities import RatePerS, Seconds
+from simdata.scenario.quantities import Seconds
+from simdata.scenario.resolution_spec import ResolutionSpec
 from simdata.scenario.section import Section
-from simdata.scenario.units import DAY_S, parse_duration, parse_quantity, parse_rate
+from simdata.scenario.units import DAY_S, parse_duration, parse_quantity
 from simdata.scenario.worktime import office_day_seconds, workday_length
 
 #: Target operators, as scenario keys.
@@ -188,49 +188,6 @@ def add_months(start: dt.date, months: int) -> dt.date:
     month_index = start.month - 1 + months
     year, month = start.year + month_index // 12, month_index % 12 + 1
     return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
-
-
-class TrafficSpec(Section):
-    """Resolution requests arriving at the node (a Poisson process)."""
-
-    rate: RatePerS = Field(
-        default=parse_rate("5/s"),
-        description="Mean arrival rate (> 0). Default ≈ 5/s, DOMAIN.md §4: 1.5亿 "
-        "resolutions a day over >330 secondary nodes.",
-        examples=["7.2/s", "432000/d"],
-    )
-
-
-class ResolutionSpec(Section):
-    """The identifier-resolution secondary node, as an FCFS multi-server queue."""
-
-    servers: StrictInt = Field(
-        default=2, ge=1, description="Servers answering resolutions in parallel (c ≥ 1)."
-    )
-    service_time: DurationDistribution = Field(
-        default_factory=lambda: LogNormal[Seconds].model_validate(
-            {"dist": "lognormal", "mean": "2 ms", "cv": 1.0}
-        ),
-        description="Time one server spends on one resolution (a duration distribution).",
-        examples=[{"dist": "exponential", "mean": "2 ms"}],
-    )
-    queue_limit: StrictInt | None = Field(
-        default=None,
-        description="Most requests in the node, waiting plus in service (K ≥ servers); an "
-        "arrival finding K is rejected and counted. Unlimited when absent.",
-    )
-    traffic: TrafficSpec = Field(
-        default_factory=TrafficSpec, description="The arrival process of resolutions."
-    )
-
-    @model_validator(mode="after")
-    def _check_limit(self) -> Self:
-        if self.queue_limit is not None and self.queue_limit < self.servers:
-            raise ValueError(
-                f"queue_limit: expected an integer ≥ servers ({self.servers}), "
-                f"got {self.queue_limit}"
-            )
-        return self
 
 
 class Target(BaseModel):

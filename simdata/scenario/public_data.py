@@ -29,6 +29,7 @@ from simdata.scenario.worktime import (
     WorkDistribution,
     WorkRate,
     WorkSeconds,
+    parse_work_rate,
     parse_work_seconds,
 )
 
@@ -182,12 +183,15 @@ def _work(data: dict[str, Any]) -> Any:
 class RequesterGroup(Section):
     """One group of data requesters with its own arrivals, needs and patience."""
 
-    name: StrictStr = Field(description="Group name shown in results.")
+    name: StrictStr = Field(default="requesters", description="Group name shown in results.")
     kind: RequesterKind = Field(
-        description="government, enterprise, research (institutes) or social (organisations)."
+        default="government",
+        description="government, enterprise, research (institutes) or social (organisations).",
     )
     rate: WorkRate = Field(
-        description="Requests per working time, arriving in office hours (NHPP), e.g. '30/workday'."
+        default_factory=lambda: parse_work_rate("10/workday"),
+        description="Requests per working time, arriving in office hours (NHPP), e.g. "
+        "'30/workday'.",
     )
     growth: Growth | None = Field(
         default=None,

@@ -10,12 +10,12 @@ import datetime as dt
 import json
 import types
 import typing
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from simdata.scenario.models import Scenario
+from simdata.scenario.models import Scenario, Target
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:
@@ -94,6 +94,9 @@ _VALIDATOR_WORDS = {
     "_positive_rate": "rate",
     "parse_share": "share",
     "_real_number": "number",
+    "parse_work_seconds": "working time",
+    "parse_work_rate": "rate per working time",
+    "_parse_growth_rate": "growth",
 }
 
 
@@ -111,6 +114,8 @@ def _type_text(info: FieldInfo) -> str:
     if optional and len(args) == 1:
         inner = FieldInfo.from_annotation(args[0])
         return f"{_type_text(inner)} (optional)"
+    if get_origin(annotation) is Literal:
+        return "one of " + ", ".join(f"`{a}`" for a in get_args(annotation))
     models = _models_in(annotation)
     if len(models) > 1:
         return "distribution"
@@ -154,10 +159,11 @@ def reference_markdown() -> str:
                 f"{_default_text(info, model, name)} | {description} |"
             )
             nested = _models_in(info.annotation)
-            plain_section = get_origin(info.annotation) is not list
-            if len(nested) == 1 and nested[0].__module__ == Scenario.__module__ and plain_section:
+            ours = len(nested) == 1 and nested[0].__module__.startswith("simdata.scenario")
+            if ours and nested[0] is not Target:
                 prefix = "" if title == "(top level)" else title + "."
-                queue.append((prefix + key, nested[0]))
+                item = "[]" if get_origin(info.annotation) is list else ""
+                queue.append((prefix + key + item, nested[0]))
         lines.append("")
     lines += [
         "## Targets",

@@ -48,7 +48,7 @@ def parse_work_seconds(value: object) -> float:
     return seconds
 
 
-def _work_rate(value: object) -> float:
+def parse_work_rate(value: object) -> float:
     """A rate per working time (``"50/workday"``, ``"6/h"``) in events per working second."""
     if not isinstance(value, str) or "/" not in value:
         raise ValueError(f"expected a rate like '50/workday' or '8/h', got {value!r}")
@@ -87,7 +87,7 @@ def _format_work_rate(rate: float) -> str:
 #: Events per working second, > 0; scenario text ``"50/workday"``.
 WorkRate = Annotated[
     float,
-    BeforeValidator(_work_rate),
+    BeforeValidator(parse_work_rate),
     PlainSerializer(_format_work_rate, return_type=str),
     WithJsonSchema(
         {
