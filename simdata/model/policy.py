@@ -89,7 +89,8 @@ class SharingDesk:
         self.platform = policy.platform_time.sample(draw(COMPONENT, "platform"), items)
         self.table: ColumnTable = recorder.table("data_requests", REQUEST_SCHEMA, requests.count)
         self.table.reserve(requests.count)
-        self.table.columns["arrival_s"][:] = requests.arrival_s
+        # The table's columns are at least 16 long: fill only the requests' rows.
+        self.table.columns["arrival_s"][: requests.count] = requests.arrival_s
         self.reviews = recorder.table("reviews", REVIEW_SCHEMA)
 
     def start(self) -> None:
@@ -99,7 +100,11 @@ class SharingDesk:
             event.callbacks.append(self._arrive)
 
     def _arrive(self, event: simpy.Event) -> None:
-        self.env.process(self._request(int(event.value)))  # type: ignore[arg-type]
+        r = int(event.value)  # type: ignore[arg-type]
+        # The clock reaches a drawn time t as start + (t − start), which can differ from t
+        # in the last bit; record the arrival as the clock has it, so end − arrival ≥ 0.
+        self.table.columns["arrival_s"][r] = self.env.now
+        self.env.process(self._request(r))
 
     def _request(self, r: int) -> Generator[simpy.Event, Any, None]:
         env, requests = self.env, self.requests
@@ -127,10 +132,11 @@ class SharingDesk:
             return
         results: list[tuple[int, bool]] = list(work.value.values())  # type: ignore[union-attr]
         codes = [code for code, _ in results]
-        columns["stale"][r] = any(stale for _, stale in results)
         whole = all(code == DELIVERED for code in codes)
         partial = self.policy.partial_delivery and DELIVERED in codes
         columns["outcome"][r] = DELIVERED if whole or partial else REFUSED
+        # Stale: a delivered request got some dataset while a defect of it was open.
+        columns["stale"][r] = (whole or partial) and any(stale for _, stale in results)
 
     def _item(self, r: int, i: int) -> Generator[simpy.Event, Any, tuple[int, bool]]:
         """One dataset of request r: granted through the platform, reviewed, or refused."""
