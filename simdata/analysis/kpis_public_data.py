@@ -22,7 +22,8 @@ BREAKDOWNS: tuple[str | None, ...] = (None, "kind", "channel")
 
 
 def _measured(w: Window) -> pl.Expr:
-    return (_arrival >= w.start_s) & (_arrival < w.end_s)
+    """Requests arriving in the window; the initial backlog is served but not measured."""
+    return (_arrival >= w.start_s) & (_arrival < w.end_s) & ~pl.col("initial")
 
 
 def _delivered(w: Window) -> pl.Expr:
@@ -99,6 +100,24 @@ _REQUESTS = [
         "data_requests",
         lambda w: _share(
             _outcome.is_in(["delivered", "rejected"]) & (pl.col("work_s") <= w.constants["sla_s"]),
+            w,
+        ),
+        ("channel",),
+        ("sharing", "opening"),
+    ),
+    Kpi(
+        "requests.overdue_share",
+        "fraction",
+        "lower",
+        "Share of requests not answered within the SLA plus the longest extension (working "
+        "time): answered later, abandoned or still open. Channels with an SLA only.",
+        "超出延长时限占比",
+        "data_requests",
+        lambda w: _share(
+            ~(
+                _outcome.is_in(["delivered", "rejected"])
+                & (pl.col("work_s") <= w.constants["sla_s"] + w.constants["extension_s"])
+            ),
             w,
         ),
         ("channel",),

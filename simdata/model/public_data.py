@@ -97,6 +97,7 @@ class PublicDataModel:
             "window_work_s": float(self.calendar.work_between(start, end)),
             "workday_s": self.calendar.workday_s,
             "sla_s": self.sla_s,
+            "extension_s": self.extension_s,
             "sandbox_slots": float(self.agency_spec.sandbox_slots),
             "analysts": float(self.agency_spec.analysts),
         }

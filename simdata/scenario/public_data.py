@@ -277,7 +277,8 @@ class RequestersSpec(Section):
     initial_backlog: dict[str, Annotated[StrictInt, Field(ge=0)]] = Field(
         default_factory=dict,
         description="Open conditional requests per department at the start date "
-        "(department name → count), to start from today's backlog.",
+        "(department name → count), to start from today's backlog. They occupy reviewers "
+        "but are not measured as new arrivals (only backlog_count counts them).",
     )
 
 
