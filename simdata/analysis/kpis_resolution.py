@@ -1,4 +1,12 @@
-"""KPIs of the identifier-resolution node (frame ``requests``, one row per request)."""
+"""KPIs of the identifier-resolution node (frame ``requests``, one row per request).
+
+Two families: the **queue** KPIs (wait, sojourn, queue, utilisation, throughput,
+rejections) measure the secondary node's servers, from a request's arrival *at the node*
+(after any top-level lookup) and over requests that reached it; the **path** KPIs
+(``latency_*``, ``sla_share``, ``failed_share``, ``cache_hit_share``) measure end-to-end
+latency from the client's request to its answer, over every request. The measured window
+is by the client's arrival time.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +14,12 @@ import polars as pl
 
 from simdata.analysis.kpis import ExprFactory, Kpi, register
 from simdata.model.world import Window
+from simdata.scenario.resolution_spec import LATENCY_PERCENTILES
 
 _arrival = pl.col("arrival_s")
+_node_arrival = pl.col("node_arrival_s")
+_latency = pl.col("latency_s")
+_hit = pl.col("cache_hit")
 _start = pl.col("start_s")
 _end = pl.col("end_s")
 _admitted = pl.col("admitted")
@@ -29,7 +41,16 @@ def _overlap(lo: pl.Expr, hi: pl.Expr, w: Window) -> pl.Expr:
 
 
 def _sojourn_quantile(q: float) -> ExprFactory:
-    return lambda w: (_end - _arrival).filter(_served(w)).quantile(q, "linear")
+    return lambda w: (_end - _node_arrival).filter(_served(w)).quantile(q, "linear")
+
+
+def _answered(w: Window) -> pl.Expr:
+    """Measured requests with an answer (cache hit, served or timed out; not rejected)."""
+    return _measured(w) & _latency.is_not_nan()
+
+
+def _latency_quantile(q: float) -> ExprFactory:
+    return lambda w: _latency.filter(_answered(w)).quantile(q, "linear")
 
 
 _RESOLUTION = [
@@ -37,7 +58,7 @@ _RESOLUTION = [
         "resolution.arrivals_count",
         "count",
         "neither",
-        "Resolution requests arriving in the measured window (admitted or rejected).",
+        "Resolution requests issued in the measured window (cache hits, admitted or rejected).",
         "解析请求到达数",
         "requests",
         lambda w: _measured(w).sum().cast(pl.Float64),
@@ -46,26 +67,27 @@ _RESOLUTION = [
         "resolution.wait_mean",
         "s",
         "lower",
-        "Mean time an admitted request waits for a server.",
+        "Mean time an admitted request waits for a server (from its arrival at the node).",
         "平均排队等待时间",
         "requests",
-        lambda w: (_start - _arrival).filter(_served(w)).mean(),
+        lambda w: (_start - _node_arrival).filter(_served(w)).mean(),
     ),
     Kpi(
         "resolution.sojourn_mean",
         "s",
         "lower",
-        "Mean time from arrival to answer (wait + service) of admitted requests.",
-        "平均解析时延",
+        "Mean time in the node (wait + service) of admitted requests; end-to-end latency "
+        "is resolution.latency_mean.",
+        "节点内平均逗留时间",
         "requests",
-        lambda w: (_end - _arrival).filter(_served(w)).mean(),
+        lambda w: (_end - _node_arrival).filter(_served(w)).mean(),
     ),
     Kpi(
         "resolution.sojourn_p50",
         "s",
         "lower",
         "Median time in the node of admitted requests (per-replication quantile).",
-        "解析时延中位数",
+        "节点内逗留时间中位数",
         "requests",
         _sojourn_quantile(0.50),
     ),
@@ -74,7 +96,7 @@ _RESOLUTION = [
         "s",
         "lower",
         "99th percentile of time in the node of admitted requests (per-replication).",
-        "解析时延第99百分位",
+        "节点内逗留时间第99百分位",
         "requests",
         _sojourn_quantile(0.99),
     ),
@@ -85,7 +107,7 @@ _RESOLUTION = [
         "Time-average number of requests waiting (not in service) over the window.",
         "平均排队请求数",
         "requests",
-        lambda w: _overlap(_arrival, _start, w).filter(_admitted).sum() / w.length_s,
+        lambda w: _overlap(_node_arrival, _start, w).filter(_admitted).sum() / w.length_s,
     ),
     Kpi(
         "resolution.utilisation",
@@ -100,7 +122,7 @@ _RESOLUTION = [
         "resolution.throughput",
         "1/s",
         "higher",
-        "Requests answered per second within the window.",
+        "Requests the node's servers completed per second within the window.",
         "解析吞吐量（每秒）",
         "requests",
         lambda w: ((_end >= w.start_s) & (_end < w.end_s)).sum() / w.length_s,
@@ -109,10 +131,65 @@ _RESOLUTION = [
         "resolution.rejected_share",
         "fraction",
         "lower",
-        "Share of arrivals rejected because the node held queue_limit requests.",
+        "Share of arrivals at the node (cache misses) rejected because the node held "
+        "queue_limit requests.",
         "拒绝请求占比",
         "requests",
-        lambda w: 1.0 - _admitted.filter(_measured(w)).mean().cast(pl.Float64),
+        lambda w: 1.0 - _admitted.filter(_measured(w) & ~_hit).mean().cast(pl.Float64),
+    ),
+    Kpi(
+        "resolution.latency_mean",
+        "s",
+        "lower",
+        "Mean end-to-end latency, request to answer: the cache hit time, or top-level + "
+        "wait + service + enterprise node; a timed-out request counts as the timeout, a "
+        "rejected one is left out.",
+        "端到端平均解析时延",
+        "requests",
+        lambda w: _latency.filter(_answered(w)).mean(),
+    ),
+    *(
+        Kpi(
+            f"resolution.latency_p{p}",
+            "s",
+            "lower",
+            f"{'Median' if p == 50 else f'{p}th percentile of'} end-to-end latency "
+            "(per-replication; timed-out requests count as the timeout, rejected ones are "
+            "left out).",
+            "端到端解析时延中位数" if p == 50 else f"端到端解析时延第{p}百分位",
+            "requests",
+            _latency_quantile(p / 100),
+        )
+        for p in LATENCY_PERCENTILES
+    ),
+    Kpi(
+        "resolution.sla_share",
+        "fraction",
+        "higher",
+        "Share of measured requests answered (not failed, not rejected) within the "
+        "threshold of resolution.sla; the SLA p<NN> holds when this is ≥ NN %. Without "
+        "an SLA: the share answered at all.",
+        "满足时延SLA的请求占比",
+        "requests",
+        lambda w: pl.col("within_sla").filter(_measured(w)).mean().cast(pl.Float64),
+    ),
+    Kpi(
+        "resolution.failed_share",
+        "fraction",
+        "lower",
+        "Share of measured requests answered as failed because they hit resolution.timeout.",
+        "超时失败请求占比",
+        "requests",
+        lambda w: pl.col("failed").filter(_measured(w)).mean().cast(pl.Float64),
+    ),
+    Kpi(
+        "resolution.cache_hit_share",
+        "fraction",
+        "higher",
+        "Share of measured requests answered by the recursive node's cache.",
+        "缓存命中率",
+        "requests",
+        lambda w: _hit.filter(_measured(w)).mean().cast(pl.Float64),
     ),
 ]
 
