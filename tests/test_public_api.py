@@ -74,6 +74,8 @@ def test_json_schema_names_every_top_level_key() -> None:
         "requesters",
         "policy",
         "agency",
+        "enterprises",
+        "subsidy",
         "targets",
     }
     assert schema["additionalProperties"] is False

@@ -128,7 +128,11 @@ def kpis_markdown() -> str:
 
 
 # The definitions register themselves on import (resolution node, public data).
-from simdata.analysis import kpis_public_data, kpis_resolution  # noqa: E402, F401
+from simdata.analysis import (  # noqa: E402, F401
+    kpis_identifiers,
+    kpis_public_data,
+    kpis_resolution,
+)
 
 if __name__ == "__main__":
     print(kpis_markdown(), end="")

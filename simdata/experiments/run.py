@@ -22,6 +22,7 @@ from simdata.analysis.targets import combine, judge
 from simdata.analysis.warmup import mser5
 from simdata.errors import ScenarioError
 from simdata.experiments.replication import Replication, run_replication
+from simdata.model.identifiers import ENTERPRISE_TABLES
 from simdata.results import (
     check_out_dir,
     manifest,
@@ -45,6 +46,9 @@ TIMESERIES_SCHEMA = {
 
 Progress = Callable[[Replication], None]
 
+#: Model tables written to the run directory when a replication produces them.
+WRITTEN_TABLES = ENTERPRISE_TABLES
+
 
 @dataclass
 class RunResult:
@@ -57,6 +61,8 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
     failures: list[dict[str, Any]] = field(default_factory=list)
     out_dir: Path | None = None
+    #: Model tables written as ``<name>.parquet`` (e.g. enterprises, enterprise_days).
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -112,6 +118,21 @@ def _timeseries_frame(
     return frame.with_columns(date.alias("date")).select(list(TIMESERIES_SCHEMA))
 
 
+def _model_tables(replications: Sequence[Replication]) -> dict[str, pl.DataFrame]:
+    """The per-entity tables of every replication, long form with a replication column."""
+    tables = {}
+    for name in WRITTEN_TABLES:
+        parts = [
+            rep.frames[name].with_columns(pl.lit(rep.index, dtype=pl.Int64).alias("replication"))
+            for rep in replications
+            if name in rep.frames
+        ]
+        if parts:
+            frame = pl.concat(parts, how="diagonal_relaxed")
+            tables[name] = frame.select("replication", pl.exclude("replication"))
+    return tables
+
+
 def _summary_frame(kpis: pl.DataFrame, scenario: Scenario) -> pl.DataFrame:
     summary = summarise(kpis)
     order = {name: i for i, name in enumerate(REGISTRY)}
@@ -146,6 +167,9 @@ def _summary_frame(kpis: pl.DataFrame, scenario: Scenario) -> pl.DataFrame:
         .map_elements(lambda k: order.get(k.split("@", 1)[0], len(order)), return_dtype=pl.Int64)
         .alias("_order")
     ).sort("_order", "kpi")
+    # A KPI undefined in every replication (e.g. an outlay with no amount given) is left
+    # out of the summary unless a target names it; kpis.parquet keeps its NaN values.
+    summary = summary.filter((pl.col("n") > 0) | pl.col("target").is_not_null())
     return summary.select(
         "kpi", "unit", "mean", "ci_low", "ci_high", "std", "n", "target", "verdict"
     )
@@ -260,6 +284,7 @@ def run(
         warnings=_model_warnings(done) + _warmup_warnings(timeseries, scenario),
         failures=failures,
         out_dir=out_dir,
+        tables=_model_tables(done),
     )
     result.manifest = manifest(
         kind="run",
@@ -282,6 +307,8 @@ def run(
         write_parquet(out_dir / "kpis.parquet", kpis)
         write_parquet(out_dir / "summary.parquet", result.summary)
         write_parquet(out_dir / "timeseries.parquet", timeseries)
+        for name, table in result.tables.items():
+            write_parquet(out_dir / f"{name}.parquet", table)
         write_text(out_dir / "summary.md", summary_markdown(result))
         write_json(out_dir / "manifest.json", result.manifest)
     return result

@@ -14,6 +14,7 @@ import simpy
 
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
+from simdata.model.identifiers import record_identifier_economy
 from simdata.model.public_data import PublicDataModel
 from simdata.model.resolution import ResolutionNode
 from simdata.scenario.models import Scenario
@@ -80,6 +81,8 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> S
         public.record()
         constants.update(public.constants())
         warnings += public.warnings
+    if scenario.enterprises is not None:
+        warnings += record_identifier_economy(scenario, streams, recorder, None)
     servers = scenario.resolution.servers if scenario.resolution is not None else 0
     window = Window(run.measure_start_s, run.horizon, servers, constants)
     return Simulated(recorder.frames(), window, events, env.now, warnings)

@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from simdata.scenario.calendar_spec import CalendarSpec
+from simdata.scenario.identifiers import EnterprisesSpec, SubsidySpec, check_deadline
 from simdata.scenario.public_data import (
     AgencySpec,
     CatalogueSpec,
@@ -315,6 +316,17 @@ class Scenario(Section):
         description="One-level development agency; switched off when absent (development "
         "requests are then rejected).",
     )
+    enterprises: EnterprisesSpec | None = Field(
+        default=None,
+        description="Enterprises joining the identifier-resolution secondary node "
+        "(registrations, resolutions, innovative cases, counted per day); needs "
+        "run.start_date.",
+    )
+    subsidy: SubsidySpec | None = Field(
+        default=None,
+        description="The Zhanjiang subsidy rule judged per enterprise per day (needs "
+        "enterprises); document 004 line 70.",
+    )
     targets: list[Target] = Field(
         default_factory=list,
         description='Planning targets, each `{kpi: NAME, "<=": VALUE}`; judged on 95% CIs.',
@@ -332,11 +344,31 @@ class Scenario(Section):
 
     @model_validator(mode="after")
     def _something_to_simulate(self) -> Self:
-        if self.resolution is None and self.requesters is None:
+        if self.resolution is None and self.requesters is None and self.enterprises is None:
             raise ValueError(
-                "resolution: expected at least one model section (resolution or "
-                "requesters), got none"
+                "resolution: expected at least one model section (resolution, requesters "
+                "or enterprises), got none"
             )
+        if self.enterprises is not None:
+            if self.run.start_date is None:
+                raise ValueError(
+                    "run.start_date: expected a start date for the enterprises section, got none"
+                )
+            if self.resolution is not None:
+                raise ValueError(
+                    "resolution: expected no resolution section together with enterprises "
+                    "yet (the node's traffic from enterprises is not wired in this "
+                    "version), got one"
+                )
+        if self.subsidy is not None:
+            if self.enterprises is None:
+                raise ValueError(
+                    "subsidy: expected an enterprises section for the rule to judge, got none"
+                )
+            try:
+                check_deadline(self.subsidy, self.run.start_date)
+            except ValueError as error:
+                raise ValueError(f"subsidy.{error}") from None
         if self.requesters is not None:
             if self.run.start_date is None:
                 raise ValueError(

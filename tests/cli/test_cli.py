@@ -216,8 +216,13 @@ def test_every_shipped_scenario_validates_and_runs(name: str, tmp_path: Path) ->
     )
     assert code == 0, stderr
     assert (out / "manifest.json").exists()
-    first_kpi = "resolution.sojourn_p99" if scenario.resolution else "requests.arrivals_count"
-    assert first_kpi in stdout
+    expected = {
+        "resolution.sojourn_p99": scenario.resolution is not None,
+        "requests.arrivals_count": scenario.requesters is not None,
+        "enterprises.joined_count": scenario.enterprises is not None,
+    }
+    for kpi, present in expected.items():
+        assert (kpi in stdout) == present, kpi
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,110 @@
+"""KPIs of the identifier economy: enterprises, registrations, resolutions, the subsidy.
+
+Frames: ``node_days`` (the node's totals per calendar day: registrations, resolutions,
+cases, cumulative ``identifiers``, ``measured`` = on or after the start date, ``year``),
+``enterprises`` (one row per enterprise, with the subsidy judgement), ``subsidy`` (rows
+``at`` = deadline / horizon) and ``subsidy_failed`` (one row per condition).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from simdata.analysis.kpis import Kpi, register
+
+DAY_S = 86_400.0
+_measured_days = pl.col("measured")
+
+
+def _at(at: str, column: str) -> pl.Expr:
+    return pl.col(column).filter(pl.col("at") == at).first().cast(pl.Float64)
+
+
+_KPIS = [
+    Kpi(
+        "enterprises.joined_count",
+        "count",
+        "higher",
+        "Enterprises on the secondary node by the horizon (joined during the run, plus "
+        "those already there at the start date).",
+        "接入企业数",
+        "enterprises",
+        lambda w: pl.len().cast(pl.Float64),
+    ),
+    Kpi(
+        "registrations.total_count",
+        "count",
+        "higher",
+        "Identifiers registered on the node by the end of the horizon (per year: by the "
+        "end of that year, `@year=2025`).",
+        "标识注册总量",
+        "node_days",
+        lambda w: pl.col("identifiers").last().cast(pl.Float64),
+        (None, "year"),
+    ),
+    Kpi(
+        "resolutions.daily_mean",
+        "count",
+        "higher",
+        "Mean resolutions per day on the node over the measured days.",
+        "日均解析量",
+        "node_days",
+        lambda w: pl.col("resolutions").filter(_measured_days).mean().cast(pl.Float64),
+    ),
+    Kpi(
+        "resolutions.daily_max",
+        "count",
+        "neither",
+        "Most resolutions on one measured day at the node.",
+        "单日最高解析量",
+        "node_days",
+        lambda w: pl.col("resolutions").filter(_measured_days).max().cast(pl.Float64),
+    ),
+    Kpi(
+        "subsidy.qualified_count",
+        "count",
+        "higher",
+        "Enterprises meeting all three subsidy conditions on one day by the deadline "
+        "(`@at=horizon`: by the end of the run).",
+        "达标企业数",
+        "subsidy",
+        # The deadline row first: the whole-frame value is the deadline's, a group's its own.
+        lambda w: pl.col("qualified").sort_by(pl.col("at") != "deadline").first().cast(pl.Float64),
+        (None, "at"),
+        ("horizon",),
+    ),
+    Kpi(
+        "subsidy.time_to_qualify_p50",
+        "s",
+        "lower",
+        "Median time from joining the node to qualifying (enterprises that joined during "
+        "the run and qualified).",
+        "达标所需时间中位数",
+        "subsidy",
+        lambda w: _at("deadline", "time_to_qualify_p50_s"),
+    ),
+    Kpi(
+        "subsidy.failed_share",
+        "fraction",
+        "lower",
+        "Among enterprises on the node by the deadline that did not qualify, the share for "
+        "which the condition did not hold on the deadline (shares may overlap).",
+        "未达标条件占比",
+        "subsidy_failed",
+        lambda w: pl.col("share").first().cast(pl.Float64),
+        ("condition",),
+    ),
+    Kpi(
+        "subsidy.outlay",
+        "count",
+        "neither",
+        "Subsidy paid: amount × qualified enterprises by the deadline (when an amount is "
+        "given; in the amount's currency).",
+        "奖补资金",
+        "subsidy",
+        lambda w: _at("deadline", "outlay"),
+    ),
+]
+
+for _kpi in _KPIS:
+    register(_kpi)
