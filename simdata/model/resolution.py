@@ -188,6 +188,7 @@ class ResolutionNode:
         # Node arrivals ready to schedule (request index, time), and the next position.
         self._due_index: list[int] = []
         self._due_when: list[float] = []
+        self._due_count = 0
         self._next = 0
         self._finished = False
         self._bind_columns()
@@ -256,6 +257,7 @@ class ResolutionNode:
         ready = len(index) if self._exhausted else int(np.searchsorted(when, last, side="right"))
         self._due_index = index[:ready].tolist()
         self._due_when = when[:ready].tolist()
+        self._due_count = ready
         self._next = 0
         self._pending = index[ready:]
 
@@ -263,13 +265,15 @@ class ResolutionNode:
 
     def _schedule_next(self) -> None:
         position = self._next
-        while position >= len(self._due_index):
-            if self._exhausted:
-                return
-            self._draw_block()
-            position = 0
+        if position >= self._due_count:
+            while position >= self._due_count:
+                if self._exhausted:
+                    return
+                self._draw_block()
+                position = 0
         self._next = position + 1
-        event = self.env.timeout(self._due_when[position] - self.env.now, self._due_index[position])
+        env = self.env
+        event = env.timeout(self._due_when[position] - env.now, self._due_index[position])
         event.callbacks.append(self._arrive)
 
     def _arrive(self, event: Any) -> None:
