@@ -48,6 +48,9 @@ class Kpi:
 
 
 REGISTRY: dict[str, Kpi] = {}
+#: Further ways of computing a registered KPI from another frame, always broken down (e.g.
+#: latency from sampled peak-hour windows: ``resolution.latency_p99@window=peak_hour``).
+VARIANTS: list[Kpi] = []
 
 
 def register(kpi: Kpi) -> Kpi:
@@ -56,6 +59,17 @@ def register(kpi: Kpi) -> Kpi:
     if kpi.unit not in UNITS:
         raise ValueError(f"KPI {kpi.name}: unit {kpi.unit!r} not among {UNITS}")
     REGISTRY[kpi.name] = kpi
+    return kpi
+
+
+def register_variant(kpi: Kpi) -> Kpi:
+    """Register another frame's computation of an already registered KPI (broken down)."""
+    base = REGISTRY.get(kpi.name)
+    if base is None or base.unit != kpi.unit or None in kpi.by:
+        raise ValueError(
+            f"variant {kpi.name}: needs a registered KPI of the same unit and a breakdown"
+        )
+    VARIANTS.append(kpi)
     return kpi
 
 
@@ -76,7 +90,7 @@ def compute_kpis(simulated: Simulated) -> dict[str, float]:
     """
     values: dict[str, float] = {}
     plan: dict[tuple[str, str | None], list[Kpi]] = {}
-    for kpi in REGISTRY.values():
+    for kpi in (*REGISTRY.values(), *VARIANTS):
         for dimension in kpi.by:
             plan.setdefault((kpi.frame, dimension), []).append(kpi)
     window = simulated.window
@@ -120,6 +134,9 @@ def kpis_markdown() -> str:
         also = f" Also `@{'`, `@'.join(d + '=…' for d in breakdowns)}`." if breakdowns else ""
         if kpi.values is not None:
             also += f" Values: {', '.join(kpi.values)}."
+        for variant in (v for v in VARIANTS if v.name == kpi.name):
+            dims = ", ".join(f"`@{d}=…`" for d in variant.by if d is not None)
+            also += f" Also {dims} from `{variant.frame}`."
         lines.append(
             f"| `{kpi.name}` | {kpi.unit} | {kpi.better} | {kpi.label_zh} | "
             f"{kpi.description}{also} |"

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from simdata.analysis.kpis import Kpi, register
+from simdata.analysis import kpis_resolution  # noqa: F401 - the variants' base KPIs first
+from simdata.analysis.kpis import Kpi, register, register_variant
 
 DAY_S = 86_400.0
 _measured_days = pl.col("measured")
@@ -108,3 +109,84 @@ _KPIS = [
 
 for _kpi in _KPIS:
     register(_kpi)
+
+# Latency of the node sampled in peak-hour windows (frames ``window_requests`` and
+# ``window_servers``, see simdata/model/node_windows.py): the same KPIs as the continuously
+# simulated node, named ``…@window=peak_hour``.
+_latency = pl.col("latency_s")
+_WINDOW = ("window",)
+_WINDOW_KPIS = [
+    Kpi(
+        "resolution.latency_mean",
+        "s",
+        "lower",
+        "",
+        "",
+        "window_requests",
+        lambda w: _latency.mean(),
+        _WINDOW,
+    ),
+    Kpi(
+        "resolution.latency_p50",
+        "s",
+        "lower",
+        "",
+        "",
+        "window_requests",
+        lambda w: _latency.quantile(0.5, "linear"),
+        _WINDOW,
+    ),
+    Kpi(
+        "resolution.latency_p99",
+        "s",
+        "lower",
+        "",
+        "",
+        "window_requests",
+        lambda w: _latency.quantile(0.99, "linear"),
+        _WINDOW,
+    ),
+    Kpi(
+        "resolution.sla_share",
+        "fraction",
+        "higher",
+        "",
+        "",
+        "window_requests",
+        lambda w: pl.col("within_sla").cast(pl.Float64).mean(),
+        _WINDOW,
+    ),
+    Kpi(
+        "resolution.failed_share",
+        "fraction",
+        "lower",
+        "",
+        "",
+        "window_requests",
+        lambda w: pl.col("failed").cast(pl.Float64).mean(),
+        _WINDOW,
+    ),
+    Kpi(
+        "resolution.cache_hit_share",
+        "fraction",
+        "neither",
+        "",
+        "",
+        "window_requests",
+        lambda w: pl.col("cache_hit").cast(pl.Float64).mean(),
+        _WINDOW,
+    ),
+    Kpi(
+        "resolution.utilisation",
+        "fraction",
+        "neither",
+        "",
+        "",
+        "window_servers",
+        lambda w: pl.col("busy_s").sum() / pl.col("capacity_s").sum(),
+        _WINDOW,
+    ),
+]
+
+for _variant in _WINDOW_KPIS:
+    register_variant(_variant)

@@ -30,6 +30,7 @@ class Replication:
     events: int = 0
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    info: dict[str, object] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -65,4 +66,5 @@ def run_replication(
         runtime_s=time.perf_counter() - started,
         events=simulated.events,
         warnings=simulated.warnings,
+        info=simulated.info,
     )

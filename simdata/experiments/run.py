@@ -139,16 +139,10 @@ def _summary_frame(kpis: pl.DataFrame, scenario: Scenario) -> pl.DataFrame:
     targeted = {t.kpi for t in scenario.targets}
     missing = [name for name in targeted if name not in set(summary["kpi"].to_list())]
     if missing:
-        summary = pl.concat(
-            [
-                summary,
-                pl.DataFrame(
-                    {"kpi": missing, "n": [0] * len(missing)},
-                    schema=summary.schema,
-                ),
-            ],
-            how="diagonal",
+        filler = pl.DataFrame(
+            {"kpi": missing, "n": [0] * len(missing)}, schema={"kpi": pl.String, "n": pl.Int64}
         )
+        summary = pl.concat([summary, filler], how="diagonal")
     targets_text, verdicts, units = [], [], []
     for row in summary.iter_rows(named=True):
         kpi = REGISTRY.get(row["kpi"].split("@", 1)[0])
@@ -173,6 +167,19 @@ def _summary_frame(kpis: pl.DataFrame, scenario: Scenario) -> pl.DataFrame:
     return summary.select(
         "kpi", "unit", "mean", "ci_low", "ci_high", "std", "n", "target", "verdict"
     )
+
+
+def _sampling_info(replications: Sequence[Replication]) -> dict[str, Any]:
+    """The latency sampling plan and the requests simulated in it, over all replications."""
+    infos = [rep.info for rep in replications if rep.info]
+    if not infos:
+        return {}
+    total = sum(int(str(info.get("requests_simulated", 0))) for info in infos)
+    return {
+        "latency_sampling": infos[0].get("latency_sampling"),
+        "latency_windows_per_replication": infos[0].get("windows"),
+        "latency_requests_simulated": total,
+    }
 
 
 def _model_warnings(replications: Sequence[Replication]) -> list[str]:
@@ -298,6 +305,7 @@ def run(
         warnings=result.warnings,
         failures=failures,
         extra={
+            **_sampling_info(done),
             "scenario_name": scenario.name,
             "runtime_s": sum(r.runtime_s for r in done),
             "events": sum(r.events for r in done),

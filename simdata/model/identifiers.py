@@ -7,8 +7,8 @@ daily registrations, resolutions and innovative cases are exact counts drawn in 
 ``node_days``, ``enterprises`` and ``subsidy`` — and the per-enterprise tables written to
 the run directory (``enterprises.parquet``, ``enterprise_days.parquet``).
 
-The node's latency under the traffic these counts imply is the resolution path's job; it
-is not wired here yet (see the issue notes).
+With a ``resolution`` section, the node's latency under the traffic these counts imply
+is sampled in the peak hour of each month (:mod:`simdata.model.node_windows`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
 from simdata.model.calendar import WorkCalendar
 from simdata.model.enterprises import daily_counts, draw_enterprises, enterprise_frame
+from simdata.model.node_windows import peak_windows, simulate_windows
 from simdata.model.subsidy import CONDITIONS, judge_subsidy, subsidy_summary
 from simdata.scenario.calendar_spec import CalendarSpec
 from simdata.scenario.models import Scenario
@@ -29,11 +30,12 @@ ENTERPRISE_TABLES = ("enterprises", "enterprise_days")
 
 def record_identifier_economy(
     scenario: Scenario, streams: Streams, recorder: Recorder, calendar: WorkCalendar | None
-) -> list[str]:
-    """Draw and count the enterprises, judge the subsidy, record the frames; warnings."""
+) -> tuple[list[str], dict[str, object]]:
+    """Draw and count the enterprises, judge the subsidy, sample the node's peak hours and
+    record the frames; returns the warnings and the latency sampling plan."""
     run, spec = scenario.run, scenario.enterprises
     if spec is None or run.start_date is None:
-        return []
+        return [], {}
     if calendar is None:
         calendar = WorkCalendar(
             scenario.calendar or CalendarSpec(), run.start_date, run.sim_start_s, run.horizon
@@ -70,4 +72,15 @@ def record_identifier_economy(
         )
     else:
         frames["enterprises"] = per_enterprise
-    return list(calendar.warnings)
+    info: dict[str, object] = {}
+    if scenario.resolution is not None:
+        windows = peak_windows(frames["node_days"], spec.hourly_shares())
+        results = simulate_windows(scenario.resolution, windows, streams)
+        frames["window_requests"] = results.requests
+        frames["window_servers"] = results.servers
+        info = {
+            "latency_sampling": "windows: the peak hour of the busiest weekday of each month",
+            "windows": len(results.plan),
+            "requests_simulated": results.simulated,
+        }
+    return list(calendar.warnings), info

@@ -45,6 +45,8 @@ class Simulated:
     events: int
     end_time_s: float
     warnings: list[str] = field(default_factory=list)
+    #: What the run should record in its manifest (e.g. the latency sampling plan).
+    info: dict[str, object] = field(default_factory=dict)
 
 
 def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> Simulated:
@@ -55,10 +57,13 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> S
     streams = Streams(root_seed, replication)
     recorder = Recorder()
     node = None
-    if scenario.resolution is not None:
+    if scenario.resolution is not None and scenario.enterprises is None:
+        # With enterprises, the node is sampled in peak-hour windows (model/identifiers.py).
+        weekday = run.start_date.weekday() if run.start_date is not None else 0
         node = ResolutionNode(
-            env, scenario.resolution, streams, recorder, run.sim_start_s, run.horizon
-        )
+            env, scenario.resolution, streams, recorder, run.sim_start_s, run.horizon,
+            start_weekday=weekday,
+        )  # fmt: skip
         node.start()
     public = None
     if scenario.requesters is not None:
@@ -81,8 +86,10 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> S
         public.record()
         constants.update(public.constants())
         warnings += public.warnings
+    info: dict[str, object] = {}
     if scenario.enterprises is not None:
-        warnings += record_identifier_economy(scenario, streams, recorder, None)
+        economy_warnings, info = record_identifier_economy(scenario, streams, recorder, None)
+        warnings += economy_warnings
     servers = scenario.resolution.servers if scenario.resolution is not None else 0
     window = Window(run.measure_start_s, run.horizon, servers, constants)
-    return Simulated(recorder.frames(), window, events, env.now, warnings)
+    return Simulated(recorder.frames(), window, events, env.now, warnings, info)

@@ -354,11 +354,10 @@ class Scenario(Section):
                 raise ValueError(
                     "run.start_date: expected a start date for the enterprises section, got none"
                 )
-            if self.resolution is not None:
+            if self.resolution is not None and "traffic" in self.resolution.model_fields_set:
                 raise ValueError(
-                    "resolution: expected no resolution section together with enterprises "
-                    "yet (the node's traffic from enterprises is not wired in this "
-                    "version), got one"
+                    "resolution.traffic: expected no traffic section with enterprises (the "
+                    "node's traffic is generated from them), got one"
                 )
         if self.subsidy is not None:
             if self.enterprises is None:

@@ -217,7 +217,10 @@ def test_every_shipped_scenario_validates_and_runs(name: str, tmp_path: Path) ->
     assert code == 0, stderr
     assert (out / "manifest.json").exists()
     expected = {
-        "resolution.sojourn_p99": scenario.resolution is not None,
+        "resolution.sojourn_p99": scenario.resolution is not None and not scenario.enterprises,
+        "resolution.latency_p99@window=peak_hour": bool(
+            scenario.resolution and scenario.enterprises
+        ),
         "requests.arrivals_count": scenario.requesters is not None,
         "enterprises.joined_count": scenario.enterprises is not None,
     }
