@@ -6,7 +6,9 @@ sampled in **windows** (``resolution.latency_sampling: windows``, the default): 
 month, the weekday with the most resolutions and, on it, the hour with the largest
 traffic weight — the month's peak hour. Each window is simulated through the full
 resolution path (cache, top-level node, the secondary node's FCFS servers, enterprise
-node, timeout) as a Poisson stream at that hour's expected rate, after a warm-up of
+node, timeout) as a Poisson stream at that hour's expected rate — resolutions, plus the registration
+writes of that day spread like the traffic, which go straight to the servers with their own
+service time — after a warm-up of
 :data:`WARMUP_S` from empty; only the hour's own arrivals are measured. KPIs pooled over
 the windows are named for what they cover (``resolution.latency_p99@window=peak_hour``),
 and the manifest records the plan and the number of requests simulated.
@@ -64,7 +66,14 @@ def peak_windows(node_days: pl.DataFrame, hourly_shares: list[float]) -> pl.Data
     hour = int(np.argmax(hourly_shares))
     days = node_days.filter(pl.col("measured") & (pl.col("day_type") == "weekday"))
     if days.is_empty():
-        return pl.DataFrame(schema={"date": pl.Date, "hour": pl.Int64, "rate_per_s": pl.Float64})
+        return pl.DataFrame(
+            schema={
+                "date": pl.Date,
+                "hour": pl.Int64,
+                "rate_per_s": pl.Float64,
+                "write_rate_per_s": pl.Float64,
+            }
+        )
     busiest = (
         days.with_columns(pl.col("date").dt.strftime("%Y-%m").alias("month"))
         .sort("resolutions", "date", descending=[True, False])
@@ -76,6 +85,8 @@ def peak_windows(node_days: pl.DataFrame, hourly_shares: list[float]) -> pl.Data
         "date",
         pl.lit(hour, dtype=pl.Int64).alias("hour"),
         (pl.col("resolutions") * hourly_shares[hour] / HOUR_S).alias("rate_per_s"),
+        # Registration batches spread over the day like the traffic (an assumption).
+        (pl.col("registrations") * hourly_shares[hour] / HOUR_S).alias("write_rate_per_s"),
     )
 
 
@@ -86,23 +97,26 @@ def simulate_windows(
 ) -> WindowResults:
     """Simulate each window through the resolution path; pool the measured requests."""
     requests, servers, plan = [], [], []
-    for date, hour, rate in windows.iter_rows():
-        if not rate > 0:
+    for date, hour, rate, write_rate in windows.iter_rows():
+        total = rate + write_rate
+        if not total > 0:
             continue
         name = f"{date:%Y-%m}"
-        traffic = TrafficSpec.model_validate({"rate": f"{rate!r}/s"})
+        traffic = TrafficSpec.model_validate({"rate": f"{total!r}/s"})
         window_spec = spec.model_copy(update={"traffic": traffic})
         env = simpy.Environment(initial_time=-WARMUP_S)
         recorder = Recorder()
         node = ResolutionNode(
             env, window_spec, _WindowStreams(streams, name), recorder, -WARMUP_S, HOUR_S,
-            start_weekday=date.weekday(),
+            start_weekday=date.weekday(), write_share=write_rate / total,
         )  # fmt: skip
         node.start()
         env.run()
         node.finish()
         frame = recorder.tables["requests"].frame()
-        measured = frame.filter((pl.col("arrival_s") >= 0) & (pl.col("arrival_s") < HOUR_S))
+        measured = frame.filter(
+            (pl.col("arrival_s") >= 0) & (pl.col("arrival_s") < HOUR_S) & ~pl.col("write")
+        )
         requests.append(
             measured.select("latency_s", "failed", "within_sla", "cache_hit", "admitted")
         )
@@ -117,7 +131,7 @@ def simulate_windows(
         )
         plan.append(
             {"date": str(date), "hour": int(hour), "rate_per_s": float(rate),
-             "requests": frame.height}
+             "write_rate_per_s": float(write_rate), "requests": frame.height}
         )  # fmt: skip
     window = pl.lit(WINDOW).alias("window")
     pooled = pl.concat(requests) if requests else pl.DataFrame(

@@ -79,6 +79,8 @@ REQUEST_SCHEMA: dict[str, type[np.generic]] = {
     "failed": np.bool_,
     # Answered (not failed, not rejected) within the SLA threshold (any time without one).
     "within_sla": np.bool_,
+    # A registration write (straight to the servers), not a resolution.
+    "write": np.bool_,
 }
 
 
@@ -163,9 +165,15 @@ class ResolutionNode:
         start_s: float,
         horizon_s: float,
         start_weekday: int = 0,
+        write_share: float = 0.0,
     ) -> None:
         self.env = env
         self.spec = spec
+        #: Share of the arrival stream that is registration writes (a thinned Poisson
+        #: stream is Poisson, so resolutions and writes stay independent Poisson streams).
+        self.write_share = write_share
+        self._write_rng = streams.generator(COMPONENT, "write")
+        self._write_time_rng = streams.generator(COMPONENT, "write_time")
         self.start_s = start_s
         self.horizon_s = horizon_s
         self.servers = spec.servers
@@ -229,6 +237,16 @@ class ResolutionNode:
             if spec.enterprise_node is not None
             else np.zeros(BLOCK)
         )
+        write = np.zeros(BLOCK, dtype=np.bool_)
+        if self.write_share > 0:
+            # Writes skip the cache and the hops and have their own server time.
+            write = self._write_rng.random(BLOCK) < self.write_share
+            write_time = spec.registration_time.sample(self._write_time_rng, BLOCK)
+            service = np.where(write, write_time, service)
+            hit &= ~write
+            latency[write] = np.nan
+            node_arrival = np.where(write, arrivals, node_arrival)
+            enterprise[write] = 0.0
         kept = BLOCK
         if arrivals[-1] >= self.horizon_s:
             kept = int(np.searchsorted(arrivals, self.horizon_s, side="left"))
@@ -242,6 +260,7 @@ class ResolutionNode:
         columns["cache_hit"][rows] = hit[:kept]
         columns["enterprise_s"][rows] = enterprise[:kept]
         columns["latency_s"][rows] = latency[:kept]
+        columns["write"][rows] = write[:kept]
         self._bind_columns()
         self._merge(first + np.flatnonzero(~hit[:kept]), node_arrival, first, arrivals[-1])
 

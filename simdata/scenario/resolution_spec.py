@@ -239,6 +239,14 @@ class ResolutionSpec(Section):
         "not know the client gave up). No timeout when absent.",
         examples=["1 s"],
     )
+    registration_time: DurationDistribution = Field(
+        default_factory=lambda: LogNormal[Seconds].model_validate(
+            {"dist": "lognormal", "mean": "5 ms", "cv": 1.0}
+        ),
+        description="Server time of one identifier registration write (A: lognormal, mean "
+        "5 ms). Writes go straight to the secondary node's servers (no cache, no hops) "
+        "and share them with resolutions; used when enterprises generate registrations.",
+    )
     sla: SlaText | None = Field(
         default=None,
         description="Latency SLA: a quantile of end-to-end latency, `p<NN><=DURATION` or "
