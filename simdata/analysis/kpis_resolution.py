@@ -26,7 +26,9 @@ _admitted = pl.col("admitted")
 
 
 def _measured(w: Window) -> pl.Expr:
-    return (_arrival >= w.start_s) & (_arrival < w.end_s)
+    """Resolutions issued in the window; registration writes load the servers (queue,
+    utilisation) but are not resolutions."""
+    return (_arrival >= w.start_s) & (_arrival < w.end_s) & ~pl.col("write")
 
 
 def _served(w: Window) -> pl.Expr:

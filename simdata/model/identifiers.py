@@ -13,6 +13,11 @@ is sampled in the peak hour of each month (:mod:`simdata.model.node_windows`).
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
 import polars as pl
 
 from simdata.engine.recorder import Recorder
@@ -24,18 +29,63 @@ from simdata.model.subsidy import CONDITIONS, judge_subsidy, subsidy_summary
 from simdata.scenario.calendar_spec import CalendarSpec
 from simdata.scenario.models import Scenario
 
+DAY_S = 86_400.0
+HOUR_S = 3_600.0
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
 #: Per-enterprise tables written to the run directory (one file each, all replications).
 ENTERPRISE_TABLES = ("enterprises", "enterprise_days")
 
 
+#: Most requests `latency_sampling: full` simulates (issue 5); beyond it, windows.
+FULL_LIMIT = 1_000_000
+
+BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
+
+
+@dataclass
+class Economy:
+    """What the identifier economy hands the world: warnings, the sampling plan, and — for
+    ``latency_sampling: full`` — the node's whole request stream (times, write flags)."""
+
+    warnings: list[str] = field(default_factory=list)
+    info: dict[str, object] = field(default_factory=dict)
+    traffic: tuple[FloatArray, BoolArray] | None = None
+
+
+def node_traffic(
+    node_days: pl.DataFrame, shares: list[float], start_date: dt.date, rng: np.random.Generator
+) -> tuple[FloatArray, BoolArray]:
+    """Every resolution and registration write of the measured days as arrival times.
+
+    Each day's exact counts are split over its 24 hours multinomially by the traffic
+    shares and placed uniformly within the hour: a Poisson process with a
+    piecewise-constant rate, conditioned on the counted day totals.
+    """
+    days = node_days.filter(pl.col("measured"))
+    offsets = np.array([(d - start_date).days * DAY_S for d in days["date"].to_list()])
+    parts, flags = [], []
+    for column, is_write in (("resolutions", False), ("registrations", True)):
+        totals = days[column].to_numpy().astype(np.int64)
+        per_hour = rng.multinomial(totals, shares)  # (days, 24)
+        counts = per_hour.ravel()
+        starts = (offsets[:, None] + np.arange(24)[None, :] * HOUR_S).ravel()
+        times = np.repeat(starts, counts) + rng.random(int(counts.sum())) * HOUR_S
+        parts.append(times)
+        flags.append(np.full(len(times), is_write))
+    times = np.concatenate(parts)
+    order = np.argsort(times, kind="stable")
+    return np.asarray(times[order], dtype=np.float64), np.concatenate(flags)[order]
+
+
 def record_identifier_economy(
     scenario: Scenario, streams: Streams, recorder: Recorder, calendar: WorkCalendar | None
-) -> tuple[list[str], dict[str, object]]:
+) -> Economy:
     """Draw and count the enterprises, judge the subsidy, sample the node's peak hours and
-    record the frames; returns the warnings and the latency sampling plan."""
+    record the frames; returns the warnings, the sampling plan and any full traffic."""
     run, spec = scenario.run, scenario.enterprises
     if spec is None or run.start_date is None:
-        return [], {}
+        return Economy()
     if calendar is None:
         calendar = WorkCalendar(
             scenario.calendar or CalendarSpec(), run.start_date, run.sim_start_s, run.horizon
@@ -72,15 +122,32 @@ def record_identifier_economy(
         )
     else:
         frames["enterprises"] = per_enterprise
-    info: dict[str, object] = {}
-    if scenario.resolution is not None:
-        windows = peak_windows(frames["node_days"], spec.hourly_shares())
-        results = simulate_windows(scenario.resolution, windows, streams)
-        frames["window_requests"] = results.requests
-        frames["window_servers"] = results.servers
-        info = {
-            "latency_sampling": "windows: the peak hour of the busiest weekday of each month",
-            "windows": len(results.plan),
-            "requests_simulated": results.simulated,
-        }
-    return list(calendar.warnings), info
+    economy = Economy(warnings=list(calendar.warnings))
+    resolution = scenario.resolution
+    if resolution is None:
+        return economy
+    node_days = frames["node_days"]
+    if resolution.latency_sampling == "full":
+        measured = node_days.filter(pl.col("measured"))
+        total = int(
+            measured.select(pl.col("resolutions").sum() + pl.col("registrations").sum()).item()
+        )
+        if total <= FULL_LIMIT:
+            rng = streams.generator("enterprises", "node_traffic")
+            economy.traffic = node_traffic(node_days, spec.hourly_shares(), run.start_date, rng)
+            economy.info = {"latency_sampling": "full", "requests_simulated": total}
+            return economy
+        economy.warnings.append(
+            f"resolution.latency_sampling: full would simulate {total:,} requests "
+            f"(more than {FULL_LIMIT:,}); sampled the peak-hour windows instead"
+        )
+    windows = peak_windows(node_days, spec.hourly_shares())
+    results = simulate_windows(resolution, windows, streams)
+    frames["window_requests"] = results.requests
+    frames["window_servers"] = results.servers
+    economy.info = {
+        "latency_sampling": "windows: the peak hour of the busiest weekday of each month",
+        "windows": len(results.plan),
+        "requests_simulated": results.simulated,
+    }
+    return economy

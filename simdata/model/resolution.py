@@ -166,6 +166,7 @@ class ResolutionNode:
         horizon_s: float,
         start_weekday: int = 0,
         write_share: float = 0.0,
+        given: tuple[FloatArray, np.ndarray[Any, np.dtype[np.bool_]]] | None = None,
     ) -> None:
         self.env = env
         self.spec = spec
@@ -174,6 +175,10 @@ class ResolutionNode:
         self.write_share = write_share
         self._write_rng = streams.generator(COMPONENT, "write")
         self._write_time_rng = streams.generator(COMPONENT, "write_time")
+        #: Arrival times and write flags decided outside (enterprise traffic, sorted);
+        #: otherwise the traffic section's arrival process draws them.
+        self._given = given
+        self._given_next = 0
         self.start_s = start_s
         self.horizon_s = horizon_s
         self.servers = spec.servers
@@ -219,7 +224,17 @@ class ResolutionNode:
         into the node-arrival order."""
         spec = self.spec
         first = self.requests.reserve(BLOCK)
-        arrivals = self.arrivals.next_block(self._arrival_rng, BLOCK)
+        given_write = None
+        if self._given is None:
+            arrivals = self.arrivals.next_block(self._arrival_rng, BLOCK)
+        else:
+            times, writes = self._given
+            here = slice(self._given_next, self._given_next + BLOCK)
+            self._given_next += BLOCK
+            arrivals = np.full(BLOCK, np.inf)
+            given_write = np.zeros(BLOCK, dtype=np.bool_)
+            arrivals[: len(times[here])] = times[here]
+            given_write[: len(writes[here])] = writes[here]
         service = spec.service_time.sample(self._service_rng, BLOCK)
         # Every stream gives draw i to request i, used or not (common random numbers).
         hit = np.zeros(BLOCK, dtype=np.bool_)
@@ -238,9 +253,10 @@ class ResolutionNode:
             else np.zeros(BLOCK)
         )
         write = np.zeros(BLOCK, dtype=np.bool_)
-        if self.write_share > 0:
+        if self.write_share > 0 or given_write is not None:
             # Writes skip the cache and the hops and have their own server time.
-            write = self._write_rng.random(BLOCK) < self.write_share
+            drawn = self._write_rng.random(BLOCK) < self.write_share
+            write = drawn if given_write is None else given_write
             write_time = spec.registration_time.sample(self._write_time_rng, BLOCK)
             service = np.where(write, write_time, service)
             hit &= ~write

@@ -14,7 +14,7 @@ import simpy
 
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
-from simdata.model.identifiers import record_identifier_economy
+from simdata.model.identifiers import Economy, record_identifier_economy
 from simdata.model.public_data import PublicDataModel
 from simdata.model.resolution import ResolutionNode
 from simdata.scenario.models import Scenario
@@ -56,13 +56,21 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> S
     env = simpy.Environment(initial_time=run.sim_start_s)
     streams = Streams(root_seed, replication)
     recorder = Recorder()
+    # The identifier economy is counted first: with latency_sampling full, the node's
+    # request stream comes from it; otherwise it samples its own peak-hour windows.
+    economy = (
+        record_identifier_economy(scenario, streams, recorder, None)
+        if scenario.enterprises is not None
+        else Economy()
+    )
     node = None
-    if scenario.resolution is not None and scenario.enterprises is None:
-        # With enterprises, the node is sampled in peak-hour windows (model/identifiers.py).
+    if scenario.resolution is not None and (
+        scenario.enterprises is None or economy.traffic is not None
+    ):
         weekday = run.start_date.weekday() if run.start_date is not None else 0
         node = ResolutionNode(
             env, scenario.resolution, streams, recorder, run.sim_start_s, run.horizon,
-            start_weekday=weekday,
+            start_weekday=weekday, given=economy.traffic,
         )  # fmt: skip
         node.start()
     public = None
@@ -86,10 +94,8 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> S
         public.record()
         constants.update(public.constants())
         warnings += public.warnings
-    info: dict[str, object] = {}
-    if scenario.enterprises is not None:
-        economy_warnings, info = record_identifier_economy(scenario, streams, recorder, None)
-        warnings += economy_warnings
+    warnings += economy.warnings
+    info = economy.info
     servers = scenario.resolution.servers if scenario.resolution is not None else 0
     window = Window(run.measure_start_s, run.horizon, servers, constants)
     return Simulated(recorder.frames(), window, events, env.now, warnings, info)

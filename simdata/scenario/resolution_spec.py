@@ -239,6 +239,14 @@ class ResolutionSpec(Section):
         "not know the client gave up). No timeout when absent.",
         examples=["1 s"],
     )
+    latency_sampling: Literal["windows", "full"] = Field(
+        default="windows",
+        description="With enterprises: how the node's latency is sampled. `windows` "
+        "simulates the peak hour of the busiest weekday of each month (KPIs "
+        "`…@window=peak_hour`); `full` simulates every request of the measured days "
+        "continuously (plain KPI names), only when fewer than 10^6 requests would be "
+        "simulated — otherwise windows, with a run warning.",
+    )
     registration_time: DurationDistribution = Field(
         default_factory=lambda: LogNormal[Seconds].model_validate(
             {"dist": "lognormal", "mean": "5 ms", "cv": 1.0}
