@@ -175,9 +175,10 @@ def _sampling_info(replications: Sequence[Replication]) -> dict[str, Any]:
     if not infos:
         return {}
     total = sum(int(str(info.get("requests_simulated", 0))) for info in infos)
+    windows = [info.get("windows") for info in infos if "windows" in info]
     return {
         "latency_sampling": infos[0].get("latency_sampling"),
-        "latency_windows_per_replication": infos[0].get("windows"),
+        **({"latency_windows_per_replication": windows} if windows else {}),
         "latency_requests_simulated": total,
     }
 

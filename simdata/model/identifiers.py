@@ -95,8 +95,10 @@ def record_identifier_economy(
     counts = daily_counts(enterprises, spec, calendar, streams, start_s, end_s)
     per_enterprise = enterprise_frame(enterprises, run.start_date, counts)
     frames = recorder.frames_extra
+    # Identifiers on the node: the initial enterprises' stock plus every registration.
+    stock = int(enterprises.start_identifiers[enterprises.initial].sum())
     frames["node_days"] = counts.node_days.with_columns(
-        pl.col("registrations").cum_sum().alias("identifiers"),
+        (pl.col("registrations").cum_sum() + stock).alias("identifiers"),
         (pl.col("date") >= run.start_date).alias("measured"),
         pl.col("date").dt.year().cast(pl.String).alias("year"),
     )
@@ -104,7 +106,12 @@ def record_identifier_economy(
     if scenario.subsidy is not None:
         judged = judge_subsidy(counts.enterprise_days, scenario.subsidy, per_enterprise)
         summary = subsidy_summary(judged, scenario.subsidy)
-        frames["enterprises"] = judged
+        # One table per enterprise: its attributes and end-of-run counts, then the rule's
+        # judgement (first date each condition held, qualified date).
+        new_columns = [c for c in judged.columns if c not in per_enterprise.columns]
+        frames["enterprises"] = per_enterprise.join(
+            judged.select("enterprise", *new_columns), on="enterprise", how="left"
+        )
         nan = float("nan")
         frames["subsidy"] = pl.DataFrame(
             {

@@ -209,6 +209,9 @@ def apply_override(data: dict[str, Any], source: SourceMap, text: str, file: str
     source.replace_subtree(path, value_source)
 
 
+#: Discriminator keys of the scenario's tagged unions (distributions, adoption models).
+_UNION_TAGS = ("dist", "model")
+
 _EXPECTED_BY_TYPE = {
     "int_type": "an integer",
     "int_parsing": "an integer",
@@ -256,8 +259,9 @@ def _field_loc(loc: tuple[Any, ...], data: Any) -> Path_:
     path: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part not in node and part == node.get("dist"):
-            continue  # the tag pydantic adds for the chosen distribution family
+        tagged = isinstance(node, dict) and part not in node
+        if tagged and part in (node.get(key) for key in _UNION_TAGS):
+            continue  # the tag pydantic adds for the chosen member of a tagged union
         in_mapping = isinstance(node, dict) and part in node
         in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
         node = node[part] if in_mapping or in_list else None
