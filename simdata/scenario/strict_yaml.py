@@ -41,6 +41,7 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:timestamp",
 }
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 
@@ -175,6 +176,16 @@ class _Builder:
     def _scalar(self, node: ScalarNode, path: Path_) -> Any:
         if node.tag not in _PLAIN_TAGS:
             raise self._error(node, path, f"expected plain YAML data, got tag {node.tag}")
+        if node.style is None and node.tag in _NUMBER_TAGS and ":" in node.value:
+            # YAML 1.1 base-60 numbers: `1:30` is 90, `10:00` is 600 — never what a planner
+            # means, in a number field or a text one.
+            value = self._scalars.construct_object(node, deep=True)
+            raise self._error(
+                node,
+                path,
+                f"expected a number or quoted text, got {node.value} (YAML 1.1 reads it as "
+                f'the base-60 number {value}; quote it: "{node.value}")',
+            )
         try:
             value = self._scalars.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, OverflowError) as error:

@@ -544,6 +544,13 @@ CASES = [
         4,
         ("quote it", '"10:00"', "600"),
     ),
+    Case(
+        "sexagesimal-servers",
+        edit("servers: 8", "servers: 1:30"),
+        "resolution.servers",
+        9,
+        ("base-60", "90", 'quote it: "1:30"'),
+    ),
     Case("no-as-name", edit("name: mm8", "name: no"), "name", 1, ("quote it", '"no"', "False")),
     Case(
         "unquoted-date-description",
