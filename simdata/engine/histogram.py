@@ -1,0 +1,137 @@
+"""A fixed log-bucket histogram of non-negative latencies (after DDSketch, Masson et al. 2019).
+
+Bucket ``i`` holds the values in ``(γ^(i-1), γ^i]`` with ``γ = (1+α)/(1−α)`` and relative
+accuracy ``α = 0.005``; a value ``x`` goes to bucket ``ceil(log_γ x)``, and a quantile is
+answered by its bucket's representative ``2γ^i/(γ+1)``, within ``α`` (0.5 %) of every value
+in the bucket. The range :data:`LOW_S` … :data:`HIGH_S` (1e-7 s … 1e5 s) is fixed, so the
+counts are one ``int64`` array of :data:`SIZE` entries whatever the number of values, and
+two histograms merge by adding their arrays. Layout of the array:
+
+* ``counts[ZERO]``: exact zeros;
+* ``counts[UNDER]``: values in ``(0, LOW_S]`` (reported as ``LOW_S``);
+* ``counts[FIRST + j]``: bucket ``j + MIN_INDEX``;
+* ``counts[OVER]``: values above ``HIGH_S`` (reported as ``inf``).
+
+NaN (a rejected request has no latency) and negative values are not counted.
+
+Quantiles follow numpy's ``method="inverted_cdf"``: the ``q``-quantile of ``n`` values is
+the value of rank ``max(1, ceil(q·n))`` in ascending order; the histogram returns the
+representative of the bucket that holds that rank, so it is within ``α`` of numpy's.
+
+:func:`add` is compiled with numba (``cache=True``: compiled once per machine) and can be
+called from other compiled loops, e.g. the batched engine's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numba
+import numpy as np
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Relative accuracy of a bucket's representative value.
+ALPHA = 0.005
+GAMMA = (1.0 + ALPHA) / (1.0 - ALPHA)
+LOG_GAMMA = math.log(GAMMA)
+#: The smallest and largest values with their own bucket (seconds).
+LOW_S = 1e-7
+HIGH_S = 1e5
+#: Bucket indices ``ceil(log_γ x)`` of LOW_S and HIGH_S.
+MIN_INDEX = math.ceil(math.log(LOW_S) / LOG_GAMMA)
+MAX_INDEX = math.ceil(math.log(HIGH_S) / LOG_GAMMA)
+ZERO = 0
+UNDER = 1
+FIRST = 2
+OVER = FIRST + MAX_INDEX - MIN_INDEX + 1
+#: Length of a counts array.
+SIZE = OVER + 1
+
+IntArray = np.ndarray[Any, np.dtype[np.int64]]
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
+
+def jit(function: F) -> F:
+    """Compile ``function`` with numba in nopython mode, cached on disk (typed for mypy)."""
+    return cast(F, numba.njit(cache=True)(function))
+
+
+def empty() -> IntArray:
+    """A histogram with no values."""
+    return np.zeros(SIZE, dtype=np.int64)
+
+
+@jit
+def add(counts: IntArray, x: float) -> None:
+    """Count one value ``x`` (NaN and negatives are ignored)."""
+    if x > LOW_S:
+        if x > HIGH_S:
+            counts[OVER] += 1
+        else:
+            index = math.ceil(math.log(x) / LOG_GAMMA)
+            # Rounding of the log at a bucket edge may step one past the range's ends.
+            index = min(max(index, MIN_INDEX), MAX_INDEX)
+            counts[FIRST + index - MIN_INDEX] += 1
+    elif x == 0.0:
+        counts[ZERO] += 1
+    elif x > 0.0:
+        counts[UNDER] += 1
+
+
+@jit
+def _add_many(counts: IntArray, values: FloatArray) -> None:
+    for x in values:
+        add(counts, x)
+
+
+def add_many(counts: IntArray, values: FloatArray) -> None:
+    """Count every value of ``values`` (in place)."""
+    _add_many(counts, np.ascontiguousarray(values, dtype=np.float64))
+
+
+def of(values: FloatArray) -> IntArray:
+    """A new histogram of ``values``."""
+    counts = empty()
+    add_many(counts, values)
+    return counts
+
+
+def merge(*histograms: IntArray) -> IntArray:
+    """The histogram of the union of the values of ``histograms``."""
+    merged = empty()
+    for counts in histograms:
+        merged += counts
+    return merged
+
+
+def representative(bucket: int) -> float:
+    """The value reported for bucket position ``bucket`` of a counts array."""
+    if bucket == ZERO:
+        return 0.0
+    if bucket == UNDER:
+        return LOW_S
+    if bucket == OVER:
+        return math.inf
+    index = bucket - FIRST + MIN_INDEX
+    return 2.0 * GAMMA**index / (GAMMA + 1.0)
+
+
+def count(counts: IntArray) -> int:
+    """Number of values counted."""
+    return int(counts.sum())
+
+
+def quantile(counts: IntArray, q: float) -> float:
+    """The ``q``-quantile (inverted CDF, within α relative error); NaN for no values."""
+    if not 0.0 <= q <= 1.0:
+        raise ValueError(f"quantile q must be in [0, 1], not {q}")
+    cumulative = np.cumsum(counts)
+    total = int(cumulative[-1])
+    if total == 0:
+        return math.nan
+    rank = max(1, math.ceil(q * total))
+    bucket = int(np.searchsorted(cumulative, rank, side="left"))
+    return representative(bucket)
