@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from simdata.cli import cli
+from tests.cli_checks import one_line_error, replace_once, tree
 
 pytestmark = pytest.mark.cli
 
@@ -58,8 +59,7 @@ ENTERPRISES = BASE[BASE.index("enterprises:\n") : BASE.index("resolution:\n")]
 
 def edit(old: str, new: str, text: str = BASE) -> str:
     """``text`` with the one occurrence of ``old`` replaced by ``new``."""
-    assert text.count(old) == 1, old
-    return text.replace(old, new)
+    return replace_once(text, old, new)
 
 
 @dataclass(frozen=True)
@@ -177,22 +177,6 @@ CASES = [
 ]
 
 
-def _tree(root: Path) -> list[str]:
-    """Every file and directory under ``root``, relative, sorted."""
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
-
-
-def _one_line(result: Result) -> str:
-    out = result.stdout + result.stderr
-    assert "Traceback" not in out
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert result.exit_code == 2, out
-    message = result.stderr.strip()
-    assert message
-    assert "\n" not in message, message
-    return message
-
-
 @pytest.mark.unit
 def test_the_identifier_base_scenario_is_valid(tmp_path: Path) -> None:
     """The unedited BASE validates, so each case's error comes from its own edit."""
@@ -220,15 +204,15 @@ def test_bad_identifier_input_is_one_line_exit_2_nothing_written(
     monkeypatch.chdir(work)
     (work / SCENARIO).write_text(case.text, encoding="utf-8")
     out_dir = tmp_path / "out"
-    before = _tree(tmp_path)
+    before = tree(tmp_path)
     runner = CliRunner()
     ran = runner.invoke(cli, ["run", SCENARIO, "--out", str(out_dir)])
-    assert _tree(tmp_path) == before
+    assert tree(tmp_path) == before
     assert not out_dir.exists()
-    message = _one_line(ran)
+    message = one_line_error(ran)
     validated = runner.invoke(cli, ["validate", SCENARIO])
-    assert _tree(tmp_path) == before
-    assert _one_line(validated) == message
+    assert tree(tmp_path) == before
+    assert one_line_error(validated) == message
     tagged = [tag for tag in (".bass.", ".poisson.") if tag in message.split(": ")[1]]
     assert not tagged, (
         "BUG (simdata/scenario/loader.py, _field_loc): the adoption model's union tag "

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from simdata.cli import cli
+from tests.cli_checks import one_line_error, replace_once, tree
 
 pytestmark = pytest.mark.cli
 
@@ -59,8 +60,7 @@ SCENARIO = "scenario.yaml"
 
 def edit(old: str, new: str) -> str:
     """BASE with the one occurrence of ``old`` replaced by ``new``."""
-    assert BASE.count(old) == 1, old
-    return BASE.replace(old, new)
+    return replace_once(BASE, old, new)
 
 
 @dataclass(frozen=True)
@@ -183,20 +183,6 @@ CASES = [
 ]
 
 
-def _tree(root: Path) -> list[str]:
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
-
-
-def _one_line(result: Result) -> str:
-    out = result.stdout + result.stderr
-    assert "Traceback" not in out
-    assert result.exit_code == 2, out
-    message = result.stderr.strip()
-    assert message
-    assert "\n" not in message, message
-    return message
-
-
 @pytest.mark.unit
 def test_the_public_data_base_scenario_is_valid(tmp_path: Path) -> None:
     """The unedited BASE validates, so each case's error comes from its own edit."""
@@ -215,14 +201,14 @@ def test_bad_public_data_input_is_one_line_exit_2_nothing_written(
     monkeypatch.chdir(work)
     (work / SCENARIO).write_text(case.text, encoding="utf-8")
     out_dir = tmp_path / "out"
-    before = _tree(tmp_path)
+    before = tree(tmp_path)
     runner = CliRunner()
     ran = runner.invoke(cli, ["run", SCENARIO, "--out", str(out_dir)])
-    assert _tree(tmp_path) == before
-    message = _one_line(ran)
+    assert tree(tmp_path) == before
+    message = one_line_error(ran)
     validated = runner.invoke(cli, ["validate", SCENARIO])
-    assert _one_line(validated) == message
-    assert _tree(tmp_path) == before
+    assert one_line_error(validated) == message
+    assert tree(tmp_path) == before
     assert message.startswith(f"{SCENARIO}:{case.line}: {case.path}: expected"), message
     for text in case.expect:
         assert text in message, message

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from simdata.cli import cli
+from tests.cli_checks import one_line_error, replace_once, tree
 
 pytestmark = pytest.mark.cli
 
@@ -50,8 +51,7 @@ SERVICE = "    dist: exponential\n    mean: 1 s\n"
 
 def edit(old: str, new: str, text: str = BASE) -> str:
     """``text`` with the one occurrence of ``old`` replaced by ``new``."""
-    assert text.count(old) == 1, old
-    return text.replace(old, new)
+    return replace_once(text, old, new)
 
 
 def service(block: str) -> str:
@@ -582,11 +582,6 @@ CASES = [
 ]
 
 
-def _tree(root: Path) -> list[str]:
-    """Every file and directory under ``root``, relative, sorted."""
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
-
-
 def _workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh, empty working directory under ``tmp_path``, made the current one."""
     work = tmp_path / "work"
@@ -604,17 +599,6 @@ def _setup(case: Case, where: Path) -> None:
         (where / name).write_text(text, encoding="utf-8")
     for name in case.dirs:
         (where / name).mkdir()
-
-
-def _check_one_line(case: Case, result: Result) -> str:
-    out = result.stdout + result.stderr
-    assert "Traceback" not in out
-    assert isinstance(result.exception, SystemExit), result.exception
-    assert result.exit_code == 2, out
-    message = result.stderr.strip()
-    assert message
-    assert "\n" not in message, message
-    return message
 
 
 def test_the_base_scenario_is_valid(tmp_path: Path) -> None:
@@ -640,16 +624,16 @@ def test_bad_input_is_one_line_exit_2_nothing_written(
     runner = CliRunner()
     out_dir = tmp_path / "out"
     _setup(case, _workdir(tmp_path, monkeypatch))
-    before = _tree(tmp_path)
+    before = tree(tmp_path)
     ran = runner.invoke(cli, ["run", case.scenario, *case.args, "--out", str(out_dir)])
-    assert _tree(tmp_path) == before
+    assert tree(tmp_path) == before
     assert not out_dir.exists()
-    message = _check_one_line(case, ran)
+    message = one_line_error(ran)
     # `validate` takes --set but not --replications; it must say the same thing.
     if not case.args or case.args[0] == "--set":
         validated = runner.invoke(cli, ["validate", case.scenario, *case.args])
-        assert _tree(tmp_path) == before
-        assert _check_one_line(case, validated) == message
+        assert tree(tmp_path) == before
+        assert one_line_error(validated) == message
     assert message.startswith(case.prefix()), message
     assert "expected" in message
     if case.line is not None and not case.override:
