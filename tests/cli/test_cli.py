@@ -242,6 +242,6 @@ def test_every_shipped_scenario_validates_and_runs(name: str, tmp_path: Path) ->
 )
 def test_terminal_values_are_scaled_for_reading(value: float, unit: str, shown: str) -> None:
     """The table shows ms/µs, percent and rates readably (files keep SI values)."""
-    from simdata.cli import _fmt
+    from simdata.cli import fmt
 
-    assert _fmt(value, unit) == shown
+    assert fmt(value, unit) == shown

@@ -1,0 +1,120 @@
+"""What every ``simdata`` subcommand shares: the click group, error handling, options, display.
+
+Each subcommand lives in its own module of this package and registers itself on
+:data:`cli` when :mod:`simdata.cli` imports it.
+
+Exit codes: 0 when it ran (whatever the verdicts); 1 with ``--strict`` when a target
+failed, or when a replication raised; 2 on bad input (one line
+``FILE:LINE: field.path: expected …, got …``, nothing written); 130 on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from simdata.errors import SimdataError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="simdata")
+def cli() -> None:
+    """simdata: simulate public-data sharing and identifier-resolution plans, with CIs."""
+
+
+set_option = click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Override a scenario field, e.g. --set resolution.servers=4 (list items by index).",
+)
+
+out_option = click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Results directory to create (must be new or empty). Default: results/<UTC time>-<hex>/.",
+)
+
+
+def handle_errors(command: F) -> F:
+    """Turn simdata's errors into one line on stderr and their exit code; Ctrl-C into 130."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except SimdataError as error:
+            click.echo(str(error), err=True)
+            sys.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def overrides(sets: tuple[str, ...], replications: int | None, seed: int | None) -> list[str]:
+    """``--set`` values, then ``--replications``/``--seed`` as overrides (validated alike)."""
+    extra = []
+    if replications is not None:
+        extra.append(f"run.replications={replications}")
+    if seed is not None:
+        extra.append(f"run.seed={seed}")
+    return [*sets, *extra]
+
+
+def output_console() -> Console:
+    """The stdout console; wide enough for the KPI table when piped."""
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=max(console.width, 120))
+    return console
+
+
+def progress_bar(console: Console) -> Progress:
+    """The one progress-bar style of every long command (drawn by the parent process only)."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def fmt(value: float | None, unit: str | None = None) -> str:
+    """A value for the terminal: seconds scaled to ms/µs, fractions as percent.
+
+    Files keep SI values; this is display only.
+    """
+    if value is None or math.isnan(value):
+        return "—"
+    if unit == "s" and value != 0 and abs(value) < 1:
+        scale, suffix = (1e3, " ms") if abs(value) >= 1e-3 else (1e6, " µs")
+        return f"{value * scale:.4g}{suffix}"
+    if unit == "s":
+        for size, suffix in ((86_400.0, " d"), (3_600.0, " h"), (60.0, " min")):
+            if abs(value) >= size:
+                return f"{value / size:.4g}{suffix}"
+        return f"{value:.4g} s"
+    if unit == "workday":
+        return f"{value:.4g} wd"
+    if unit == "fraction":
+        return f"{value * 100:.4g}%"
+    if unit == "1/s":
+        return f"{value:.4g}/s"
+    if abs(value) >= 10_000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
