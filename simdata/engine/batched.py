@@ -36,18 +36,26 @@ FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
 BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
 
-#: Positions in the streaming statistics array (float64).
-ARRIVED = 0  # recorded arrivals at the node
+#: Positions in the streaming statistics array (float64). Counts and sums over *measured*
+#: requests (the caller's mask: e.g. client arrival in the window, not a write):
+ARRIVED = 0  # measured arrivals at the node
 ADMITTED = 1
 REJECTED = 2
 FAILED = 3  # latency over the timeout (reported as the timeout)
-WITHIN_SLA = 4  # answered, not failed, latency <= the SLA threshold
+WITHIN_SLA = 4  # answered, not failed, latency within the SLA threshold
 WAIT_SUM = 5
 SOJOURN_SUM = 6  # node arrival → end
 LATENCY_SUM = 7  # sojourn + extra, capped at the timeout
-SERVICE_SUM = 8  # server time of admitted requests (busy time)
-LAST_END = 9  # the latest end so far
-STATS_SIZE = 10
+SERVICE_SUM = 8  # server time of measured admitted requests
+LAST_END = 9  # the latest end so far (every admitted request)
+#: Time integrals over the window [window_lo, window_hi), every admitted request:
+QUEUE_AREA = 10  # ∫ number waiting dt
+BUSY_AREA = 11  # ∫ number in service dt
+ENDS_IN_WINDOW = 12  # completions inside the window
+STATS_SIZE = 13
+
+#: Rows of the in-system series accumulator (see :func:`series_means`).
+STARTS_COUNT, STARTS_SUM, ENDS_COUNT, ENDS_SUM = 0, 1, 2, 3
 
 NO_LIMIT = np.iinfo(np.int64).max
 
@@ -85,30 +93,57 @@ def _heap_pop(heap: FloatArray, size: int) -> int:
 
 
 @jit
+def _overlap(lo: float, hi: float, window_lo: float, window_hi: float) -> float:
+    upper = hi if hi < window_hi else window_hi
+    lower = lo if lo > window_lo else window_lo
+    return upper - lower if upper > lower else 0.0
+
+
+@jit
+def _slot(t: float, series_lo: float, series_width: float, slots: int) -> int:
+    """Slot 0 before the first edge, k + 1 for bin k, the last slot after the last edge."""
+    if t < series_lo:
+        return 0
+    k = int((t - series_lo) / series_width) + 1
+    return k if k < slots else slots - 1
+
+
+@jit
 def _kernel(
     arrival: FloatArray,
     service: FloatArray,
     extra: FloatArray,
+    measured: BoolArray,
     free: FloatArray,
     heap: FloatArray,
     heap_size: IntArray,
     limit: int,
     timeout: float,
     sla: float,
-    record_from: float,
+    sla_strict: bool,
+    window_lo: float,
+    window_hi: float,
+    series_lo: float,
+    series_width: float,
+    series: FloatArray,
     start_out: FloatArray,
     end_out: FloatArray,
     admitted_out: BoolArray,
     record: bool,
     latency_hist: IntArray,
+    sojourn_hist: IntArray,
     wait_hist: IntArray,
     stats: FloatArray,
 ) -> None:
     """One block of the recursion; ``free`` (sorted), ``heap`` and ``heap_size[0]`` carry
-    the state to the next block. Statistics only when ``record`` and ``a >= record_from``."""
+    the state to the next block. With ``record``: per-request statistics for ``measured``
+    requests, time integrals over the window and the in-system series for every admitted
+    one (``series`` has 4 rows of slots; width ≤ 0 switches it off)."""
     servers = free.shape[0]
     bounded = limit != NO_LIMIT
     size = heap_size[0]
+    slots = series.shape[1]
+    with_series = series_width > 0.0
     for n in range(arrival.shape[0]):
         a = arrival[n]
         if bounded:
@@ -118,7 +153,7 @@ def _kernel(
                 start_out[n] = math.nan
                 end_out[n] = math.nan
                 admitted_out[n] = False
-                if record and a >= record_from:
+                if record and measured[n]:
                     stats[ARRIVED] += 1.0
                     stats[REJECTED] += 1.0
                 continue
@@ -136,14 +171,29 @@ def _kernel(
         start_out[n] = start
         end_out[n] = end
         admitted_out[n] = True
-        if record and a >= record_from:
+        if not record:
+            continue
+        if end > stats[LAST_END]:
+            stats[LAST_END] = end
+        stats[QUEUE_AREA] += _overlap(a, start, window_lo, window_hi)
+        stats[BUSY_AREA] += _overlap(start, end, window_lo, window_hi)
+        if window_lo <= end < window_hi:
+            stats[ENDS_IN_WINDOW] += 1.0
+        if with_series:
+            k = _slot(a, series_lo, series_width, slots)
+            series[STARTS_COUNT, k] += 1.0
+            series[STARTS_SUM, k] += a
+            k = _slot(end, series_lo, series_width, slots)
+            series[ENDS_COUNT, k] += 1.0
+            series[ENDS_SUM, k] += end
+        if measured[n]:
             wait = start - a
             sojourn = end - a
             latency = sojourn + extra[n]
             if latency > timeout:
                 latency = timeout
                 stats[FAILED] += 1.0
-            elif latency <= sla:
+            elif latency < sla or (latency == sla and not sla_strict):
                 stats[WITHIN_SLA] += 1.0
             stats[ARRIVED] += 1.0
             stats[ADMITTED] += 1.0
@@ -151,11 +201,26 @@ def _kernel(
             stats[SOJOURN_SUM] += sojourn
             stats[LATENCY_SUM] += latency
             stats[SERVICE_SUM] += service[n]
-            if end > stats[LAST_END]:
-                stats[LAST_END] = end
             add(latency_hist, latency)
+            add(sojourn_hist, sojourn)
             add(wait_hist, wait)
     heap_size[0] = size
+
+
+def series_means(series: FloatArray, edges: FloatArray) -> FloatArray:
+    """Time-average number of open intervals per bin of ``edges`` from the slot sums.
+
+    ∫₀ᵗ N = Σ_{starts s < t} (t − s) − Σ_{ends e < t} (t − e): per slot, the count and sum
+    of starts and of ends give the integral at every edge exactly (the same quantity as
+    :func:`simdata.engine.recorder.interval_bin_means`, without keeping the intervals).
+    """
+    cumulative = np.cumsum(series, axis=1)[:, :-1]  # slots 0..k: everything before edge k
+    integral = (
+        edges * cumulative[STARTS_COUNT]
+        - cumulative[STARTS_SUM]
+        - (edges * cumulative[ENDS_COUNT] - cumulative[ENDS_SUM])
+    )
+    return np.asarray(np.diff(integral) / np.diff(edges), dtype=np.float64)
 
 
 def _limit(queue_limit: int | None) -> int:
@@ -203,17 +268,24 @@ def fcfs_waits(
         arrival,
         service,
         arrival,  # extra latency: unused without recording
+        np.zeros(n, dtype=np.bool_),
         np.full(servers, -np.inf),
         heap,
         np.zeros(1, dtype=np.int64),
         limit,
         math.inf,
         math.inf,
+        False,
         math.inf,
+        math.inf,
+        0.0,
+        0.0,
+        np.zeros((4, 2)),
         start,
         end,
         admitted,
         False,
+        unused,
         unused,
         unused,
         np.zeros(STATS_SIZE),
@@ -228,11 +300,15 @@ class FcfsStream:
     The carried state is the servers' sorted next-free times ``free`` and the min-heap of
     the ends of admitted requests still in the node (``heap[:heap_size[0]]``, only with a
     ``queue_limit``). Each :meth:`feed` returns the block's ``(start_s, end_s, admitted)``
-    (block-sized arrays; drop them to keep memory bounded) and updates, for node arrivals
-    at or after ``record_from_s``: :attr:`stats` (counts and sums, positions
-    :data:`ARRIVED` … :data:`LAST_END`), :attr:`latency` (histogram of
-    ``min(end − arrival + extra, timeout)``) and :attr:`wait` (histogram of waits).
-    ``extra`` is the latency outside the node queue (top-level + enterprise-node hops).
+    (block-sized arrays; drop them to keep memory bounded) and updates, for the requests
+    its ``measured`` mask selects (default: node arrival at or after ``record_from_s``):
+    :attr:`stats` (counts and sums, positions :data:`ARRIVED` … :data:`SERVICE_SUM`),
+    :attr:`latency` (histogram of ``min(end − arrival + extra, timeout)``), :attr:`sojourn`
+    and :attr:`wait`; for every admitted request the time integrals over
+    ``[window_lo_s, window_hi_s)`` (:data:`QUEUE_AREA`, :data:`BUSY_AREA`,
+    :data:`ENDS_IN_WINDOW`) and, when ``series_edges`` is given, the in-node count per bin
+    (:meth:`in_system`). ``extra`` is the latency outside the node queue (top-level +
+    enterprise-node hops).
     """
 
     servers: int
@@ -240,12 +316,18 @@ class FcfsStream:
     timeout_s: float | None = None
     sla_s: float | None = None
     record_from_s: float = 0.0
+    sla_strict: bool = False
+    window_lo_s: float | None = None
+    window_hi_s: float = math.inf
+    series_edges: FloatArray | None = None
     free: FloatArray = field(init=False)
     heap: FloatArray = field(init=False)
     heap_size: IntArray = field(init=False)
     stats: FloatArray = field(init=False)
     latency: IntArray = field(init=False)
+    sojourn: IntArray = field(init=False)
     wait: IntArray = field(init=False)
+    series: FloatArray = field(init=False)
     _last_arrival: float = field(init=False, default=-math.inf)
 
     def __post_init__(self) -> None:
@@ -257,10 +339,25 @@ class FcfsStream:
         self.heap_size = np.zeros(1, dtype=np.int64)
         self.stats = np.zeros(STATS_SIZE)
         self.latency = histogram.empty()
+        self.sojourn = histogram.empty()
         self.wait = histogram.empty()
+        if self.window_lo_s is None:
+            self.window_lo_s = self.record_from_s
+        edges = self.series_edges
+        if edges is None:
+            self.series = np.zeros((4, 2))
+            self._series_lo, self._series_width = 0.0, 0.0
+        else:
+            self.series = np.zeros((4, len(edges) + 1))
+            self._series_lo = float(edges[0])
+            self._series_width = float(edges[1] - edges[0])
 
     def feed(
-        self, arrival_s: FloatArray, service_s: FloatArray, extra_s: FloatArray | None = None
+        self,
+        arrival_s: FloatArray,
+        service_s: FloatArray,
+        extra_s: FloatArray | None = None,
+        measured: BoolArray | None = None,
     ) -> tuple[FloatArray, FloatArray, BoolArray]:
         """Process the next block (arrivals sorted and not before the previous block's)."""
         arrival = np.ascontiguousarray(arrival_s, dtype=np.float64)
@@ -271,14 +368,15 @@ class FcfsStream:
         if arrival[0] < self._last_arrival:
             raise ValueError("a block's arrivals must not precede the previous block's")
         self._last_arrival = float(arrival[-1])
-        extra = (
-            np.zeros(len(arrival))
-            if extra_s is None
-            else np.ascontiguousarray(extra_s, dtype=np.float64)
-        )
-        if extra.shape != arrival.shape:
-            raise ValueError("extra_s must have the length of arrival_s")
         n = len(arrival)
+        extra = np.zeros(n) if extra_s is None else np.ascontiguousarray(extra_s, np.float64)
+        mask = (
+            arrival >= self.record_from_s
+            if measured is None
+            else np.ascontiguousarray(measured, dtype=np.bool_)
+        )
+        if extra.shape != arrival.shape or mask.shape != arrival.shape:
+            raise ValueError("extra_s and measured must have the length of arrival_s")
         start = np.empty(n)
         end = np.empty(n)
         admitted = np.empty(n, dtype=np.bool_)
@@ -286,22 +384,35 @@ class FcfsStream:
             arrival,
             service,
             extra,
+            mask,
             self.free,
             self.heap,
             self.heap_size,
             self._limit,
             math.inf if self.timeout_s is None else float(self.timeout_s),
             math.inf if self.sla_s is None else float(self.sla_s),
-            float(self.record_from_s),
+            self.sla_strict,
+            float(self.window_lo_s if self.window_lo_s is not None else self.record_from_s),
+            float(self.window_hi_s),
+            self._series_lo,
+            self._series_width,
+            self.series,
             start,
             end,
             admitted,
             True,
             self.latency,
+            self.sojourn,
             self.wait,
             self.stats,
         )
         return start, end, admitted
+
+    def in_system(self) -> FloatArray:
+        """Time-average number in the node per bin of ``series_edges``."""
+        if self.series_edges is None:
+            raise ValueError("no series_edges were given")
+        return series_means(self.series, np.asarray(self.series_edges, dtype=np.float64))
 
     def summary(self) -> dict[str, float]:
         """Counts, means and latency quantiles of the recorded requests so far."""

@@ -25,15 +25,10 @@ Why it looks the way it does:
   per request. Waiting requests are indices in a deque. Node arrivals are scheduled in the
   order of their node arrival time (client arrival + top-level latency), merged per block
   — exact, because a request not yet drawn reaches the node after the last one drawn.
-* **Draws in vector blocks, at arrival.** Arrival gaps, service times, cache hit/miss
-  uniforms, hit times and hop latencies come from the component's own streams (purposes
-  ``arrivals``, ``service``, ``cache``, ``cache_hit_time``, ``top_level``,
-  ``enterprise_node``) in blocks of :data:`BLOCK`; draw ``i`` of each belongs to request
-  ``i`` whether or not it is used, so variants that differ in servers, queue limit, cache
-  hit ratio or timeout see identical arrivals and service times (common random numbers).
-* **Exact non-homogeneous arrivals.** Unit-rate Poisson points are mapped through the
-  inverse of the integrated, piecewise-constant (hourly) rate, a vector operation per
-  block; a flat profile uses the plain exponential gaps.
+* **Draws in vector blocks, at arrival**, from :class:`~simdata.model.resolution_draws.
+  RequestSource` — the same requests, in the same order, as the batched engine
+  (:mod:`simdata.model.resolution_batched`) sees; arrivals are exact non-homogeneous
+  Poisson points (:mod:`simdata.model.arrivals`).
 * **Columnar records.** Per-request times go into numpy columns by request index; KPIs are
   polars expressions over them. ``start_s``/``end_s`` are the server's times.
 """
@@ -48,18 +43,14 @@ import simpy
 
 from simdata.engine.recorder import ColumnTable, Recorder, interval_bin_means
 from simdata.engine.streams import Streams
-from simdata.scenario.resolution_spec import HOURS_PER_DAY, ResolutionSpec, TrafficSpec
+from simdata.model.resolution_draws import BLOCK, COMPONENT, RequestSource
+from simdata.scenario.resolution_spec import ResolutionSpec
 
-COMPONENT = "resolution"
+__all__ = ["BLOCK", "COMPONENT", "REQUEST_SCHEMA", "ResolutionNode"]
 #: Requests drawn per vector block.
-BLOCK = 8192
 #: Bins of the in-system time series (used for the MSER-5 warm-up check).
 SERIES_BINS = 500
 
-HOUR_S = 3_600.0
-DAY_S = 86_400.0
-WEEK_S = 7 * DAY_S
-HOURS_PER_WEEK = 7 * HOURS_PER_DAY
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
@@ -84,70 +75,6 @@ REQUEST_SCHEMA: dict[str, type[np.generic]] = {
 }
 
 
-class ArrivalProcess:
-    """Client arrival times of a (non-)homogeneous Poisson process, drawn in blocks.
-
-    The rate at elapsed time t is ``rate × w[hour(t)]/mean(w) × factor(weekday(t))``,
-    piecewise constant per hour and periodic per week. Arrivals are unit-rate Poisson
-    points (cumulated Exp(1) gaps) mapped through the inverse integrated rate.
-    """
-
-    def __init__(self, traffic: TrafficSpec, start_weekday: int, start_s: float) -> None:
-        self.rate = traffic.rate
-        self.homogeneous = traffic.homogeneous
-        hours = np.asarray(traffic.hour_multipliers(), dtype=np.float64)
-        factors = [traffic.weekday_factor] * 5 + [traffic.weekend_factor] * 2
-        #: Rate per hour of the week, Monday 00–01 first.
-        self.hourly_rates = self.rate * np.concatenate([hours * f for f in factors])
-        self._cumulative = np.concatenate([[0.0], np.cumsum(self.hourly_rates * HOUR_S)])
-        self._week_mass = float(self._cumulative[-1])
-        #: Seconds from the Monday 00:00 before time 0 to time 0.
-        self._offset_s = (start_weekday % 7) * DAY_S
-        self._last_s = start_s
-        self._mass = 0.0 if self.homogeneous else float(self.integrated(np.array([start_s]))[0])
-
-    def integrated(self, t: FloatArray) -> FloatArray:
-        """Λ(t): expected arrivals from the Monday before time 0 to each elapsed time t."""
-        s = np.asarray(t, dtype=np.float64) + self._offset_s
-        weeks = np.floor(s / WEEK_S)
-        rest = s - weeks * WEEK_S
-        hour = np.clip((rest // HOUR_S).astype(np.int64), 0, HOURS_PER_WEEK - 1)
-        within = rest - hour * HOUR_S
-        mass = weeks * self._week_mass + self._cumulative[hour]
-        return np.asarray(mass + self.hourly_rates[hour] * within, dtype=np.float64)
-
-    def expected_count(self, start_s: float, end_s: float) -> float:
-        """Expected arrivals in [start_s, end_s)."""
-        if self.homogeneous:
-            return self.rate * (end_s - start_s)
-        ends = self.integrated(np.array([start_s, end_s]))
-        return float(ends[1] - ends[0])
-
-    def _invert(self, mass: FloatArray) -> FloatArray:
-        weeks = np.floor(mass / self._week_mass)
-        rest = mass - weeks * self._week_mass
-        hour = np.searchsorted(self._cumulative, rest, side="right") - 1
-        hour = np.clip(hour, 0, HOURS_PER_WEEK - 1)
-        rates = self.hourly_rates[hour]
-        safe = np.where(rates > 0, rates, 1.0)
-        within = np.where(rates > 0, (rest - self._cumulative[hour]) / safe, 0.0)
-        s = weeks * WEEK_S + hour * HOUR_S + np.clip(within, 0.0, HOUR_S)
-        return np.asarray(s - self._offset_s, dtype=np.float64)
-
-    def next_block(self, rng: np.random.Generator, size: int) -> FloatArray:
-        """The next ``size`` arrival times (increasing, after the previous block's)."""
-        if self.homogeneous:
-            gaps = rng.exponential(1.0 / self.rate, size)
-            arrivals = self._last_s + np.cumsum(gaps)
-        else:
-            masses = self._mass + np.cumsum(rng.exponential(1.0, size))
-            self._mass = float(masses[-1])
-            # Rounding at hour edges must never move an arrival before its predecessor.
-            arrivals = np.maximum.accumulate(np.maximum(self._invert(masses), self._last_s))
-        self._last_s = float(arrivals[-1])
-        return np.asarray(arrivals, dtype=np.float64)
-
-
 class ResolutionNode:
     """The resolution path: recursive cache, top-level lookup, the secondary node's servers
     and waiting line (driven by SimPy timeouts), the enterprise node, a client timeout.
@@ -170,27 +97,14 @@ class ResolutionNode:
     ) -> None:
         self.env = env
         self.spec = spec
-        #: Share of the arrival stream that is registration writes (a thinned Poisson
-        #: stream is Poisson, so resolutions and writes stay independent Poisson streams).
-        self.write_share = write_share
-        self._write_rng = streams.generator(COMPONENT, "write")
-        self._write_time_rng = streams.generator(COMPONENT, "write_time")
-        #: Arrival times and write flags decided outside (enterprise traffic, sorted);
-        #: otherwise the traffic section's arrival process draws them.
-        self._given = given
-        self._given_next = 0
+        self.source = RequestSource(
+            spec, streams, start_s, horizon_s, start_weekday, write_share, given
+        )
         self.start_s = start_s
         self.horizon_s = horizon_s
         self.servers = spec.servers
         self.limit = spec.queue_limit if spec.queue_limit is not None else np.iinfo(np.int64).max
-        self.arrivals = ArrivalProcess(spec.traffic, start_weekday, start_s)
-        self._arrival_rng = streams.generator(COMPONENT, "arrivals")
-        self._service_rng = streams.generator(COMPONENT, "service")
-        self._cache_rng = streams.generator(COMPONENT, "cache")
-        self._hit_time_rng = streams.generator(COMPONENT, "cache_hit_time")
-        self._top_rng = streams.generator(COMPONENT, "top_level")
-        self._enterprise_rng = streams.generator(COMPONENT, "enterprise_node")
-        expected = int(self.arrivals.expected_count(start_s, horizon_s) * 1.05) + 64
+        expected = int(self.source.expected_count(start_s, horizon_s) * 1.05) + 64
         self.requests: ColumnTable = recorder.table("requests", REQUEST_SCHEMA, expected)
         self._recorder = recorder
         self._busy = 0
@@ -222,63 +136,23 @@ class ResolutionNode:
     def _draw_block(self) -> None:
         """Append the next block of requests with all their draws, and merge its misses
         into the node-arrival order."""
-        spec = self.spec
-        first = self.requests.reserve(BLOCK)
-        given_write = None
-        if self._given is None:
-            arrivals = self.arrivals.next_block(self._arrival_rng, BLOCK)
-        else:
-            times, writes = self._given
-            here = slice(self._given_next, self._given_next + BLOCK)
-            self._given_next += BLOCK
-            arrivals = np.full(BLOCK, np.inf)
-            given_write = np.zeros(BLOCK, dtype=np.bool_)
-            arrivals[: len(times[here])] = times[here]
-            given_write[: len(writes[here])] = writes[here]
-        service = spec.service_time.sample(self._service_rng, BLOCK)
-        # Every stream gives draw i to request i, used or not (common random numbers).
-        hit = np.zeros(BLOCK, dtype=np.bool_)
-        latency = np.full(BLOCK, np.nan)
-        if spec.cache is not None:
-            hit = self._cache_rng.random(BLOCK) < spec.cache.hit_ratio
-            hit_time = spec.cache.hit_time.sample(self._hit_time_rng, BLOCK)
-            latency = np.where(hit, hit_time, np.nan)
-        node_arrival = arrivals.copy()
-        if spec.top_level is not None:
-            node_arrival += spec.top_level.sample(self._top_rng, BLOCK)
-        node_arrival[hit] = np.nan
-        enterprise = (
-            spec.enterprise_node.sample(self._enterprise_rng, BLOCK)
-            if spec.enterprise_node is not None
-            else np.zeros(BLOCK)
-        )
-        write = np.zeros(BLOCK, dtype=np.bool_)
-        if self.write_share > 0 or given_write is not None:
-            # Writes skip the cache and the hops and have their own server time.
-            drawn = self._write_rng.random(BLOCK) < self.write_share
-            write = drawn if given_write is None else given_write
-            write_time = spec.registration_time.sample(self._write_time_rng, BLOCK)
-            service = np.where(write, write_time, service)
-            hit &= ~write
-            latency[write] = np.nan
-            node_arrival = np.where(write, arrivals, node_arrival)
-            enterprise[write] = 0.0
-        kept = BLOCK
-        if arrivals[-1] >= self.horizon_s:
-            kept = int(np.searchsorted(arrivals, self.horizon_s, side="left"))
-            self.requests.size = first + kept  # drop the drawn requests past the horizon
-            self._exhausted = True
+        block = self.source.next_block()
+        kept = block.kept
+        first = self.requests.reserve(max(kept, 1))
+        self.requests.size = first + kept
+        self._exhausted = block.exhausted
         columns = self.requests.columns
         rows = slice(first, first + kept)
-        columns["arrival_s"][rows] = arrivals[:kept]
-        columns["service_s"][rows] = service[:kept]
-        columns["node_arrival_s"][rows] = node_arrival[:kept]
-        columns["cache_hit"][rows] = hit[:kept]
-        columns["enterprise_s"][rows] = enterprise[:kept]
-        columns["latency_s"][rows] = latency[:kept]
-        columns["write"][rows] = write[:kept]
+        columns["arrival_s"][rows] = block.arrival
+        columns["service_s"][rows] = block.service
+        columns["node_arrival_s"][rows] = block.node_arrival
+        columns["cache_hit"][rows] = block.hit
+        columns["enterprise_s"][rows] = block.enterprise
+        columns["latency_s"][rows] = block.hit_latency
+        columns["write"][rows] = block.write
         self._bind_columns()
-        self._merge(first + np.flatnonzero(~hit[:kept]), node_arrival, first, arrivals[-1])
+        misses = first + np.flatnonzero(~block.hit)
+        self._merge(misses, block.node_arrival, first, block.last_arrival)
 
     def _merge(self, misses: Any, node_arrival: FloatArray, first: int, last: float) -> None:
         """Order pending and new misses by node arrival (ties by index); those that reach
