@@ -88,7 +88,7 @@ def compute_kpis(simulated: Simulated) -> dict[str, float]:
     KPIs of one frame are evaluated together: one ``select`` for the whole-frame values
     and one ``group_by`` per breakdown column.
     """
-    values: dict[str, float] = {}
+    values: dict[str, float] = dict(simulated.kpis)
     plan: dict[tuple[str, str | None], list[Kpi]] = {}
     for kpi in (*REGISTRY.values(), *VARIANTS):
         for dimension in kpi.by:

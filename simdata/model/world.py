@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 import polars as pl
 import simpy
 
+from simdata.engine.batched import LAST_END
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
 from simdata.model.identifiers import Economy, record_identifier_economy
 from simdata.model.public_data import PublicDataModel
 from simdata.model.resolution import ResolutionNode
+from simdata.model.resolution_batched import BatchedResolutionNode
 from simdata.scenario.models import Scenario
 
 
@@ -47,6 +49,13 @@ class Simulated:
     warnings: list[str] = field(default_factory=list)
     #: What the run should record in its manifest (e.g. the latency sampling plan).
     info: dict[str, object] = field(default_factory=dict)
+    #: KPI values a component computed itself (the batched node's streaming statistics);
+    #: registry KPIs of frames that were not produced are not computed again.
+    kpis: dict[str, float] = field(default_factory=dict)
+
+
+#: ``resolution.engine: auto`` picks the batched engine from this many requests on.
+AUTO_BATCHED_REQUESTS = 1_000_000
 
 
 def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> Simulated:
@@ -63,16 +72,28 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> S
         if scenario.enterprises is not None
         else Economy()
     )
-    node = None
-    if scenario.resolution is not None and (
-        scenario.enterprises is None or economy.traffic is not None
-    ):
+    node: ResolutionNode | None = None
+    batched_node: BatchedResolutionNode | None = None
+    resolution = scenario.resolution
+    if resolution is not None and (scenario.enterprises is None or economy.traffic is not None):
         weekday = run.start_date.weekday() if run.start_date is not None else 0
-        node = ResolutionNode(
-            env, scenario.resolution, streams, recorder, run.sim_start_s, run.horizon,
+        batched_node = BatchedResolutionNode(
+            resolution, streams, recorder, run.sim_start_s, run.horizon, run.measure_start_s,
             start_weekday=weekday, given=economy.traffic,
         )  # fmt: skip
-        node.start()
+        engine = resolution.engine
+        if engine == "auto":
+            expected = batched_node.source.expected_count(run.sim_start_s, run.horizon)
+            engine = "batched" if expected >= AUTO_BATCHED_REQUESTS else "event"
+        if engine == "batched":
+            batched_node.run()
+        else:
+            batched_node = None
+            node = ResolutionNode(
+                env, resolution, streams, recorder, run.sim_start_s, run.horizon,
+                start_weekday=weekday, given=economy.traffic,
+            )  # fmt: skip
+            node.start()
     public = None
     if scenario.requesters is not None:
         public = PublicDataModel(env, scenario, streams, recorder)
@@ -88,6 +109,12 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> S
         pass
     if node is not None:
         node.record_series()
+    precomputed: dict[str, float] = {}
+    if batched_node is not None:
+        batched_node.record_series()
+        precomputed = batched_node.kpis()
+        # No SimPy events: count the node's requests, the work the events would have been.
+        events += batched_node.node_requests
     constants: dict[str, float] = {}
     warnings: list[str] = []
     if public is not None:
@@ -95,7 +122,12 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> S
         constants.update(public.constants())
         warnings += public.warnings
     warnings += economy.warnings
-    info = economy.info
+    info = dict(economy.info)
+    if resolution is not None and (node is not None or batched_node is not None):
+        info["resolution_engine"] = "batched" if batched_node is not None else "event"
     servers = scenario.resolution.servers if scenario.resolution is not None else 0
     window = Window(run.measure_start_s, run.horizon, servers, constants)
-    return Simulated(recorder.frames(), window, events, env.now, warnings, info)
+    end_time = env.now
+    if batched_node is not None:
+        end_time = max(end_time, float(batched_node.stream.stats[LAST_END]))
+    return Simulated(recorder.frames(), window, events, end_time, warnings, info, kpis=precomputed)
