@@ -124,8 +124,28 @@ class BatchedResolutionNode:
         measured = in_window & ~block.write
         self.measured += int(np.count_nonzero(measured))
         self._count_hits(block, measured)
+        if self.spec.top_level is None:
+            # Node arrival = client arrival: already in order, nothing waits for later
+            # blocks (the fast path of plain M/G/c nodes and of cache-only paths).
+            if block.hit.any():
+                misses = np.flatnonzero(~block.hit)
+                self._feed(
+                    first + misses,
+                    block.arrival[misses],
+                    block.service[misses],
+                    block.enterprise[misses],
+                    measured[misses],
+                )
+            else:
+                self._feed(
+                    first + np.arange(block.kept) if self._collect else None,
+                    block.arrival,
+                    block.service,
+                    block.enterprise,
+                    measured,
+                )
+            return
         misses = np.flatnonzero(~block.hit)
-        extra = np.nan_to_num(block.node_arrival - block.arrival) + block.enterprise
         pending = self._pending
         index = np.concatenate([pending[0], first + misses])
         when = np.concatenate([pending[1], block.node_arrival[misses]])
@@ -135,11 +155,12 @@ class BatchedResolutionNode:
             if block.exhausted
             else int(np.searchsorted(when[order], block.last_arrival, side="right"))
         )
+        extra = block.node_arrival[misses] - block.arrival[misses] + block.enterprise[misses]
         columns = (
             index,
             when,
             np.concatenate([pending[2], block.service[misses]]),
-            np.concatenate([pending[3], extra[misses]]),
+            np.concatenate([pending[3], extra]),
             np.concatenate([pending[4], measured[misses]]),
         )
         now, later = order[:ready], order[ready:]
@@ -150,14 +171,26 @@ class BatchedResolutionNode:
             columns[3][later],
             columns[4][later],
         )
+        self._feed(
+            columns[0][now], columns[1][now], columns[2][now], columns[3][now], columns[4][now]
+        )
+
+    def _feed(
+        self,
+        index: IntArray | None,
+        node_arrival: FloatArray,
+        service: FloatArray,
+        extra: FloatArray,
+        measured: BoolArray,
+    ) -> None:
+        """Serve requests in node-arrival order (``index`` their request numbers)."""
+        ready = len(node_arrival)
         if ready == 0:
             return
-        start, end, admitted = self.stream.feed(
-            columns[1][now], columns[2][now], columns[3][now], columns[4][now]
-        )
+        start, end, admitted = self.stream.feed(node_arrival, service, extra, measured)
         self.node_requests += ready
-        if self._collect:
-            self._collected.append((columns[0][now], start, end, admitted))
+        if self._collect and index is not None:
+            self._collected.append((index, start, end, admitted))
 
     def _count_hits(self, block: Block, measured: BoolArray) -> None:
         hits = block.hit & measured
