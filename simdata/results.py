@@ -2,7 +2,9 @@
 
 Every file is written under a temporary name in the same folder and moved into place with
 ``os.replace``, so a reader (or a crash) never sees half a file; the manifest is written
-last, so a directory with a ``complete`` manifest has all its files.
+last, so a directory with a ``complete`` manifest has all its files. While a run is going,
+each finished replication is a part ``parts/rep-NNNNNN.parquet`` and the manifest says
+``running``; ``--resume`` reads the parts back.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,6 +30,8 @@ from simdata.errors import UsageError
 
 SCHEMA_VERSION = 1
 DEFAULT_ROOT = Path("results")
+PARTS_DIR = "parts"
+_PART_NAME = re.compile(r"rep-(\d{6,})\.parquet")
 _PACKAGES = ("simdata", "simpy", "numpy", "polars", "pydantic", "scipy", "pyyaml")
 
 
@@ -81,6 +87,43 @@ def write_parquet(path: Path, frame: pl.DataFrame) -> None:
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     write_text(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def part_path(run_dir: Path, index: int) -> Path:
+    """``RUN_DIR/parts/rep-NNNNNN.parquet``: replication ``index``'s part."""
+    return run_dir / PARTS_DIR / f"rep-{index:06d}.parquet"
+
+
+def part_paths(run_dir: Path) -> dict[int, Path]:
+    """The finished parts of a run directory by replication index (temporaries ignored)."""
+    folder = run_dir / PARTS_DIR
+    if not folder.is_dir():
+        return {}
+    found = {}
+    for path in folder.iterdir():
+        match = _PART_NAME.fullmatch(path.name)
+        if match is not None:
+            found[int(match.group(1))] = path
+    return dict(sorted(found.items()))
+
+
+def remove_parts(run_dir: Path) -> None:
+    """Delete ``parts/`` once the final tables and manifest hold everything."""
+    shutil.rmtree(run_dir / PARTS_DIR, ignore_errors=True)
+
+
+def read_manifest(run_dir: Path) -> dict[str, Any]:
+    """A run directory's ``manifest.json`` (exit 2 when missing or unreadable)."""
+    path = run_dir / "manifest.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: expected a run directory's manifest, got no such file") from None
+    except (OSError, ValueError) as error:
+        raise UsageError(f"{path}: expected a JSON manifest, got {error}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: expected a JSON object, got {type(data).__name__}")
+    return data
 
 
 def _git_state() -> dict[str, Any]:

@@ -1,7 +1,12 @@
-"""``simdata run``: replications of a scenario → KPI table with CIs, verdicts, run directory."""
+"""``simdata run``: replications of a scenario → KPI table with CIs, verdicts, run directory.
+
+Also the executor options (``--workers``, ``--scheduler``), ``--until-decided`` and
+``--resume RUN_DIR``; the replications themselves run in :mod:`simdata.experiments.run`.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 from pathlib import Path
@@ -22,15 +27,19 @@ from simdata.cli.common import (
     progress_bar,
     set_option,
 )
+from simdata.errors import UsageError
+from simdata.experiments.executors import make_executor
 from simdata.experiments.replication import Replication
-from simdata.experiments.run import RunResult, run
-from simdata.results import default_run_dir
+from simdata.experiments.run import RunResult, resumable, resume, run
+from simdata.experiments.until_decided import StoppingRule, describe
+from simdata.results import default_run_dir, part_paths
+from simdata.scenario.loader import scenario_sha256
 
 _VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "undecided": "yellow"}
 
 
 def _print_summary(console: Console, result: RunResult) -> None:
-    table = Table(title=f"{result.scenario.name} — {result.scenario.run.replications} replications")
+    table = Table(title=f"{result.scenario.name} — {result.replications} replications")
     table.add_column("KPI", no_wrap=True)
     for column in ("mean", "95% CI", "n", "target", "verdict"):
         table.add_column(
@@ -74,57 +83,226 @@ def busiest_department(summary: pl.DataFrame) -> tuple[str, float] | None:
     return str(top["kpi"]).split("=", 1)[1], float(top["mean"])
 
 
+workers_option = click.option(
+    "--workers",
+    type=int,
+    help="Local worker processes. Default: one per core, started only when the "
+    "replications would take more than a few seconds serially; 1 runs in this process.",
+)
+scheduler_option = click.option(
+    "--scheduler",
+    metavar="ADDR",
+    help="Run on a Dask distributed scheduler, e.g. tcp://10.0.0.5:8786 (needs simdata[dask]).",
+)
+
+
+def _check_options(
+    scenario: Path | None,
+    resume_dir: Path | None,
+    *,
+    sets: tuple[str, ...],
+    replications: int | None,
+    seed: int | None,
+    out: Path | None,
+    until_decided: bool,
+    max_replications: int | None,
+    precision: float | None,
+) -> StoppingRule | None:
+    """Option combinations that make no sense are bad input (exit 2, nothing written)."""
+    if scenario is None and resume_dir is None:
+        raise UsageError("simdata run: expected SCENARIO (or --resume RUN_DIR), got neither")
+    if not until_decided and (max_replications is not None or precision is not None):
+        raise UsageError("--max-replications/--precision: expected them with --until-decided")
+    if resume_dir is not None:
+        if out is not None or until_decided:
+            raise UsageError(
+                "--resume: expected no --out or --until-decided (the run directory has its own)"
+            )
+        if scenario is None and (sets or replications is not None or seed is not None):
+            raise UsageError(
+                "--resume: --set/--replications/--seed apply to a SCENARIO given to check "
+                "against RUN_DIR/scenario.yaml; expected SCENARIO too"
+            )
+        return None
+    if not until_decided:
+        return None
+    if replications is not None:
+        raise UsageError("--replications and --until-decided: expected one of them, got both")
+    return StoppingRule(
+        max_replications=200 if max_replications is None else max_replications,
+        precision=0.05 if precision is None else precision,
+    )
+
+
 @cli.command("run")
-@click.argument("scenario", type=click.Path(path_type=Path))
+@click.argument("scenario", type=click.Path(path_type=Path), required=False)
 @click.option("--replications", type=int, help="Override run.replications.")
 @click.option("--seed", type=int, help="Override run.seed (the root seed).")
 @set_option
 @out_option
+@workers_option
+@scheduler_option
+@click.option(
+    "--until-decided",
+    is_flag=True,
+    help="Add replications in batches (10, 20, 40, …) until every target is decided, or "
+    "without targets until every KPI is precise; stops at --max-replications.",
+)
+@click.option(
+    "--max-replications", type=int, help="Cap for --until-decided (default 200).", metavar="N"
+)
+@click.option(
+    "--precision",
+    type=float,
+    metavar="P",
+    help="--until-decided without targets: relative CI half-width to reach (default 0.05).",
+)
+@click.option(
+    "--resume",
+    "resume_dir",
+    type=click.Path(path_type=Path),
+    metavar="RUN_DIR",
+    help="Finish an interrupted run directory (runs only its missing replications).",
+)
 @click.option("--strict", is_flag=True, help="Exit 1 when a target fails.")
 @click.option("--quiet", is_flag=True, help="No progress bar or warnings.")
 @handle_errors
 def run_command(
-    scenario: Path,
+    scenario: Path | None,
     replications: int | None,
     seed: int | None,
     sets: tuple[str, ...],
     out: Path | None,
+    workers: int | None,
+    scheduler: str | None,
+    until_decided: bool,
+    max_replications: int | None,
+    precision: float | None,
+    resume_dir: Path | None,
     strict: bool,
     quiet: bool,
 ) -> None:
-    """Run SCENARIO's replications; print KPIs with 95% CIs and target verdicts."""
-    loaded = load_scenario(scenario, overrides(sets, replications, seed))
-    out_dir = out if out is not None else default_run_dir()
+    """Run SCENARIO's replications; print KPIs with 95% CIs and target verdicts.
+
+    With --resume RUN_DIR, finish an interrupted run (SCENARIO, if given, must resolve to
+    the run's scenario).
+    """
+    rule = _check_options(
+        scenario,
+        resume_dir,
+        sets=sets,
+        replications=replications,
+        seed=seed,
+        out=out,
+        until_decided=until_decided,
+        max_replications=max_replications,
+        precision=precision,
+    )
+    loaded = (
+        load_scenario(scenario, overrides(sets, replications, seed))
+        if scenario is not None
+        else None
+    )
+    if resume_dir is not None:
+        saved, _ = resumable(resume_dir)
+        if loaded is not None and scenario_sha256(loaded) != scenario_sha256(saved):
+            raise UsageError(
+                f"{scenario}: --resume: expected the scenario of {resume_dir} (sha256 "
+                f"{scenario_sha256(saved)[:12]}…), got sha256 {scenario_sha256(loaded)[:12]}…"
+            )
+        out_dir = resume_dir
+    else:
+        out_dir = out if out is not None else default_run_dir()
     console = output_console()
     errors = Console(stderr=True)
     show_progress = console.is_terminal and not quiet
     argv = ["simdata", *sys.argv[1:]]
-    if show_progress:
-        with progress_bar(console) as bar:
-            task = bar.add_task("replications", total=loaded.run.replications)
+    executor = make_executor(workers, scheduler)
+    try:
+        with progress_bar(console) if show_progress else contextlib.nullcontext() as bar:
+            task = bar.add_task("replications", total=None) if bar is not None else None
 
             def advance(_: Replication) -> None:
-                bar.advance(task)
+                if bar is not None and task is not None:
+                    bar.advance(task)
 
-            result = run(loaded, out=out_dir, argv=argv, progress=advance)
-    else:
-        result = run(loaded, out=out_dir, argv=argv)
+            def plan(count: int) -> None:
+                if bar is not None and task is not None:
+                    bar.update(task, total=count)
+
+            if resume_dir is not None:
+                kept = len(part_paths(resume_dir))
+                if bar is not None and task is not None:
+                    bar.update(task, completed=kept)
+                result = resume(
+                    resume_dir, argv=argv, progress=advance, executor=executor, planned=plan
+                )
+            else:
+                assert loaded is not None  # checked by _check_options
+                result = run(
+                    loaded,
+                    out=out_dir,
+                    argv=argv,
+                    progress=advance,
+                    executor=executor,
+                    until_decided=rule,
+                    planned=plan,
+                )
+    except KeyboardInterrupt:
+        kept = len(part_paths(out_dir))
+        errors.print(
+            f"interrupted: {kept} finished replication(s) kept in {out_dir}; "
+            f"finish with: simdata run --resume {out_dir}",
+            highlight=False,
+        )
+        sys.exit(130)
+    finally:
+        executor.close()
+    _report(console, errors, result, out_dir, quiet=quiet, strict=strict)
+
+
+def _report(
+    console: Console,
+    errors: Console,
+    result: RunResult,
+    out_dir: Path,
+    *,
+    quiet: bool,
+    strict: bool,
+) -> None:
+    """The KPI table, the stopping rule's looks, warnings and failures; then the exit code."""
     _print_summary(console, result)
+    if result.looks:
+        rule = StoppingRule.from_dict(result.manifest["until_decided"])
+        console.print(describe(result.looks, rule, bool(result.scenario.targets)), highlight=False)
     if not quiet:
         for warning in result.warnings:
             errors.print(f"[yellow]warning:[/] {warning}", highlight=False)
     for failure in result.failures:
         errors.print(
             f"[red]replication {failure['replication']} failed[/] (root seed "
-            f"{failure['root_seed']}): {failure['error']}",
+            f"{failure['root_seed']}; scenario {failure['scenario']}, sha256 "
+            f"{failure['scenario_sha256'][:12]}…, resolved in {out_dir / 'scenario.yaml'}): "
+            f"{failure['error']}",
+            highlight=False,
+        )
+    if result.failures:
+        errors.print(
+            f"[red]{len(result.failures)} of {result.replications} replication(s) failed[/]; "
+            "run status: failed (the others are in the tables)",
             highlight=False,
         )
     verdicts = result.summary["verdict"].to_list()
     undecided = verdicts.count("undecided")
     if undecided and not quiet:
+        advice = (
+            "raise --max-replications"
+            if result.looks
+            else "add replications, or let simdata choose: --until-decided"
+        )
         errors.print(
             f"[yellow]warning:[/] {undecided} target(s) undecided: the 95% CI straddles the "
-            "target; add replications",
+            f"target; {advice}",
             highlight=False,
         )
     console.print(f"wrote {out_dir}", highlight=False)

@@ -3,13 +3,22 @@
 This is the unit every runner, executor, sweep and capacity search fans out. It never
 prints, never touches the working directory, and never raises for a model failure: the
 exception text comes back in the result, with the seed that reproduces it.
+
+A finished replication is also one *part* of a run directory (``parts/rep-NNNNNN.parquet``):
+:meth:`Replication.to_part` packs it into a two-column frame — ``table`` (name) and ``data``
+(bytes): ``_meta`` (JSON: index, root seed, runtime, events, error, warnings, info),
+``_kpis`` and every model frame as Arrow IPC, which keeps polars dtypes exactly — and
+:meth:`Replication.from_part` unpacks it, so a resumed run merges the same tables.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import time
 import traceback
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
@@ -35,6 +44,76 @@ class Replication:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def to_part(self) -> pl.DataFrame:
+        """This replication as one part frame (``table``, ``data``); see the module doc."""
+        meta = {
+            "index": self.index,
+            "root_seed": self.root_seed,
+            "runtime_s": self.runtime_s,
+            "events": self.events,
+            "error": self.error,
+            "warnings": self.warnings,
+            "info": self.info,
+        }
+        kpis = pl.DataFrame(
+            {"kpi": list(self.kpis), "value": list(self.kpis.values())},
+            schema=PART_KPI_SCHEMA,
+        )
+        tables = [("_meta", json.dumps(meta, default=str).encode("utf-8"))]
+        tables += [("_kpis", _ipc_bytes(kpis))]
+        tables += [(name, _ipc_bytes(frame)) for name, frame in self.frames.items()]
+        return pl.DataFrame(
+            {"table": [t for t, _ in tables], "data": [d for _, d in tables]},
+            schema=PART_SCHEMA,
+        )
+
+    @classmethod
+    def from_part(cls, part: pl.DataFrame) -> Replication:
+        """The replication :meth:`to_part` packed."""
+        blobs: dict[str, bytes] = dict(zip(part["table"], part["data"], strict=True))
+        meta: dict[str, Any] = json.loads(blobs.pop("_meta").decode("utf-8"))
+        kpis = pl.read_ipc(io.BytesIO(blobs.pop("_kpis")))
+        return cls(
+            index=int(meta["index"]),
+            root_seed=int(meta["root_seed"]),
+            kpis=dict(zip(kpis["kpi"].to_list(), kpis["value"].to_list(), strict=True)),
+            frames={name: pl.read_ipc(io.BytesIO(data)) for name, data in blobs.items()},
+            runtime_s=float(meta["runtime_s"]),
+            events=int(meta["events"]),
+            error=meta["error"],
+            warnings=list(meta["warnings"]),
+            info=dict(meta["info"]),
+        )
+
+
+PART_SCHEMA = {"table": pl.String, "data": pl.Binary}
+PART_KPI_SCHEMA = {"kpi": pl.String, "value": pl.Float64}
+
+
+def _ipc_bytes(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class ReplicationTask:
+    """What an executor ships to a worker: the scenario, the index, the root seed.
+
+    Nothing else reaches the replication — not the worker's identity, not the order tasks
+    finish — so every back end and every variant with the same root seed draws the same
+    random numbers.
+    """
+
+    scenario: Scenario
+    index: int
+    root_seed: int
+
+
+def replicate(task: ReplicationTask) -> Replication:
+    """Executor task: :func:`run_replication` of one :class:`ReplicationTask`."""
+    return run_replication(task.scenario, task.index, task.root_seed)
 
 
 def run_replication(

@@ -1,14 +1,20 @@
 """A run: replications of one scenario → KPI table, summary with CIs, verdicts, files.
 
-``run`` is the Python face of ``simdata run``: it loops :func:`run_replication` over the
-replication indices, summarises every KPI over replications, judges the targets, checks the
-warm-up with MSER-5, and — only when ``out`` is given — writes the run directory.
+``run`` is the Python face of ``simdata run``: it hands the replication indices to an
+executor (serial unless told otherwise), summarises every KPI over replications, judges the
+targets, checks the warm-up with MSER-5, and — only when ``out`` is given — writes the run
+directory. Nothing is lost on the way: each finished replication is written at once as
+``parts/rep-NNNNNN.parquet`` with a ``running`` manifest; Ctrl-C leaves an ``interrupted``
+manifest; :func:`resume` runs only the missing replications, and the final tables — always
+built from the replications in index order — are the same as an uninterrupted run's.
+With a :class:`StoppingRule` (``--until-decided``) the replications come in batches until
+the targets are decided (:mod:`simdata.experiments.until_decided`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,22 +22,29 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from simdata.analysis.kpis import REGISTRY
+from simdata.analysis.kpis import REGISTRY, kpi_units
 from simdata.analysis.stats import Estimate, summarise
 from simdata.analysis.targets import combine, judge
 from simdata.analysis.warmup import mser5
-from simdata.errors import ScenarioError
-from simdata.experiments.replication import Replication, run_replication
+from simdata.errors import RunError, ScenarioError, SimdataError, UsageError
+from simdata.experiments.executors import Executor, SerialExecutor
+from simdata.experiments.replication import Replication, ReplicationTask, replicate
+from simdata.experiments.until_decided import Look, StoppingRule, look
 from simdata.model.identifiers import ENTERPRISE_TABLES
 from simdata.results import (
     check_out_dir,
+    iso,
     manifest,
+    part_path,
+    part_paths,
+    read_manifest,
+    remove_parts,
     utc_now,
     write_json,
     write_parquet,
     write_text,
 )
-from simdata.scenario.loader import scenario_sha256, scenario_to_yaml
+from simdata.scenario.loader import load_scenario, scenario_sha256, scenario_to_yaml
 from simdata.scenario.models import RunSpec, Scenario
 
 KPI_SCHEMA = {"replication": pl.Int64, "kpi": pl.String, "value": pl.Float64}
@@ -45,6 +58,8 @@ TIMESERIES_SCHEMA = {
 }
 
 Progress = Callable[[Replication], None]
+#: Told the number of replications planned so far (it grows with ``--until-decided``).
+Planned = Callable[[int], None]
 
 #: Model tables written to the run directory when a replication produces them.
 WRITTEN_TABLES = ENTERPRISE_TABLES
@@ -64,6 +79,10 @@ class RunResult:
     #: Model tables written as ``<name>.parquet`` (e.g. enterprises, enterprise_days).
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
+    #: Replications run (with ``--until-decided``, where the rule stopped).
+    replications: int = 0
+    #: ``--until-decided`` looks, in order (empty for a fixed count).
+    looks: list[Look] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -223,7 +242,7 @@ def summary_markdown(result: RunResult) -> str:
         "",
         scenario.description.strip(),
         "",
-        f"Replications: {scenario.run.replications} · root seed: {scenario.run.seed} · "
+        f"Replications: {result.replications} · root seed: {scenario.run.seed} · "
         "95% Student-t CIs over replications.",
         "",
         "| KPI | unit | mean | 95% CI | n | target | verdict |",
@@ -242,6 +261,12 @@ def summary_markdown(result: RunResult) -> str:
         )
     if result.warnings:
         lines += ["", "## Warnings", ""] + [f"- {w}" for w in result.warnings]
+    if result.looks:
+        lines += ["", "## Replications until decided", ""] + [
+            f"- n = {one.n} (CIs at {one.confidence:.2%}): {one.reason}"
+            + (f"; open: {', '.join(one.open)}" if one.open else "")
+            for one in result.looks
+        ]
     if result.failures:
         lines += ["", "## Failed replications", ""] + [
             f"- replication {f['replication']} (root seed {f['root_seed']}): {f['error']}"
@@ -258,11 +283,16 @@ def run(
     *,
     argv: Sequence[str] = (),
     progress: Progress | None = None,
+    executor: Executor | None = None,
+    until_decided: StoppingRule | None = None,
+    planned: Planned | None = None,
 ) -> RunResult:
     """Run ``scenario``'s replications; write the run directory to ``out`` if given.
 
     ``replications`` and ``seed`` override ``run.replications`` and ``run.seed``. With
-    ``out=None`` nothing is written. ``progress`` is called after each replication.
+    ``out=None`` nothing is written. ``executor`` runs the replications (default: serially,
+    here); ``until_decided`` replaces the fixed count by the stopping rule. ``progress`` is
+    called after each replication, ``planned`` with the number planned so far.
     """
     scenario = with_run_settings(scenario, replications, seed)
     out_dir = Path(out) if out is not None else None
@@ -270,54 +300,277 @@ def run(
         check_out_dir(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         write_text(out_dir / "scenario.yaml", scenario_to_yaml(scenario))
-    started = utc_now()
-    done: list[Replication] = []
-    for index in range(scenario.run.replications):
-        replication = run_replication(scenario, index)
-        done.append(replication)
-        if progress is not None:
-            progress(replication)
-    kpis = _kpi_frame(done)
-    timeseries = _timeseries_frame(done, scenario.run.start_date)
-    failures = [
-        {"replication": r.index, "root_seed": r.root_seed, "error": r.error}
-        for r in done
-        if not r.ok
-    ]
-    result = RunResult(
-        scenario=scenario,
-        kpis=kpis,
-        summary=_summary_frame(kpis, scenario),
-        timeseries=timeseries,
-        warnings=_model_warnings(done) + _warmup_warnings(timeseries, scenario),
-        failures=failures,
-        out_dir=out_dir,
-        tables=_model_tables(done),
+    runner = _Runner(
+        scenario,
+        out_dir,
+        executor if executor is not None else SerialExecutor(),
+        until_decided,
+        _base_manifest(scenario, list(argv), utc_now(), until_decided),
+        {},
+        progress,
+        planned,
     )
-    result.manifest = manifest(
+    return runner.execute()
+
+
+def resume(
+    run_dir: str | Path,
+    scenario: Scenario | None = None,
+    *,
+    argv: Sequence[str] = (),
+    progress: Progress | None = None,
+    executor: Executor | None = None,
+    planned: Planned | None = None,
+) -> RunResult:
+    """Finish an interrupted run directory: run only its missing replications.
+
+    The scenario comes from ``RUN_DIR/scenario.yaml``; a ``scenario`` given too must resolve
+    to the same sha256. The result equals an uninterrupted run's.
+    """
+    run_dir = Path(run_dir)
+    saved, old = resumable(run_dir)
+    if scenario is not None and scenario_sha256(scenario) != old["scenario_sha256"]:
+        raise UsageError(
+            f"{run_dir}: --resume: SCENARIO resolves to sha256 {scenario_sha256(scenario)[:12]}…, "
+            f"expected the run's {str(old['scenario_sha256'])[:12]}… (its scenario.yaml)"
+        )
+    rule = StoppingRule.from_dict(old["until_decided"]) if old.get("until_decided") else None
+    base = _base_manifest(
+        saved, list(old.get("argv", [])), _parse_utc(old.get("started_utc")), rule
+    )
+    base["resumed"] = [*old.get("resumed", []), {"argv": list(argv), "at_utc": iso(utc_now())}]
+    done = {
+        index: Replication.from_part(pl.read_parquet(path))
+        for index, path in part_paths(run_dir).items()
+    }
+    runner = _Runner(
+        saved,
+        run_dir,
+        executor if executor is not None else SerialExecutor(),
+        rule,
+        base,
+        done,
+        progress,
+        planned,
+    )
+    return runner.execute()
+
+
+def resumable(run_dir: Path) -> tuple[Scenario, dict[str, Any]]:
+    """The scenario and manifest of a run directory that ``--resume`` can finish (else exit 2)."""
+    if not run_dir.is_dir():
+        raise UsageError(f"{run_dir}: --resume: expected a run directory, got no such directory")
+    old = read_manifest(run_dir)
+    if old.get("kind") != "run":
+        raise UsageError(
+            f"{run_dir}: --resume: expected a `simdata run` directory, got kind {old.get('kind')!r}"
+        )
+    if old.get("status") not in ("running", "interrupted"):
+        raise UsageError(
+            f"{run_dir}: --resume: expected an interrupted run, got status "
+            f"{old.get('status')!r} (nothing to resume)"
+        )
+    saved = load_scenario(run_dir / "scenario.yaml", kpi_units=kpi_units())
+    if scenario_sha256(saved) != old.get("scenario_sha256"):
+        raise UsageError(
+            f"{run_dir / 'scenario.yaml'}: --resume: expected the scenario the manifest names "
+            f"(sha256 {str(old.get('scenario_sha256'))[:12]}…), got a changed file"
+        )
+    return saved, old
+
+
+def _parse_utc(text: object) -> dt.datetime:
+    if isinstance(text, str):
+        try:
+            return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+        except ValueError:
+            pass
+    return utc_now()
+
+
+def _base_manifest(
+    scenario: Scenario, argv: list[str], started: dt.datetime, rule: StoppingRule | None
+) -> dict[str, Any]:
+    """The manifest fields fixed for the whole run (git state and versions looked up once)."""
+    base = manifest(
         kind="run",
-        status=result.status,
-        argv=list(argv),
+        status="running",
+        argv=argv,
         started=started,
-        finished=utc_now(),
+        finished=None,
         scenario_sha256=scenario_sha256(scenario),
         root_seed=scenario.run.seed,
         replications=scenario.run.replications,
-        warnings=result.warnings,
-        failures=failures,
-        extra={
+        warnings=[],
+        failures=[],
+        extra={"scenario_name": scenario.name},
+    )
+    if rule is not None:
+        base["until_decided"] = rule.as_dict()
+    return base
+
+
+@dataclass
+class _Runner:
+    """One run's loop: hand missing replications to the executor, keep each as it finishes."""
+
+    scenario: Scenario
+    out_dir: Path | None
+    executor: Executor
+    rule: StoppingRule | None
+    base: dict[str, Any]
+    done: dict[int, Replication]
+    progress: Progress | None
+    planned: Planned | None
+
+    def execute(self) -> RunResult:
+        looks: list[Look] = []
+        try:
+            if self.rule is None:
+                count = self.scenario.run.replications
+                self._plan(count)
+                self._ensure(count)
+            else:
+                for count in self.rule.looks():
+                    self._plan(count)
+                    self._ensure(count)
+                    one = look(
+                        _kpi_frame(self._first(count)), count, self.scenario.targets, self.rule
+                    )
+                    looks.append(one)
+                    self._write_manifest("running", looks=looks)
+                    if one.stop:
+                        break
+        except KeyboardInterrupt:
+            self._write_manifest("interrupted", looks=looks)
+            raise
+        except SimdataError:
+            self._write_manifest("interrupted", looks=looks)
+            raise
+        except Exception as error:
+            self._write_manifest("interrupted", looks=looks, error=repr(error))
+            where = f"; finished replications are kept: simdata run --resume {self.out_dir}"
+            raise RunError(
+                f"the run stopped: {type(error).__name__}: {error}"
+                + (where if self.out_dir is not None else "")
+            ) from error
+        return self._finish(self._first(count), looks)
+
+    def _plan(self, count: int) -> None:
+        if self.planned is not None:
+            self.planned(count)
+
+    def _first(self, count: int) -> list[Replication]:
+        return [self.done[index] for index in range(count)]
+
+    def _ensure(self, count: int) -> None:
+        """Run the replications among ``0 … count-1`` that are not done yet."""
+        missing = [index for index in range(count) if index not in self.done]
+        if not missing:
+            return
+        seed = self.scenario.run.seed
+        tasks = [ReplicationTask(self.scenario, index, seed) for index in missing]
+        keys = [f"run-rep-{index:06d}" for index in missing]
+        finished = self.executor.map(replicate, tasks, keys)
+        try:
+            for _, replication in finished:
+                self._keep(replication)
+        finally:
+            close = getattr(finished, "close", None)
+            if close is not None:
+                close()
+
+    def _keep(self, replication: Replication) -> None:
+        self.done[replication.index] = replication
+        if self.out_dir is not None:
+            write_parquet(part_path(self.out_dir, replication.index), replication.to_part())
+            self._write_manifest("running")
+        if self.progress is not None:
+            self.progress(replication)
+
+    def _write_manifest(
+        self, status: str, *, looks: Sequence[Look] = (), error: str | None = None
+    ) -> None:
+        if self.out_dir is None:
+            return
+        content = {
+            **self.base,
+            "status": status,
+            "replications_done": len(self.done),
+            "failures": _failures(self.done.values(), self.scenario),
+        }
+        if looks:
+            content["until_decided"] = {
+                **content["until_decided"],
+                "looks": [one.as_dict() for one in looks],
+            }
+        if status == "interrupted":
+            content["finished_utc"] = iso(utc_now())
+            content["resume"] = f"simdata run --resume {self.out_dir}"
+        if error is not None:
+            content["error"] = error
+        write_json(self.out_dir / "manifest.json", content)
+
+    def _finish(self, done: list[Replication], looks: list[Look]) -> RunResult:
+        scenario = self.scenario
+        kpis = _kpi_frame(done)
+        timeseries = _timeseries_frame(done, scenario.run.start_date)
+        failures = _failures(done, scenario)
+        result = RunResult(
+            scenario=scenario,
+            kpis=kpis,
+            summary=_summary_frame(kpis, scenario),
+            timeseries=timeseries,
+            warnings=_model_warnings(done) + _warmup_warnings(timeseries, scenario),
+            failures=failures,
+            out_dir=self.out_dir,
+            tables=_model_tables(done),
+            replications=len(done),
+            looks=looks,
+        )
+        content = {
+            **self.base,
+            "status": result.status,
+            "finished_utc": iso(utc_now()),
+            "replications": len(done),
+            "warnings": result.warnings,
+            "failures": failures,
             **_sampling_info(done),
-            "scenario_name": scenario.name,
             "runtime_s": sum(r.runtime_s for r in done),
             "events": sum(r.events for r in done),
-        },
-    )
-    if out_dir is not None:
-        write_parquet(out_dir / "kpis.parquet", kpis)
-        write_parquet(out_dir / "summary.parquet", result.summary)
-        write_parquet(out_dir / "timeseries.parquet", timeseries)
-        for name, table in result.tables.items():
-            write_parquet(out_dir / f"{name}.parquet", table)
-        write_text(out_dir / "summary.md", summary_markdown(result))
-        write_json(out_dir / "manifest.json", result.manifest)
-    return result
+        }
+        if self.rule is not None:
+            content["until_decided"] = {
+                **self.rule.as_dict(),
+                "confidence_per_look": self.rule.confidence,
+                "looks": [one.as_dict() for one in looks],
+                "stopping_reason": looks[-1].reason,
+            }
+        result.manifest = content
+        if self.out_dir is not None:
+            out_dir = self.out_dir
+            write_parquet(out_dir / "kpis.parquet", kpis)
+            write_parquet(out_dir / "summary.parquet", result.summary)
+            write_parquet(out_dir / "timeseries.parquet", timeseries)
+            for name, table in result.tables.items():
+                write_parquet(out_dir / f"{name}.parquet", table)
+            write_text(out_dir / "summary.md", summary_markdown(result))
+            write_json(out_dir / "manifest.json", result.manifest)
+            remove_parts(out_dir)
+        return result
+
+
+def _failures(done: Iterable[Replication], scenario: Scenario) -> list[dict[str, Any]]:
+    """Failed replications with what reproduces them: index, root seed, scenario, error."""
+    sha = scenario_sha256(scenario)
+    return [
+        {
+            "replication": r.index,
+            "root_seed": r.root_seed,
+            "error": r.error,
+            "scenario": scenario.name,
+            "scenario_sha256": sha,
+        }
+        for r in sorted(done, key=lambda r: r.index)
+        if not r.ok
+    ]

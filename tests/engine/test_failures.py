@@ -13,6 +13,7 @@ import simdata
 from simdata.cli import cli
 from simdata.experiments import replication as replication_module
 from simdata.model.world import Simulated, simulate
+from simdata.scenario.loader import scenario_sha256
 from simdata.scenario.models import Scenario
 from tests.conftest import MM8_TEXT
 
@@ -42,12 +43,15 @@ def test_failed_replication_is_reported_with_seed(
             "replication": 1,
             "root_seed": 7,
             "error": "ZeroDivisionError: injected failure in replication 1",
+            "scenario": "mm8",
+            "scenario_sha256": scenario_sha256(scenario),
         }
     ]
     assert sorted(result.kpis["replication"].unique()) == [0, 2]
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["status"] == "failed"
-    assert manifest["failures"][0]["replication"] == 1
+    assert manifest["failures"] == result.failures
+    assert not (tmp_path / "run" / "parts").exists()
     assert "injected failure" in (tmp_path / "run" / "summary.md").read_text()
 
 
@@ -58,13 +62,18 @@ def test_cli_exits_1_and_says_which_replication_failed(
     """`simdata run` prints the failed replication and its seed and exits 1."""
     monkeypatch.setattr(replication_module, "simulate", _failing_on(0))
     path = write_scenario(MM8_TEXT)
-    args = ["run", str(path), "--out", str(tmp_path / "run")]
+    args = ["run", str(path), "--out", str(tmp_path / "run"), "--workers", "1"]
     for item in SMALL:
         args += ["--set", item]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1
     assert "replication 0 failed" in result.stderr
     assert "root seed 7" in result.stderr
+    assert "scenario mm8, sha256" in result.stderr
+    assert "1 of 3 replication(s) failed" in result.stderr
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["status"] == "failed"
+    assert [f["replication"] for f in manifest["failures"]] == [0]
     assert "Traceback" not in result.stderr
 
 

@@ -1,0 +1,186 @@
+"""How many replications: run batches until every target is decided (``--until-decided``).
+
+A fixed replication count is a guess; too few leave targets undecided, too many waste
+hours. ``--until-decided`` looks at the results after 10 replications, then after each
+doubling (10, 20, 40, 80, 160, … and the cap), and stops at the first look where:
+
+- **with targets**: every target is decided — its CI wholly on one side (pass or fail);
+- **without targets**: every KPI is precise — its CI half-width at most ``precision`` times
+  its |mean| (relative precision, the sequential procedure of Law 2015, *Simulation
+  Modeling and Analysis*, §9.4.1, after Chow & Robbins 1965), or below an absolute floor
+  for its unit when the KPI is near 0 (a relative width means nothing there);
+- always at the cap (``--max-replications``).
+
+Looking repeatedly at growing data and stopping on the first decision inflates the error
+rate of a fixed-level CI. Each look therefore uses level α/K, where K is the number of
+planned looks (Bonferroni over looks; conservative, valid for any dependence between
+looks — cf. Jennison & Turnbull 2000, *Group Sequential Methods*, §2): a target whose true
+value is on one side is judged on the wrong side with probability at most α overall. The
+run's summary still reports the usual 95% CIs; a target decided at level α/K is decided
+at 95% too. The functions here are pure: they see a KPI table and return a look.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import polars as pl
+
+from simdata.analysis.kpis import REGISTRY
+from simdata.analysis.stats import t_interval
+from simdata.analysis.targets import judge
+from simdata.errors import UsageError
+from simdata.scenario.models import Target
+
+FIRST_LOOK = 10
+ALPHA = 0.05
+#: Half-widths below which a KPI near 0 counts as precise, per unit: a tenth of a
+#: percentage point, half a count, a microsecond, 10⁻⁶/s, a hundredth of a working day.
+ABSOLUTE_FLOOR = {"fraction": 1e-3, "count": 0.5, "s": 1e-6, "1/s": 1e-6, "workday": 1e-2}
+
+Reason = Literal["decided", "precise", "cap", "continue"]
+
+
+@dataclass(frozen=True)
+class StoppingRule:
+    """``--until-decided`` settings: the cap, the relative precision, the overall α."""
+
+    max_replications: int = 200
+    precision: float = 0.05
+    alpha: float = ALPHA
+    first: int = FIRST_LOOK
+
+    def __post_init__(self) -> None:
+        if self.max_replications < 2:
+            raise UsageError(
+                f"--max-replications: expected an integer ≥ 2, got {self.max_replications}"
+            )
+        if not 0 < self.precision < 1:
+            raise UsageError(f"--precision: expected a number in (0, 1), got {self.precision}")
+
+    def looks(self) -> list[int]:
+        """Replication counts at which the rule looks: 10, 20, 40, … and the cap."""
+        counts = []
+        n = min(self.first, self.max_replications)
+        while n < self.max_replications:
+            counts.append(n)
+            n *= 2
+        return [*counts, self.max_replications]
+
+    @property
+    def confidence(self) -> float:
+        """The two-sided level of each look's CIs: 1 − α/K."""
+        return 1 - self.alpha / len(self.looks())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "max_replications": self.max_replications,
+            "precision": self.precision,
+            "alpha": self.alpha,
+            "first": self.first,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StoppingRule:
+        return cls(
+            max_replications=int(data["max_replications"]),
+            precision=float(data["precision"]),
+            alpha=float(data["alpha"]),
+            first=int(data["first"]),
+        )
+
+
+@dataclass(frozen=True)
+class Look:
+    """One look: after ``n`` replications, stop or not, and what is still open."""
+
+    n: int
+    confidence: float
+    reason: Reason
+    #: Undecided targets (``kpi op value``) or imprecise KPIs at this look.
+    open: tuple[str, ...]
+
+    @property
+    def stop(self) -> bool:
+        return self.reason != "continue"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "confidence": self.confidence,
+            "reason": self.reason,
+            "open": list(self.open),
+        }
+
+
+def undecided_targets(
+    kpis: pl.DataFrame, targets: Sequence[Target], confidence: float
+) -> list[str]:
+    """Targets whose CI at ``confidence`` still straddles their value (or has n < 2)."""
+    open_ = []
+    for target in targets:
+        values = kpis.filter(pl.col("kpi") == target.kpi)["value"].to_numpy()
+        if judge(target, t_interval(values, confidence)) == "undecided":
+            open_.append(target.describe())
+    return open_
+
+
+def imprecise_kpis(kpis: pl.DataFrame, precision: float, confidence: float) -> list[str]:
+    """KPIs whose CI half-width exceeds ``precision``·|mean| and their unit's floor.
+
+    KPIs undefined in every replication so far are skipped; one defined in a single
+    replication is imprecise (it has no CI).
+    """
+    open_ = []
+    for name in kpis["kpi"].unique(maintain_order=True).to_list():
+        estimate = t_interval(kpis.filter(pl.col("kpi") == name)["value"].to_numpy(), confidence)
+        if estimate.n == 0:
+            continue
+        if estimate.n < 2:
+            open_.append(name)
+            continue
+        half = (estimate.ci_high - estimate.ci_low) / 2
+        kpi = REGISTRY.get(name.split("@", 1)[0])
+        floor = ABSOLUTE_FLOOR.get(kpi.unit, 0.0) if kpi else 0.0
+        if not (half <= precision * abs(estimate.mean) or half <= floor or math.isclose(half, 0)):
+            open_.append(name)
+    return open_
+
+
+def look(kpis: pl.DataFrame, n: int, targets: Sequence[Target], rule: StoppingRule) -> Look:
+    """Judge the first ``n`` replications' KPIs (``replication, kpi, value``)."""
+    if targets:
+        open_ = undecided_targets(kpis, targets, rule.confidence)
+        done: Reason = "decided"
+    else:
+        open_ = imprecise_kpis(kpis, rule.precision, rule.confidence)
+        done = "precise"
+    if not open_:
+        return Look(n, rule.confidence, done, ())
+    reason: Reason = "cap" if n >= rule.max_replications else "continue"
+    return Look(n, rule.confidence, reason, tuple(open_))
+
+
+def describe(looks: Sequence[Look], rule: StoppingRule, has_targets: bool) -> str:
+    """One line: the looks taken and why the run stopped."""
+    if not looks:
+        return "until-decided: no look taken"
+    last = looks[-1]
+    taken = ", ".join(f"n={one.n} ({len(one.open)} open)" for one in looks[:-1])
+    taken = f"{taken}, n={last.n}" if taken else f"n={last.n}"
+    level = f"each look at {rule.confidence:.2%} (α={rule.alpha:g} / {len(rule.looks())} looks)"
+    if last.reason == "decided":
+        why = "every target decided"
+    elif last.reason == "precise":
+        why = f"every KPI's CI half-width within {rule.precision:.0%} of its mean (or its floor)"
+    else:
+        what = "target(s) undecided" if has_targets else "KPI(s) not yet precise"
+        why = (
+            f"reached --max-replications {rule.max_replications} with {len(last.open)} {what}: "
+            + ", ".join(last.open[:5])
+            + (" …" if len(last.open) > 5 else "")
+        )
+    return f"until-decided: looks at {taken}; {level}; stopped: {why}"
