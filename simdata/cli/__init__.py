@@ -7,7 +7,8 @@ failed, or when a replication raised; 2 on bad input (one line
 
 from __future__ import annotations
 
-from simdata.cli import info_commands, run_command  # noqa: F401  (registers the commands)
+# Importing a command module registers its subcommand on the group.
+from simdata.cli import compare_command, info_commands, run_command, sweep_command  # noqa: F401
 from simdata.cli.common import cli, fmt
 
 __all__ = ["cli", "fmt", "main"]

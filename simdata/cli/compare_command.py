@@ -1,0 +1,65 @@
+"""``simdata compare``: paired differences of every KPI between a base run and variants."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from simdata.analysis.kpis import REGISTRY
+from simdata.cli.common import cli, fmt, handle_errors, out_option, output_console
+from simdata.experiments.compare import CompareResult, compare
+from simdata.results import default_run_dir
+
+_BETTER_STYLE = {"variant": "bold green", "base": "bold red", "undecided": "yellow"}
+
+
+def _print_comparison(result: CompareResult) -> None:
+    console = output_console()
+    for variant in result.table["variant"].unique(maintain_order=True).to_list():
+        table = Table(
+            title=f"{variant} − {result.base.name} (paired on replications, root seed "
+            f"{result.base.root_seed})"
+        )
+        for column in ("KPI", "difference", "95% CI", "pairs", "variance reduction", "better"):
+            table.add_column(column, no_wrap=True, justify="right" if column == "pairs" else "left")
+        rows = result.table.filter(result.table["variant"] == variant)
+        for row in rows.iter_rows(named=True):
+            kpi = REGISTRY.get(row["kpi"].split("@", 1)[0])
+            unit = kpi.unit if kpi else None
+            low, high = row["diff_ci_low"], row["diff_ci_high"]
+            ci = "—" if math.isnan(low) else f"[{fmt(low, unit)}, {fmt(high, unit)}]"
+            reduction = row["variance_reduction"]
+            cut = "—" if reduction is None or math.isnan(reduction) else f"{reduction:.0%}"
+            better = row["better"]
+            table.add_row(
+                row["kpi"],
+                fmt(row["diff_mean"], unit),
+                ci,
+                str(row["n_pairs"]),
+                cut,
+                f"[{_BETTER_STYLE.get(better, '')}]{better}[/]"
+                if better in _BETTER_STYLE
+                else better,
+            )
+        console.print(table)
+    console.print(f"wrote {result.out_dir}", highlight=False)
+
+
+@cli.command("compare")
+@click.argument("base", type=click.Path(path_type=Path))
+@click.argument("variants", nargs=-1, type=click.Path(path_type=Path))
+@out_option
+@handle_errors
+def compare_command(base: Path, variants: tuple[Path, ...], out: Path | None) -> None:
+    """Paired differences (VARIANT − BASE) of every KPI, with 95% CIs, for run directories.
+
+    The runs must share their root seed (common random numbers); differences are paired on
+    the replication indices both runs have.
+    """
+    out_dir = out if out is not None else default_run_dir()
+    result = compare(base, list(variants), out_dir, argv=["simdata", *sys.argv[1:]])
+    _print_comparison(result)

@@ -1,0 +1,177 @@
+"""``simdata sweep``: a design's points × replications, then SALib's sensitivity indices."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import click
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+
+from simdata.api import load_scenario
+from simdata.cli.common import (
+    cli,
+    handle_errors,
+    out_option,
+    output_console,
+    progress_bar,
+    set_option,
+)
+from simdata.errors import UsageError
+from simdata.experiments.design import load_design
+from simdata.experiments.executors import Executor, make_executor
+from simdata.experiments.sweep import PointOutcome, SweepResult, pilot_seconds, plan_sweep, sweep
+from simdata.results import default_run_dir
+
+#: The index each method ranks parameters by, and the ones shown beside it.
+_SHOWN = {
+    "morris": ("mu_star", "sigma"),
+    "sobol": ("ST", "S1"),
+    "fast": ("ST", "S1"),
+    "lhs": ("S1",),
+}
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _cell(row: dict[str, object] | None) -> str:
+    if row is None:
+        return "—"
+    value = float(str(row["value"]))
+    conf = row["conf"]
+    text = f"{value:.3g}"
+    if conf is not None and not math.isnan(float(str(conf))):
+        text += f" ± {float(str(conf)):.2g}"
+    if row["near_zero"]:
+        text += " (≈ 0)"
+    return text
+
+
+def _print_indices(console: Console, result: SweepResult) -> None:
+    shown = _SHOWN.get(result.design.method)
+    if shown is None:
+        return
+    for kpi in result.design.kpis:
+        rows = result.indices.filter(pl.col("kpi") == kpi)
+        if rows.is_empty():
+            continue
+        noise = result.noise.get(kpi, math.nan)
+        noise_text = "—" if math.isnan(noise) else f"{noise:.1%}"
+        table = Table(title=f"{kpi} — replication noise {noise_text} of its variance")
+        table.add_column("parameter", no_wrap=True)
+        for index in shown:
+            table.add_column(index, no_wrap=True)
+        main = rows.filter(pl.col("index") == shown[0]).sort("value", descending=True)
+        for parameter in main["parameter"].to_list():
+            cells = []
+            for index in shown:
+                found = rows.filter((pl.col("parameter") == parameter) & (pl.col("index") == index))
+                cells.append(_cell(found.row(0, named=True) if not found.is_empty() else None))
+            table.add_row(parameter, *cells)
+        console.print(table)
+
+
+def _executor(workers: int | None, scheduler: str | None) -> Executor:
+    try:
+        return make_executor(workers, scheduler)
+    except NotImplementedError as error:
+        raise UsageError(
+            f"--workers/--scheduler: expected an available executor, got {error}"
+        ) from None
+
+
+@cli.command("sweep")
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option(
+    "--design",
+    "design_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Design file (scenarios/designs/*.yaml): parameters, method, size, KPIs.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print the number of runs and an estimated wall time."
+)
+@set_option
+@out_option
+@click.option("--workers", type=int, help="Worker processes (default: 1, in this process).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", help="A Dask scheduler to run on.")
+@click.option("--quiet", is_flag=True, help="No progress bar or warnings.")
+@handle_errors
+def sweep_command(
+    scenario: Path,
+    design_path: Path,
+    dry_run: bool,
+    sets: tuple[str, ...],
+    out: Path | None,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
+) -> None:
+    """Sweep SCENARIO over a DESIGN: every point's KPIs, then SALib's sensitivity indices."""
+    if workers is not None and workers < 1:
+        raise UsageError(f"--workers: expected an integer ≥ 1, got {workers}")
+    loaded_scenario = load_scenario(scenario, list(sets))
+    design = load_design(design_path)
+    plan = plan_sweep(loaded_scenario, design)
+    console = output_console()
+    if dry_run:
+        pilot = pilot_seconds(plan)
+        share = 1 if scheduler is not None else max(workers or 1, 1)
+        console.print(
+            f"{design.design.name}: {design.design.method}, {plan.points} points × "
+            f"{design.design.replications} replications = {plan.runs} runs; pilot replication "
+            f"{pilot:.2f} s → about {_duration(plan.runs * pilot / share)} on "
+            f"{'the Dask cluster (1 worker assumed)' if scheduler else f'{share} worker(s)'}",
+            highlight=False,
+        )
+        return
+    out_dir = out if out is not None else default_run_dir()
+    executor = _executor(workers, scheduler)
+    argv = ["simdata", *sys.argv[1:]]
+    try:
+        if console.is_terminal and not quiet:
+            with progress_bar(console) as bar:
+                task = bar.add_task("sweep runs", total=plan.runs)
+
+                def advance(_: PointOutcome) -> None:
+                    bar.advance(task)
+
+                result = sweep(
+                    loaded_scenario,
+                    design,
+                    out=out_dir,
+                    executor=executor,
+                    progress=advance,
+                    argv=argv,
+                )
+        else:
+            result = sweep(loaded_scenario, design, out=out_dir, executor=executor, argv=argv)
+    finally:
+        executor.close()
+    _print_indices(console, result)
+    errors = Console(stderr=True)
+    if not quiet:
+        for warning in result.warnings:
+            errors.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    for failure in result.failures[:10]:
+        errors.print(
+            f"[red]point {failure['point']} replication {failure['replication']} failed[/] "
+            f"(root seed {failure['root_seed']}, {failure['values']}): {failure['error']}",
+            highlight=False,
+        )
+    console.print(
+        f"{plan.points} points × {design.design.replications} replications; wrote {out_dir}",
+        highlight=False,
+    )
+    if result.failures:
+        sys.exit(1)
