@@ -20,9 +20,10 @@ from simdata.cli.common import (
     progress_bar,
     set_option,
 )
+from simdata.cli.run_command import scheduler_option, workers_option
 from simdata.errors import UsageError
 from simdata.experiments.design import load_design
-from simdata.experiments.executors import Executor, make_executor
+from simdata.experiments.executors import cpu_count, make_executor
 from simdata.experiments.sweep import PointOutcome, SweepResult, pilot_seconds, plan_sweep, sweep
 from simdata.results import default_run_dir
 
@@ -80,15 +81,6 @@ def _print_indices(console: Console, result: SweepResult) -> None:
         console.print(table)
 
 
-def _executor(workers: int | None, scheduler: str | None) -> Executor:
-    try:
-        return make_executor(workers, scheduler)
-    except NotImplementedError as error:
-        raise UsageError(
-            f"--workers/--scheduler: expected an available executor, got {error}"
-        ) from None
-
-
 @cli.command("sweep")
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option(
@@ -103,8 +95,8 @@ def _executor(workers: int | None, scheduler: str | None) -> Executor:
 )
 @set_option
 @out_option
-@click.option("--workers", type=int, help="Worker processes (default: 1, in this process).")
-@click.option("--scheduler", metavar="tcp://HOST:PORT", help="A Dask scheduler to run on.")
+@workers_option
+@scheduler_option
 @click.option("--quiet", is_flag=True, help="No progress bar or warnings.")
 @handle_errors
 def sweep_command(
@@ -118,15 +110,15 @@ def sweep_command(
     quiet: bool,
 ) -> None:
     """Sweep SCENARIO over a DESIGN: every point's KPIs, then SALib's sensitivity indices."""
-    if workers is not None and workers < 1:
-        raise UsageError(f"--workers: expected an integer ≥ 1, got {workers}")
     loaded_scenario = load_scenario(scenario, list(sets))
     design = load_design(design_path)
     plan = plan_sweep(loaded_scenario, design)
     console = output_console()
     if dry_run:
+        if workers is not None and workers < 1:
+            raise UsageError(f"--workers: expected an integer ≥ 1, got {workers}")
         pilot = pilot_seconds(plan)
-        share = 1 if scheduler is not None else max(workers or 1, 1)
+        share = 1 if scheduler is not None else (workers or cpu_count())
         console.print(
             f"{design.design.name}: {design.design.method}, {plan.points} points × "
             f"{design.design.replications} replications = {plan.runs} runs; pilot replication "
@@ -136,8 +128,8 @@ def sweep_command(
         )
         return
     out_dir = out if out is not None else default_run_dir()
-    executor = _executor(workers, scheduler)
     argv = ["simdata", *sys.argv[1:]]
+    executor = make_executor(workers, scheduler)
     try:
         if console.is_terminal and not quiet:
             with progress_bar(console) as bar:

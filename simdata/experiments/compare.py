@@ -198,7 +198,7 @@ def compare(
         finished=utc_now(),
         scenario_sha256=str(base_run.manifest.get("scenario_sha256", "")),
         root_seed=base_run.root_seed,
-        replications=int(table["n_pairs"].max() or 0) if not table.is_empty() else 0,
+        replications=max((int(n) for n in table["n_pairs"].to_list()), default=0),
         warnings=[],
         failures=[],
         extra={

@@ -197,6 +197,8 @@ def design_from_data(
 def load_design(path: str | Path) -> LoadedDesign:
     """Read a design file with the strict YAML reader and validate it."""
     shown = str(path)
+    if not Path(path).exists():
+        raise ScenarioError("expected an existing design file, got no such file", file=shown)
     data, source = read_yaml_file(Path(path), shown)
     return design_from_data(data, shown, source)
 

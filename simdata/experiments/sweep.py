@@ -189,13 +189,17 @@ def pilot_seconds(plan: SweepPlan) -> float:
 
 
 def _noise_share(values: np.ndarray) -> float:
-    """Mean within-point replication variance / total variance of the KPI (all runs)."""
+    """Share of the KPI's variation over all runs that lies within points (replication noise).
+
+    One-way ANOVA over points: the within-point sum of squares over the total sum of
+    squares, in [0, 1]. NaN with fewer than 2 replications per point or a constant KPI.
+    """
     if values.shape[1] < 2 or np.isnan(values).any():
         return math.nan
-    total = float(np.var(values, ddof=1))
+    total = float(np.sum((values - values.mean()) ** 2))
     if total == 0.0:
         return math.nan
-    within = float(np.mean(np.var(values, axis=1, ddof=1)))
+    within = float(np.sum((values - values.mean(axis=1, keepdims=True)) ** 2))
     return within / total
 
 
