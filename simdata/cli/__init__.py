@@ -8,7 +8,14 @@ failed, or when a replication raised; 2 on bad input (one line
 from __future__ import annotations
 
 # Importing a command module registers its subcommand on the group.
-from simdata.cli import compare_command, info_commands, run_command, sweep_command  # noqa: F401
+from simdata.cli import (  # noqa: F401
+    capacity_command,
+    compare_command,
+    info_commands,
+    report_command,
+    run_command,
+    sweep_command,
+)
 from simdata.cli.common import cli, fmt
 
 __all__ = ["cli", "fmt", "main"]

@@ -1,0 +1,118 @@
+"""``simdata capacity``: the highest offered load at which the node keeps its latency SLA."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from simdata.api import load_scenario
+from simdata.cli.common import (
+    cli,
+    fmt,
+    handle_errors,
+    out_option,
+    output_console,
+    overrides,
+    progress_bar,
+    set_option,
+)
+from simdata.cli.run_command import scheduler_option, workers_option
+from simdata.experiments.capacity import CapacityResult, capacity, resolve_sla
+from simdata.experiments.executors import make_executor
+from simdata.results import default_run_dir
+
+
+def _describe(result: CapacityResult) -> list[str]:
+    if result.status != "found" or result.capacity is None:
+        where = "lowest" if result.status == "below_range" else "highest"
+        return [
+            f"status: {result.status} — the SLA {'fails' if where == 'lowest' else 'holds'} "
+            f"at the {where} load searched in some replication; no capacity bracketed"
+        ]
+    lines = [
+        f"capacity: {fmt(result.capacity)}/s offered (mean rate of the traffic profile), "
+        f"95% CI [{fmt(result.ci_low)}, {fmt(result.ci_high)}] over "
+        f"{len(result.searches)} replications",
+        f"conservative ({result.confidence:.0%} one-sided lower bound): "
+        f"{fmt(result.capacity_conservative)}/s",
+    ]
+    if result.peak_capacity is not None:
+        lines.append(f"peak-hour rate at capacity: {fmt(result.peak_capacity)}/s")
+    return lines
+
+
+@cli.command("capacity")
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option(
+    "--sla",
+    help='Latency SLA to hold, e.g. "p99<=100ms" (default: the scenario\'s resolution.sla).',
+)
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0.5, 1.0, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="Confidence of the conservative (one-sided lower) capacity bound.",
+)
+@click.option("--replications", type=int, help="Override run.replications.")
+@click.option("--seed", type=int, help="Override run.seed (the root seed).")
+@set_option
+@out_option
+@workers_option
+@scheduler_option
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@handle_errors
+def capacity_command(
+    scenario: Path,
+    sla: str | None,
+    confidence: float,
+    replications: int | None,
+    seed: int | None,
+    sets: tuple[str, ...],
+    out: Path | None,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
+) -> None:
+    """Search the highest load SCENARIO's node carries within its latency SLA.
+
+    Common random numbers across loads (the same requests, arrival times rescaled), a
+    bisection per replication to 0.5 % of the load, the mean over replications with its
+    95 % CI. Writes capacity.json and curve.parquet (load vs latency p50/p99, utilisation,
+    failed share) to a results directory of kind capacity.
+    """
+    loaded = load_scenario(scenario, overrides(sets, replications, seed))
+    resolve_sla(loaded, sla)  # a bad or missing SLA is one line before anything runs
+    out_dir = out if out is not None else default_run_dir()
+    executor = make_executor(workers, scheduler)
+    console = output_console()
+    argv = ["simdata", *sys.argv[1:]]
+    try:
+        if console.is_terminal and not quiet:
+            with progress_bar(console) as bar:
+                task = bar.add_task("replications", total=loaded.run.replications)
+                result = capacity(
+                    loaded, sla=sla, confidence=confidence, out=out_dir, executor=executor,
+                    argv=argv, progress=lambda n: bar.advance(task, n),
+                )  # fmt: skip
+        else:
+            result = capacity(
+                loaded, sla=sla, confidence=confidence, out=out_dir, executor=executor, argv=argv
+            )
+    finally:
+        executor.close()
+    console.print(f"{loaded.name}: SLA {result.as_json()['sla']}", highlight=False)
+    for line in _describe(result):
+        console.print(line, highlight=False)
+    failed = [s for s in result.searches if s.error is not None]
+    for search in failed:
+        click.echo(
+            f"replication {search.replication} failed (root seed {loaded.run.seed}): "
+            f"{search.error}",
+            err=True,
+        )
+    console.print(f"wrote {out_dir}", highlight=False)
+    if failed:
+        sys.exit(1)
