@@ -1,0 +1,55 @@
+"""``simdata report`` and ``simdata export``: read a results directory, write a page or tables.
+
+Both read only what ``run``, ``capacity``, ``sweep`` or ``compare`` wrote. Bad input — no
+such directory, no ``manifest.json``, an unknown kind or language or format — is one line
+on stderr, exit 2, and nothing written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from simdata.cli.common import cli, handle_errors, output_console
+from simdata.report import build_report, export_tables
+
+
+@cli.command("report")
+@click.argument("results_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    metavar="zh|en",
+    help="Language of every heading, label, caption and verdict.",
+)
+@handle_errors
+def report_command(results_dir: Path, lang: str) -> None:
+    """Write RESULTS_DIR/report.html: verdicts, KPIs with CIs, figures; readable offline."""
+    report = build_report(results_dir, lang)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    output_console().print(f"wrote {report.path} ({report.seconds:.1f} s)", highlight=False)
+
+
+@cli.command("export")
+@click.argument("results_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    required=True,
+    metavar="csv|xlsx",
+    help="csv: one UTF-8 file (with BOM, for Excel) per table; xlsx: one workbook.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Directory to write into (created if missing). Default: RESULTS_DIR.",
+)
+@handle_errors
+def export_command(results_dir: Path, fmt: str, out: Path | None) -> None:
+    """Export RESULTS_DIR's summary, KPI and per-enterprise tables for Excel/WPS."""
+    console = output_console()
+    for path in export_tables(results_dir, fmt, out):
+        console.print(f"wrote {path}", highlight=False)

@@ -1,0 +1,338 @@
+"""``report.html``: one self-contained page per results directory, in English or Chinese.
+
+The page is rendered by jinja2 with autoescaping on (scenario names and descriptions are
+user text: ``<script>`` in a name shows as text), with inline CSS, figures as ``data:``
+PNGs and a Content-Security-Policy that allows nothing else, so it reads offline and makes
+no network request. What it shows depends on the directory's ``kind`` (see
+``docs/reports.md``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+import warnings
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import polars as pl
+
+from simdata.analysis.kpis import REGISTRY
+from simdata.errors import UsageError
+from simdata.report import i18n
+from simdata.report.fonts import FontWarning, find_cjk_font
+from simdata.report.plots_common import Canvas, Plot, kpi_unit
+from simdata.report.plots_experiments import (
+    capacity_plots,
+    capacity_sla,
+    compare_plots,
+    sweep_kpis,
+    sweep_plots,
+)
+from simdata.report.plots_identifiers import identifier_plots, node_plots
+from simdata.report.plots_public import public_data_plots
+from simdata.report.source import Results, open_results
+from simdata.results import write_text
+
+REPORT_NAME = "report.html"
+
+#: Scenario fields worth a line in the summary (dotted paths into scenario.yaml).
+KEY_PARAMETERS = (
+    "run.replications",
+    "run.seed",
+    "run.start_date",
+    "run.end_date",
+    "run.horizon",
+    "run.warmup",
+    "resolution.servers",
+    "resolution.traffic.rate",
+    "resolution.queue_limit",
+    "resolution.cache.hit_ratio",
+    "resolution.sla",
+    "enterprises.adoption.model",
+    "enterprises.adoption.rate",
+    "subsidy.min_registrations",
+    "subsidy.min_daily_resolutions",
+    "subsidy.min_cases",
+    "subsidy.window",
+    "subsidy.deadline",
+    "catalogue.departments",
+    "catalogue.datasets",
+    "policy.reviewers_per_department",
+    "policy.sla",
+    "policy.auto_approval_share",
+    "agency.enabled",
+    "agency.analysts",
+    "agency.sandbox_slots",
+)
+
+
+@dataclass
+class Report:
+    """A built report: where it was written, what it warned about, how long it took."""
+
+    path: Path
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("simdata.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def build_report(results_dir: Path, lang: str = "en") -> Report:
+    """Render and write ``results_dir/report.html``; bad input raises before anything is written."""
+    if lang not in i18n.LANGS:
+        raise UsageError(f"--lang: expected one of {', '.join(i18n.LANGS)}, got {lang!r}")
+    started = time.perf_counter()
+    results = open_results(Path(results_dir))
+    notes: list[str] = []
+    cjk = find_cjk_font()
+    if cjk is None and lang == "zh":
+        notes.append(i18n.text("font.missing", lang))
+        warnings.warn(i18n.text("font.missing", "en"), FontWarning, stacklevel=2)
+    canvas = Canvas(lang=lang, cjk_font=cjk)
+    html = render(results, canvas, notes)
+    path = results.path / REPORT_NAME
+    write_text(path, html)
+    return Report(path=path, warnings=notes, seconds=time.perf_counter() - started)
+
+
+def write_report(results_dir: Path, lang: str = "en") -> Path:
+    """Write ``results_dir/report.html`` (run, capacity, sweep or compare); return its path."""
+    return build_report(results_dir, lang).path
+
+
+def render(results: Results, canvas: Canvas, banners: list[str]) -> str:
+    lang = canvas.lang
+    manifest = results.manifest
+    summary = results.table("summary")
+    status = manifest.get("status")
+    shown_banners = list(banners)
+    if status not in (None, "complete"):
+        shown_banners.append(i18n.text("status.incomplete", lang, status=status))
+    raw = results.raw_scenario
+    name = str(raw.get("name") or manifest.get("scenario_name") or results.path.name)
+    targets = {str(t.get("kpi")) for t in raw.get("targets") or [] if isinstance(t, dict)}
+    plots: list[Plot] = []
+    capacity_text = None
+    extra_tables: list[dict[str, Any]] = []
+    if results.kind == "run":
+        plots += public_data_plots(results, canvas)
+        plots += identifier_plots(results, canvas)
+        plots += node_plots(results, canvas)
+    elif results.kind == "capacity":
+        capacity_text = _capacity_text(results, lang)
+        plots += capacity_plots(results, canvas)
+    elif results.kind == "sweep":
+        plots += sweep_plots(results, canvas)
+        extra_tables += _indices_table(results, lang)
+    elif results.kind == "compare":
+        plots += compare_plots(results, canvas, targets)
+        extra_tables += _compare_table(results, lang)
+    rows = _kpi_rows(summary, lang) if summary is not None else []
+    main = [row for row in rows if "@department=" not in row["kpi"]]
+    departments = [row for row in rows if "@department=" in row["kpi"]]
+    groups = (
+        [{"title": i18n.DIMENSIONS["department"][lang], "rows": departments}] if departments else []
+    )
+    version = (manifest.get("packages") or {}).get("simdata") or _own_version()
+    context = {
+        "html_lang": "zh-CN" if lang == "zh" else "en",
+        "t": lambda key, **fields: i18n.text(key, lang, **fields),
+        "title": name,
+        "kind_label": i18n.text(f"kind.{results.kind}", lang),
+        "banners": shown_banners,
+        "verdicts": [row for row in rows if row["verdict"]],
+        "capacity": capacity_text,
+        "kpi_rows": main,
+        "kpi_groups": groups,
+        "extra_tables": extra_tables,
+        "plots": plots,
+        "scenario_name": name,
+        "scenario_description": str(raw.get("description") or ""),
+        "parameters": _key_parameters(raw),
+        "scenario_yaml": results.scenario_text,
+        "provenance": _provenance(manifest, lang),
+        "warnings": [str(w) for w in manifest.get("warnings") or []],
+        "footer": i18n.text(
+            "footer",
+            lang,
+            version=version,
+            path=results.path.name,
+            date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        ),
+    }
+    return _environment().get_template("report.html.j2").render(context)
+
+
+def _own_version() -> str:
+    try:
+        return metadata.version("simdata")
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def _key_parameters(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    found = []
+    for path in KEY_PARAMETERS:
+        node: Any = raw
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is not None:
+            found.append((path, str(node)))
+    return found
+
+
+def _ci_text(low: float | None, high: float | None, unit: str | None, lang: str) -> str:
+    if low is None or high is None or math.isnan(low) or math.isnan(high):
+        return "—"
+    return f"[{i18n.format_value(low, unit, lang)}, {i18n.format_value(high, unit, lang)}]"
+
+
+def _kpi_rows(summary: pl.DataFrame, lang: str) -> list[dict[str, Any]]:
+    rows = []
+    for row in summary.iter_rows(named=True):
+        unit = row.get("unit")
+        verdict = row.get("verdict") or ""
+        kpi = REGISTRY.get(i18n.split_kpi(row["kpi"])[0])
+        rows.append(
+            {
+                "kpi": row["kpi"],
+                "label": i18n.kpi_label(row["kpi"], lang),
+                "description": kpi.description if kpi is not None else "",
+                "mean": i18n.format_value(row.get("mean"), unit, lang),
+                "ci": _ci_text(row.get("ci_low"), row.get("ci_high"), unit, lang),
+                "n": row.get("n"),
+                "unit": i18n.unit_label(unit, lang),
+                "target": row.get("target") or "",
+                "verdict": verdict,
+                "verdict_label": i18n.verdict_label(verdict, lang),
+            }
+        )
+    return rows
+
+
+def _provenance(manifest: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    git = manifest.get("git") or {}
+    commit = str(git.get("commit") or "—")
+    if git.get("dirty"):
+        commit += " " + i18n.text("prov.dirty", lang)
+    argv = manifest.get("argv")
+    items = [
+        ("prov.status", manifest.get("status")),
+        ("prov.seed", manifest.get("root_seed")),
+        ("prov.replications", manifest.get("replications")),
+        ("prov.version", (manifest.get("packages") or {}).get("simdata")),
+        ("prov.commit", commit),
+        ("prov.started", manifest.get("started_utc")),
+        ("prov.finished", manifest.get("finished_utc")),
+        ("prov.sha", manifest.get("scenario_sha256")),
+        ("prov.command", " ".join(str(a) for a in argv) if isinstance(argv, list) else argv),
+    ]
+    return [(i18n.text(key, lang), "—" if v in (None, "") else str(v)) for key, v in items]
+
+
+def _capacity_text(results: Results, lang: str) -> str:
+    capacity = results.json("capacity.json") or {}
+    status = str(capacity.get("status") or "found")
+    sla = capacity.get("sla")
+    sla_text = sla if isinstance(sla, str) else (str(capacity_sla(capacity) or "") or "—")
+
+    def rate(key: str) -> str:
+        value = capacity.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return i18n.format_value(float(value), "1/s", lang)
+        return "—"
+
+    if status in ("below_range", "above_range"):
+        return i18n.text(f"capacity.{status}", lang, sla=sla_text)
+    return i18n.text(
+        "capacity.found",
+        lang,
+        capacity=rate("capacity"),
+        low=rate("ci_low"),
+        high=rate("ci_high"),
+        conservative=rate("capacity_conservative"),
+        sla=sla_text,
+    )
+
+
+def _compare_table(results: Results, lang: str) -> list[dict[str, Any]]:
+    compare = results.table("compare")
+    if compare is None:
+        return []
+    rows = []
+    for row in compare.iter_rows(named=True):
+        unit = kpi_unit(str(row.get("kpi")))
+        better = row.get("better")
+        better_key = (
+            "better.true"
+            if better in (True, "yes", "better", "true")
+            else "better.false"
+            if better in (False, "no", "worse", "false")
+            else "better.none"
+        )
+        rows.append(
+            [
+                str(row.get("variant")),
+                i18n.kpi_label(str(row.get("kpi")), lang),
+                _signed(row.get("diff_mean"), unit, lang),
+                _ci_text(row.get("diff_ci_low"), row.get("diff_ci_high"), unit, lang),
+                str(row.get("n_pairs", "—")),
+                i18n.text(better_key, lang),
+            ]
+        )
+    header = [
+        i18n.text(key, lang)
+        for key in ("col.variant", "col.kpi", "col.diff", "col.ci", "col.pairs", "col.better")
+    ]
+    return [{"title": i18n.text("compare.table", lang), "header": header, "rows": rows}]
+
+
+def _signed(value: float | None, unit: str | None, lang: str) -> str:
+    text = i18n.format_value(value, unit, lang)
+    return f"+{text}" if value is not None and value > 0 else text
+
+
+def _indices_table(results: Results, lang: str) -> list[dict[str, Any]]:
+    indices = results.table("indices")
+    if indices is None or not {"kpi", "parameter", "index", "value"} <= set(indices.columns):
+        return []
+    order = {kpi: i for i, kpi in enumerate(sweep_kpis(results))}
+    rows = []
+    for row in indices.sort(pl.col("kpi").replace_strict(order, default=len(order))).iter_rows(
+        named=True
+    ):
+        low, high = row.get("ci_low"), row.get("ci_high")
+        ci = "—" if low is None or high is None else f"[{low:.3g}, {high:.3g}]"
+        near = i18n.text("near_zero", lang) if row.get("near_zero") else ""
+        rows.append(
+            [
+                i18n.kpi_label(str(row["kpi"]), lang),
+                str(row["parameter"]),
+                str(row["index"]),
+                "—" if row["value"] is None else f"{row['value']:.3g}",
+                ci,
+                near,
+            ]
+        )
+    header = [
+        i18n.text("col.kpi", lang),
+        i18n.text("col.parameter", lang),
+        i18n.text("col.index", lang),
+        i18n.text("col.value", lang),
+        i18n.text("col.ci", lang),
+        "",
+    ]
+    return [{"title": i18n.text("sweep.indices", lang), "header": header, "rows": rows}]

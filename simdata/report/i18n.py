@@ -1,0 +1,443 @@
+"""Every word a report shows, in English and Chinese, kept in one place.
+
+Reports are read by planners in both languages, so nothing in the templates or plots is
+written inline: headings, captions, axis labels, verdicts, KPI names and breakdown
+dimensions all come from here. KPI names come from the registry (``Kpi.label_zh``);
+breakdown suffixes (``@kind=enterprise``) are translated dimension by dimension. A test
+fails when an entry lacks its Chinese text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from simdata.analysis.kpis import REGISTRY
+
+LANGS = ("en", "zh")
+VERDICTS = ("pass", "fail", "undecided")
+
+#: Headings, labels, captions: key → {lang → text}. ``{name}`` fields are filled by callers.
+TEXT: dict[str, dict[str, str]] = {
+    # page
+    "report": {"en": "simdata report", "zh": "simdata 仿真报告"},
+    "kind.run": {"en": "Run", "zh": "仿真运行"},
+    "kind.capacity": {"en": "Capacity search", "zh": "容量搜索"},
+    "kind.sweep": {"en": "Parameter sweep", "zh": "参数扫描"},
+    "kind.compare": {"en": "Comparison of variants", "zh": "方案对比"},
+    "headline": {"en": "Verdicts", "zh": "目标判定"},
+    "headline.none": {
+        "en": "The scenario sets no targets, so there is nothing to judge.",
+        "zh": "本情景未设定目标，无需判定。",
+    },
+    "headline.rule": {
+        "en": "pass: the whole 95% CI meets the target; fail: none of it does; "
+        "undecided: the CI straddles the target (add replications).",
+        "zh": "达标：95%置信区间全部满足目标；未达标：全部不满足；"
+        "未定：置信区间跨越目标值（需增加重复次数）。",
+    },
+    "kpis": {"en": "Key performance indicators", "zh": "关键绩效指标"},
+    "kpis.note": {
+        "en": "Mean over replications with its 95% Student-t confidence interval; "
+        "n counts the replications where the KPI is defined.",
+        "zh": "各次重复运行的均值及其95% t分布置信区间；n为该指标有定义的重复次数。",
+    },
+    "col.kpi": {"en": "KPI", "zh": "指标"},
+    "col.mean": {"en": "mean", "zh": "均值"},
+    "col.ci": {"en": "95% CI", "zh": "95%置信区间"},
+    "col.n": {"en": "n", "zh": "样本数"},
+    "col.unit": {"en": "unit", "zh": "单位"},
+    "col.target": {"en": "target", "zh": "目标"},
+    "col.verdict": {"en": "verdict", "zh": "判定"},
+    "col.parameter": {"en": "parameter", "zh": "参数"},
+    "col.value": {"en": "value", "zh": "取值"},
+    "col.index": {"en": "index", "zh": "指数"},
+    "scenario": {"en": "Scenario", "zh": "情景"},
+    "scenario.name": {"en": "name", "zh": "名称"},
+    "scenario.description": {"en": "description", "zh": "说明"},
+    "scenario.parameters": {"en": "Key parameters", "zh": "关键参数"},
+    "scenario.resolved": {
+        "en": "Resolved scenario (scenario.yaml)",
+        "zh": "完整情景（scenario.yaml）",
+    },
+    "scenario.missing": {
+        "en": "This results directory has no scenario.yaml.",
+        "zh": "该结果目录中没有 scenario.yaml。",
+    },
+    "provenance": {"en": "Provenance", "zh": "运行信息"},
+    "prov.seed": {"en": "root seed", "zh": "根随机种子"},
+    "prov.replications": {"en": "replications", "zh": "重复次数"},
+    "prov.version": {"en": "simdata version", "zh": "simdata 版本"},
+    "prov.commit": {"en": "git commit", "zh": "git 提交"},
+    "prov.dirty": {"en": "(uncommitted changes)", "zh": "（含未提交修改）"},
+    "prov.started": {"en": "started (UTC)", "zh": "开始时间（UTC）"},
+    "prov.finished": {"en": "finished (UTC)", "zh": "结束时间（UTC）"},
+    "prov.status": {"en": "status", "zh": "状态"},
+    "prov.command": {"en": "command", "zh": "命令"},
+    "prov.sha": {"en": "scenario sha256", "zh": "情景 sha256"},
+    "prov.warnings": {"en": "Warnings", "zh": "警告"},
+    "prov.no_warnings": {"en": "none", "zh": "无"},
+    "status.incomplete": {
+        "en": "This results directory is not complete (status: {status}); "
+        "read its numbers with care.",
+        "zh": "该结果目录未完整结束（状态：{status}），请谨慎解读其中的数字。",
+    },
+    "figures": {"en": "Figures", "zh": "图表"},
+    "font.missing": {
+        "en": "No CJK font was found: Chinese text in the figures may show as empty boxes. "
+        "Install fonts-noto-cjk (or any Noto Sans CJK / Source Han Sans font).",
+        "zh": "未找到中文字体：图中的中文可能显示为方框。"
+        "请安装 fonts-noto-cjk（或任一 Noto Sans CJK / 思源黑体字体）。",
+    },
+    "footer": {
+        "en": "Built by simdata {version} from {path} on {date}. "
+        "This file is self-contained and readable offline.",
+        "zh": "由 simdata {version} 根据 {path} 于 {date} 生成。本文件自包含，可离线阅读。",
+    },
+    "capacity.result": {"en": "Capacity", "zh": "容量结论"},
+    "capacity.found": {
+        "en": "The node carries {capacity} within its SLA ({sla}); 95% CI {low} – {high}; "
+        "conservative value {conservative}.",
+        "zh": "节点在满足SLA（{sla}）的前提下可承载 {capacity}；95%置信区间 {low} – {high}；"
+        "保守取值 {conservative}。",
+    },
+    "capacity.below_range": {
+        "en": "Even the lowest load searched breaks the SLA ({sla}).",
+        "zh": "即使在搜索范围内的最低负载下也无法满足SLA（{sla}）。",
+    },
+    "capacity.above_range": {
+        "en": "Even the highest load searched meets the SLA ({sla}): the capacity is above "
+        "the range searched.",
+        "zh": "在搜索范围内的最高负载下仍满足SLA（{sla}）：容量高于搜索范围。",
+    },
+    "sweep.indices": {"en": "Sensitivity indices", "zh": "敏感性指数"},
+    "compare.table": {"en": "Paired differences", "zh": "配对差值"},
+    "col.variant": {"en": "variant", "zh": "方案"},
+    "col.diff": {"en": "difference (variant − base)", "zh": "差值（方案 − 基准）"},
+    "col.pairs": {"en": "pairs", "zh": "配对数"},
+    "col.better": {"en": "better?", "zh": "是否更优"},
+    "better.true": {"en": "better", "zh": "更优"},
+    "better.false": {"en": "worse", "zh": "更差"},
+    "better.none": {"en": "no clear difference", "zh": "无明显差异"},
+    # verdicts
+    "verdict.pass": {"en": "pass", "zh": "达标"},
+    "verdict.fail": {"en": "fail", "zh": "未达标"},
+    "verdict.undecided": {"en": "undecided", "zh": "未定"},
+    # common plot words
+    "mean": {"en": "mean", "zh": "均值"},
+    "ci95": {"en": "95% CI", "zh": "95%置信区间"},
+    "replications_band": {"en": "95% CI across replications", "zh": "各次重复的95%置信区间"},
+    "date": {"en": "date", "zh": "日期"},
+    "sla": {"en": "SLA", "zh": "SLA"},
+    "target": {"en": "target", "zh": "目标"},
+    "deadline": {"en": "deadline", "zh": "截止日期"},
+    "elapsed_days": {"en": "elapsed time (days)", "zh": "自然日时长（天）"},
+    "working_days": {"en": "working days", "zh": "工作日"},
+    "share_pct": {"en": "share (%)", "zh": "占比（%）"},
+    "utilisation_pct": {"en": "utilisation (%)", "zh": "利用率（%）"},
+    "requests": {"en": "requests", "zh": "请求数"},
+    "requests_per_week": {"en": "requests per week", "zh": "每周请求数"},
+    "identifiers": {"en": "identifiers registered", "zh": "已注册标识数"},
+    "resolutions_per_day": {"en": "resolutions per day", "zh": "每日解析量"},
+    "enterprises": {"en": "enterprises", "zh": "企业数"},
+    "latency_ms": {"en": "latency (ms)", "zh": "时延（毫秒）"},
+    "cumulative_share": {
+        "en": "share of requests at or below (%)",
+        "zh": "不超过该时延的请求占比（%）",
+    },
+    "load_per_s": {"en": "offered load (resolutions/s)", "zh": "负载（次解析/秒）"},
+    "p50": {"en": "p50 (median)", "zh": "p50（中位数）"},
+    "p90": {"en": "p90", "zh": "p90"},
+    "p99": {"en": "p99", "zh": "p99"},
+    "capacity": {"en": "capacity", "zh": "容量"},
+    "index_value": {"en": "index (share of variance)", "zh": "指数（方差占比）"},
+    "s1": {"en": "S1 (first order)", "zh": "S1（一阶）"},
+    "st": {"en": "ST (total)", "zh": "ST（总效应）"},
+    "near_zero": {"en": "≈ 0", "zh": "≈ 0"},
+    "mu_star": {"en": "μ* (mean |elementary effect|)", "zh": "μ*（基本效应绝对值均值）"},
+    "sigma": {"en": "σ (spread of effects)", "zh": "σ（效应离散度）"},
+    "low_half": {"en": "parameter in its lowest quarter", "zh": "参数处于最低四分之一"},
+    "high_half": {"en": "parameter in its highest quarter", "zh": "参数处于最高四分之一"},
+    "difference": {"en": "difference, variant − base", "zh": "差值（方案 − 基准）"},
+    "stage.arrived": {"en": "arrived", "zh": "到达"},
+    "stage.delivered": {"en": "delivered", "zh": "已交付"},
+    "stage.rejected": {"en": "rejected", "zh": "被驳回"},
+    "stage.abandoned": {"en": "abandoned", "zh": "已放弃"},
+    "stage.open": {"en": "open at the horizon", "zh": "期末未办结"},
+    "series.arrivals": {"en": "arrivals", "zh": "到达"},
+    "series.completions": {"en": "completions", "zh": "办结"},
+    "series.backlog": {"en": "backlog (end of day)", "zh": "积压（日末）"},
+    "node_total": {"en": "node total", "zh": "节点总量"},
+    "replication_0": {"en": "replication 0", "zh": "第0次重复"},
+    "threshold": {"en": "subsidy threshold", "zh": "奖补门槛"},
+    "qualified": {"en": "enterprises qualified", "zh": "达标企业数"},
+    "resource.reviewers_mean": {"en": "reviewers (mean)", "zh": "审核人员（平均）"},
+    "resource.reviewers_max": {"en": "reviewers (busiest dept.)", "zh": "审核人员（最忙部门）"},
+    "resource.sandbox": {"en": "sandbox slots", "zh": "沙箱"},
+    "resource.analysts": {"en": "analysts", "zh": "分析师"},
+    "resource.node": {"en": "node servers (peak hour)", "zh": "节点服务器（高峰小时）"},
+    "condition.registrations": {"en": "≥ registrations", "zh": "注册量达标"},
+    "condition.resolutions": {"en": "≥ daily resolutions", "zh": "日均解析量达标"},
+    "condition.cases": {"en": "≥ innovative cases", "zh": "创新应用达标"},
+    # plot titles
+    "title.time_to_data": {
+        "en": "Time to data by requester kind and channel",
+        "zh": "按请求方类型与渠道的数据获取时长",
+    },
+    "title.flow": {
+        "en": "Arrivals, completions and backlog over time",
+        "zh": "到达、办结与积压随时间变化",
+    },
+    "title.utilisation": {
+        "en": "Utilisation of reviewers, sandbox and analysts",
+        "zh": "审核人员、沙箱与分析师利用率",
+    },
+    "title.funnel": {"en": "Request funnel", "zh": "请求流转漏斗"},
+    "title.registrations": {"en": "Cumulative identifier registrations", "zh": "标识累计注册量"},
+    "title.resolutions": {
+        "en": "Daily resolutions (window mean), largest enterprises",
+        "zh": "最大企业的日均解析量（窗口均值）",
+    },
+    "title.qualified": {
+        "en": "Enterprises qualified for the subsidy over time",
+        "zh": "达标企业数随时间变化",
+    },
+    "title.conditions": {
+        "en": "Which subsidy condition fails for non-qualifiers",
+        "zh": "未达标企业未满足的条件",
+    },
+    "title.latency_cdf": {"en": "Resolution latency distribution", "zh": "解析时延分布"},
+    "title.node_utilisation": {
+        "en": "Peak-hour utilisation of the node",
+        "zh": "节点高峰小时利用率",
+    },
+    "title.capacity": {"en": "Load vs latency", "zh": "负载与时延"},
+    "title.sobol": {"en": "Sobol indices of {kpi}", "zh": "{kpi}的Sobol指数"},
+    "title.morris": {"en": "Morris screening of {kpi}", "zh": "{kpi}的Morris筛选"},
+    "title.tornado": {"en": "Tornado of {kpi}", "zh": "{kpi}的龙卷风图"},
+    "title.forest": {"en": "Paired differences from the base", "zh": "相对基准的配对差值"},
+    # captions: one sentence saying what to read
+    "caption.time_to_data": {
+        "en": "Dots are the mean over replications of each group's median and 90th percentile "
+        "(bars: 95% CI); a working-day p90 right of the dashed SLA line means that group "
+        "waits longer than the limit.",
+        "zh": "圆点为各组中位数和第90百分位在各次重复上的均值（误差线为95%置信区间）；"
+        "工作日p90位于SLA虚线右侧，说明该组等待超过时限。",
+    },
+    "caption.flow": {
+        "en": "Lines are the mean over replications and shaded bands their 95% CI; a backlog "
+        "that keeps rising means completions do not keep up with arrivals.",
+        "zh": "曲线为各次重复的均值，阴影为95%置信区间；积压持续上升说明办结跟不上到达。",
+    },
+    "caption.utilisation": {
+        "en": "Bars are mean utilisation with 95% CI whiskers; a resource near 100% is the "
+        "bottleneck to staff first.",
+        "zh": "柱为平均利用率，误差线为95%置信区间；接近100%的资源是应优先增配的瓶颈。",
+    },
+    "caption.funnel": {
+        "en": "Requests that arrived in the measured window and how they ended (mean with 95% "
+        "CI); a large rejected or abandoned bar shows where demand is lost.",
+        "zh": "统计期内到达的请求及其结果（均值与95%置信区间）；驳回或放弃占比大说明需求在此流失。",
+    },
+    "caption.registrations": {
+        "en": "Left: the largest enterprises of replication 0 against the 100,000-identifier "
+        "line; right: the node total with its 95% CI band across replications.",
+        "zh": "左：第0次重复中规模最大的企业与10万标识线的对比；"
+        "右：节点总量及各次重复的95%置信区间。",
+    },
+    "caption.resolutions": {
+        "en": "Each line is one large enterprise's resolutions per day averaged over the "
+        "subsidy window (replication 0); it qualifies on this condition above the dashed line.",
+        "zh": "每条曲线为一家大型企业在奖补考核窗口内的日均解析量（第0次重复）；"
+        "高于虚线即满足该条件。",
+    },
+    "caption.qualified": {
+        "en": "Mean number of qualified enterprises with its 95% CI band; where the band "
+        "stands at the deadline against the target decides the verdict.",
+        "zh": "达标企业数均值及其95%置信区间；截止日期时置信带相对目标线的位置决定判定结果。",
+    },
+    "caption.conditions": {
+        "en": "Among enterprises that did not qualify, the share failing each condition on "
+        "the deadline (95% CI); the longest bar is the condition that binds.",
+        "zh": "未达标企业中，截止日期时未满足各条件的占比（95%置信区间）；最长的柱即主要制约条件。",
+    },
+    "caption.latency_cdf": {
+        "en": "Points of the latency distribution the run measured (median, 99th percentile "
+        "and the share within the SLA threshold, 95% CI bars); the SLA holds when the curve "
+        "reaches its quantile left of the dashed line.",
+        "zh": "本次运行测得的时延分布点（中位数、第99百分位及SLA阈值内占比，误差线为95%置信区间）；"
+        "曲线在虚线左侧达到规定分位数即满足SLA。",
+    },
+    "caption.node_utilisation": {
+        "en": "Share of server time busy in the sampled peak hours, per replication (dots) "
+        "and mean with 95% CI; high utilisation is where latency grows fast.",
+        "zh": "抽样高峰小时内服务器繁忙时间占比：各次重复（圆点）及均值与95%置信区间；"
+        "利用率高时时延迅速上升。",
+    },
+    "caption.capacity": {
+        "en": "Latency quantiles against load (bands: 95% CI across replications); the "
+        "capacity is where the SLA quantile crosses the dashed SLA line, its CI shaded.",
+        "zh": "时延分位数随负载变化（阴影为各次重复的95%置信区间）；"
+        "SLA分位数与SLA虚线的交点即容量，阴影为其置信区间。",
+    },
+    "caption.sobol": {
+        "en": "Parameters sorted by total effect ST with 95% CI bars; those marked ≈ 0 can be "
+        "fixed at any plausible value without changing the KPI.",
+        "zh": "参数按总效应ST排序，误差线为95%置信区间；"
+        "标记为≈ 0的参数可取任意合理值而不影响指标。",
+    },
+    "caption.morris": {
+        "en": "Parameters to the right matter most; high σ relative to μ* means the effect "
+        "depends on other parameters (interaction or non-linearity).",
+        "zh": "越靠右的参数影响越大；σ相对μ*较高说明其效应依赖其他参数（交互或非线性）。",
+    },
+    "caption.tornado": {
+        "en": "Mean KPI when each parameter is in its lowest versus highest quarter of the "
+        "sweep; the widest bars are the levers that move the KPI most.",
+        "zh": "各参数处于扫描范围最低与最高四分之一时的指标均值；最宽的柱即对指标影响最大的杠杆。",
+    },
+    "caption.forest": {
+        "en": "Each variant's paired difference from the base per KPI with its 95% CI; an "
+        "interval clear of zero is a real difference, not noise.",
+        "zh": "各方案相对基准的配对差值及95%置信区间；不跨越零的区间表示真实差异而非随机波动。",
+    },
+}
+
+#: Breakdown dimensions (``@<dimension>=…``).
+DIMENSIONS: dict[str, dict[str, str]] = {
+    "kind": {"en": "requester kind", "zh": "请求方类型"},
+    "channel": {"en": "channel", "zh": "渠道"},
+    "department": {"en": "department", "zh": "部门"},
+    "window": {"en": "window", "zh": "时段"},
+    "condition": {"en": "condition", "zh": "条件"},
+    "year": {"en": "year", "zh": "年份"},
+    "at": {"en": "judged at", "zh": "判定时点"},
+}
+
+#: Breakdown values with a translation; free names (departments, years) are shown as is.
+VALUES: dict[str, dict[str, str]] = {
+    "government": {"en": "government", "zh": "政府部门"},
+    "enterprise": {"en": "enterprise", "zh": "企业"},
+    "research": {"en": "research", "zh": "科研机构"},
+    "social": {"en": "social organisation", "zh": "社会组织"},
+    "sharing": {"en": "sharing", "zh": "共享"},
+    "opening": {"en": "opening", "zh": "开放"},
+    "development": {"en": "development", "zh": "授权开发"},
+    "peak_hour": {"en": "peak hour", "zh": "高峰小时"},
+    "registrations": {"en": "registrations", "zh": "注册量"},
+    "resolutions": {"en": "resolutions", "zh": "解析量"},
+    "cases": {"en": "cases", "zh": "创新应用"},
+    "horizon": {"en": "horizon", "zh": "期末"},
+}
+#: Dimensions whose values are names from the scenario (not translated).
+FREE_DIMENSIONS = ("department", "year")
+
+#: Units as shown next to numbers.
+UNIT_WORDS: dict[str, dict[str, str]] = {
+    "s": {"en": "s", "zh": "秒"},
+    "1/s": {"en": "per second", "zh": "每秒"},
+    "fraction": {"en": "%", "zh": "%"},
+    "count": {"en": "count", "zh": "个"},
+    "workday": {"en": "working days", "zh": "工作日"},
+}
+_DURATION_SUFFIX = {
+    "en": {"d": " d", "h": " h", "min": " min", "s": " s", "ms": " ms", "µs": " µs"},
+    "zh": {"d": " 天", "h": " 小时", "min": " 分钟", "s": " 秒", "ms": " 毫秒", "µs": " 微秒"},
+}
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"expected a language among {', '.join(LANGS)}, got {lang!r}")
+    return lang
+
+
+def text(key: str, lang: str, **fields: object) -> str:
+    """The text of ``key`` in ``lang`` with ``{fields}`` filled in."""
+    entry = TEXT[key]
+    template = entry.get(lang) or entry["en"]
+    return template.format(**fields) if fields else template
+
+
+def verdict_label(verdict: str, lang: str) -> str:
+    return text(f"verdict.{verdict}", lang) if verdict in VERDICTS else verdict
+
+
+def split_kpi(name: str) -> tuple[str, list[tuple[str, str]]]:
+    """``a.b@x=1@y=2`` → (``a.b``, [(x, 1), (y, 2)])."""
+    base, *parts = name.split("@")
+    breakdown = [tuple(part.split("=", 1)) for part in parts if "=" in part]
+    return base, [(d, v) for d, v in breakdown]
+
+
+def breakdown_label(dimension: str, value: str, lang: str) -> str:
+    """``kind=enterprise`` → ``requester kind: enterprise`` / ``请求方类型：企业``."""
+    dim = DIMENSIONS.get(dimension, {}).get(lang, dimension)
+    shown = VALUES.get(value, {}).get(lang, value)
+    if lang == "zh" and dimension == "year":
+        shown = f"{value}年"
+    return f"{dim}：{shown}" if lang == "zh" else f"{dim}: {shown}"
+
+
+def kpi_label(name: str, lang: str) -> str:
+    """A KPI as planners read it: the registry's Chinese label in zh, the name in en."""
+    base, breakdown = split_kpi(name)
+    kpi = REGISTRY.get(base)
+    head = kpi.label_zh if (lang == "zh" and kpi is not None) else base
+    if not breakdown:
+        return head
+    inner = ", ".join(breakdown_label(d, v, lang) for d, v in breakdown)
+    return f"{head}（{inner}）" if lang == "zh" else f"{head} ({inner})"
+
+
+def missing_translations(kpi_names: list[str]) -> list[str]:
+    """KPI names, breakdowns and text keys that would fall back to English in zh."""
+    missing = [key for key, entry in TEXT.items() if not entry.get("zh") or not entry.get("en")]
+    for name in kpi_names:
+        base, breakdown = split_kpi(name)
+        kpi = REGISTRY.get(base)
+        if kpi is None or not _has_cjk(kpi.label_zh):
+            missing.append(name)
+        for dimension, value in breakdown:
+            if dimension not in DIMENSIONS:
+                missing.append(f"@{dimension}")
+            elif dimension not in FREE_DIMENSIONS and value not in VALUES:
+                missing.append(f"@{dimension}={value}")
+    return missing
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _has_cjk(value: str) -> bool:
+    return bool(_CJK.search(value))
+
+
+def format_value(value: float | None, unit: str | None, lang: str) -> str:
+    """A value for reading: seconds scaled to days…µs, fractions as percent (files stay SI)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    suffixes = _DURATION_SUFFIX[lang]
+    if unit == "s":
+        magnitude = abs(value)
+        for size, key in ((86_400.0, "d"), (3_600.0, "h"), (60.0, "min"), (1.0, "s")):
+            if magnitude >= size:
+                return f"{value / size:.4g}{suffixes[key]}"
+        if magnitude >= 1e-3 or value == 0:
+            return f"{value * 1e3:.4g}{suffixes['ms']}"
+        return f"{value * 1e6:.4g}{suffixes['µs']}"
+    if unit == "fraction":
+        return f"{value * 100:.4g}%"
+    if unit == "1/s":
+        return f"{value:.4g}/s"
+    if unit == "workday":
+        return f"{value:.4g} {UNIT_WORDS['workday'][lang]}"
+    if abs(value) >= 10_000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+def unit_label(unit: str | None, lang: str) -> str:
+    if unit is None:
+        return ""
+    return UNIT_WORDS.get(unit, {}).get(lang, unit)

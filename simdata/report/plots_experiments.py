@@ -1,0 +1,409 @@
+"""Figures of the loops around runs: capacity search, sweep, comparison.
+
+Each reads the files its experiment writes (``curve.parquet`` + ``capacity.json``;
+``points.parquet`` + ``indices.parquet`` + ``design.yaml``; ``compare.parquet``) and skips
+what is absent, so a report shows what the directory has.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import polars as pl
+import yaml
+
+from simdata.report.i18n import kpi_label
+from simdata.report.plots_common import (
+    PALETTE,
+    SLA_STYLE,
+    Canvas,
+    Plot,
+    band,
+    kpi_unit,
+    scale_for,
+    t_half_width,
+)
+from simdata.report.source import Results
+from simdata.scenario.resolution_spec import Sla, parse_sla
+
+#: The most KPIs a forest plot shows (targets first, then the clearest differences).
+FOREST_KPIS = 12
+
+
+def capacity_sla(capacity: dict[str, Any]) -> Sla | None:
+    """``capacity.json``'s ``sla`` read as an SLA (text ``p99<=100ms`` or a mapping)."""
+    sla = capacity.get("sla")
+    try:
+        if isinstance(sla, str):
+            return parse_sla(sla)
+        if isinstance(sla, dict) and "text" in sla:
+            return parse_sla(sla["text"])
+        if isinstance(sla, dict) and {"quantile", "threshold_s"} <= set(sla):
+            return Sla(float(sla["quantile"]), "<=", float(sla["threshold_s"]))
+    except (ValueError, TypeError):
+        return None
+    return None
+
+
+def capacity_plots(results: Results, canvas: Canvas) -> list[Plot]:
+    curve = results.table("curve")
+    capacity = results.json("capacity.json") or {}
+    if curve is None or "load_per_s" not in curve.columns:
+        return []
+    sla = capacity_sla(capacity)
+    ci = canvas.t("ci95")
+    with canvas.figure(8.5, 4.4) as figure:
+        axes = figure.subplots()
+        for column, key, color in (
+            ("latency_p50_s", "p50", PALETTE[0]),
+            ("latency_p99_s", "p99", PALETTE[1]),
+        ):
+            if column not in curve.columns:
+                continue
+            stats = band(curve.with_columns(pl.col(column) * 1e3), "load_per_s", column)
+            x = stats["load_per_s"].to_numpy()
+            axes.plot(
+                x, stats["mean"].to_numpy(), "o-", color=color, markersize=3, label=canvas.t(key)
+            )
+            axes.fill_between(
+                x,
+                stats["lo"].to_numpy(),
+                stats["hi"].to_numpy(),
+                color=color,
+                alpha=0.22,
+                linewidth=0,
+                label=f"{canvas.t(key)} — {ci}",
+            )
+        if sla is not None:
+            axes.axhline(
+                sla.threshold_s * 1e3,
+                **SLA_STYLE,
+                label=f"{canvas.t('sla')} p{sla.quantile * 100:g} ≤ {sla.threshold_s * 1e3:g} ms",
+            )
+        value = _number(capacity.get("capacity"))
+        low, high = _number(capacity.get("ci_low")), _number(capacity.get("ci_high"))
+        if value is not None:
+            axes.axvline(
+                value,
+                color=PALETTE[2],
+                linewidth=1.6,
+                label=f"{canvas.t('capacity')} {value:.4g}/s",
+            )
+        if low is not None and high is not None:
+            axes.axvspan(
+                low, high, color=PALETTE[2], alpha=0.15, label=f"{canvas.t('capacity')} — {ci}"
+            )
+        axes.set_yscale("log")
+        axes.set_xlabel(canvas.t("load_per_s"))
+        axes.set_ylabel(canvas.t("latency_ms"))
+        axes.legend(loc="upper left", fontsize=7)
+        axes.set_title(canvas.t("title.capacity"))
+        return [canvas.plot("capacity", figure)]
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def sweep_design(results: Results) -> dict[str, Any]:
+    """``design.yaml`` of a sweep directory (empty when absent or unreadable)."""
+    path = results.path / "design.yaml"
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def sweep_kpis(results: Results) -> list[str]:
+    """KPIs of a sweep, the design's order first (the first is the main one)."""
+    found = [str(k) for k in sweep_design(results).get("kpis") or []]
+    indices = results.table("indices")
+    if indices is not None and "kpi" in indices.columns:
+        found += indices["kpi"].unique(maintain_order=True).to_list()
+    points = results.table("points")
+    if points is not None:
+        found += [c for c in points.columns if kpi_unit(c) is not None]
+    return list(dict.fromkeys(found))
+
+
+def sweep_parameters(results: Results) -> list[str]:
+    labels = [
+        str(p.get("name") or p.get("path"))
+        for p in sweep_design(results).get("parameters") or []
+        if isinstance(p, dict)
+    ]
+    indices = results.table("indices")
+    if indices is not None and "parameter" in indices.columns:
+        labels += indices["parameter"].unique(maintain_order=True).to_list()
+    points = results.table("points")
+    kpis = set(sweep_kpis(results))
+    if points is not None:
+        labels += [c for c in points.columns if c not in ("point", "replication") and c not in kpis]
+    columns = set(points.columns) if points is not None else set(labels)
+    return [label for label in dict.fromkeys(labels) if label in columns]
+
+
+def sweep_plots(results: Results, canvas: Canvas) -> list[Plot]:
+    kpis = sweep_kpis(results)
+    if not kpis:
+        return []
+    main = kpis[0]
+    indices = results.table("indices")
+    plots: list[Plot | None] = []
+    if indices is not None and {"kpi", "parameter", "index", "value"} <= set(indices.columns):
+        mine = indices.filter(pl.col("kpi") == main)
+        plots += [_sobol(mine, main, canvas), _morris(mine, main, canvas)]
+    plots.append(_tornado(results, main, canvas))
+    return [plot for plot in plots if plot is not None]
+
+
+def _index(rows: pl.DataFrame, name: str) -> pl.DataFrame:
+    """``parameter, value, lo, hi, near_zero`` of one index (CI from ci_low/high or conf)."""
+    picked = rows.filter(pl.col("index") == name)
+    if picked.is_empty():
+        return picked
+    value = pl.col("value")
+    low = (
+        pl.col("ci_low")
+        if "ci_low" in picked.columns
+        else value - pl.col("conf")
+        if "conf" in picked.columns
+        else value
+    )
+    high = (
+        pl.col("ci_high")
+        if "ci_high" in picked.columns
+        else value + pl.col("conf")
+        if "conf" in picked.columns
+        else value
+    )
+    near = (
+        pl.col("near_zero").fill_null(False)
+        if "near_zero" in picked.columns
+        else (low.fill_null(value) <= 0) & (high.fill_null(value) >= 0)
+    )
+    return picked.select(
+        "parameter",
+        "value",
+        low.fill_null(value).alias("lo"),
+        high.fill_null(value).alias("hi"),
+        near.alias("near_zero"),
+    )
+
+
+def _sobol(rows: pl.DataFrame, kpi: str, canvas: Canvas) -> Plot | None:
+    first, total = _index(rows, "S1"), _index(rows, "ST")
+    if first.is_empty() and total.is_empty():
+        return None
+    order_by = total if not total.is_empty() else first
+    parameters = order_by.sort("value", descending=True)["parameter"].to_list()
+    y = np.arange(len(parameters))
+    label = kpi_label(kpi, canvas.lang)
+    with canvas.figure(8.5, 0.5 * len(parameters) + 1.8) as figure:
+        axes = figure.subplots()
+        for offset, (frame, key, color) in enumerate(
+            ((first, "s1", PALETTE[0]), (total, "st", PALETTE[1]))
+        ):
+            if frame.is_empty():
+                continue
+            ordered = pl.DataFrame({"parameter": parameters}).join(
+                frame, on="parameter", how="left"
+            )
+            value = ordered["value"].to_numpy()
+            err = np.vstack(
+                [
+                    np.maximum(value - ordered["lo"].to_numpy(), 0),
+                    np.maximum(ordered["hi"].to_numpy() - value, 0),
+                ]
+            )
+            positions = y + (offset - 0.5) * 0.38
+            axes.barh(
+                positions,
+                value,
+                height=0.36,
+                xerr=np.nan_to_num(err),
+                color=color,
+                alpha=0.85,
+                capsize=3,
+                label=canvas.t(key),
+            )
+            for position, is_zero, v in zip(
+                positions, ordered["near_zero"].to_list(), value, strict=True
+            ):
+                if is_zero:
+                    axes.text(
+                        max(v, 0) + 0.01,
+                        position,
+                        canvas.t("near_zero"),
+                        va="center",
+                        fontsize=8,
+                        color="#555555",
+                    )
+        axes.axvline(0, color="#7a7a7a", linewidth=0.8)
+        axes.set_yticks(y, parameters)
+        axes.invert_yaxis()
+        axes.set_xlabel(canvas.t("index_value"))
+        axes.legend(loc="lower right")
+        axes.set_title(canvas.t("title.sobol", kpi=label))
+        return canvas.plot("sobol", figure, kpi=label)
+
+
+def _morris(rows: pl.DataFrame, kpi: str, canvas: Canvas) -> Plot | None:
+    mu_star, sigma = _index(rows, "mu_star"), _index(rows, "sigma")
+    if mu_star.is_empty() or sigma.is_empty():
+        return None
+    both = mu_star.join(sigma.select("parameter", pl.col("value").alias("sigma")), on="parameter")
+    unit = kpi_unit(kpi)
+    scale = scale_for(unit, both["value"].to_list(), canvas.lang)
+    label = kpi_label(kpi, canvas.lang)
+    with canvas.figure(8.0, 4.6) as figure:
+        axes = figure.subplots()
+        x = both["value"].to_numpy() * scale.factor
+        err = np.vstack(
+            [
+                np.maximum(x - both["lo"].to_numpy() * scale.factor, 0),
+                np.maximum(both["hi"].to_numpy() * scale.factor - x, 0),
+            ]
+        )
+        y = both["sigma"].to_numpy() * scale.factor
+        axes.errorbar(x, y, xerr=np.nan_to_num(err), fmt="o", color=PALETTE[0], capsize=3)
+        for name, xi, yi in zip(both["parameter"].to_list(), x, y, strict=True):
+            axes.annotate(name, (xi, yi), textcoords="offset points", xytext=(5, 4), fontsize=8)
+        top = float(max(np.nanmax(x), np.nanmax(y), 1e-12)) * 1.15
+        axes.plot([0, top], [0, top], color="#7a7a7a", linewidth=0.8, linestyle=":")
+        axes.set_xlim(left=0)
+        axes.set_ylim(bottom=0)
+        axes.set_xlabel(f"{canvas.t('mu_star')} ({scale.unit})")
+        axes.set_ylabel(f"{canvas.t('sigma')} ({scale.unit})")
+        axes.set_title(canvas.t("title.morris", kpi=label))
+        return canvas.plot("morris", figure, kpi=label)
+
+
+def _tornado(results: Results, kpi: str, canvas: Canvas) -> Plot | None:
+    """Per parameter: the KPI's mean over points in its lowest vs highest quarter (95% CI)."""
+    points = results.table("points")
+    parameters = sweep_parameters(results)
+    if points is None or kpi not in points.columns or not parameters:
+        return None
+    per_point = (
+        points.group_by("point")
+        .agg(pl.col(kpi).mean(), *[pl.col(p).first() for p in parameters])
+        .drop_nans(kpi)
+        .drop_nulls(kpi)
+    )
+    if per_point.height < 4:
+        return None
+    unit = kpi_unit(kpi)
+    overall = float(per_point[kpi].mean())  # type: ignore[arg-type]
+    rows = []
+    for parameter in parameters:
+        values = per_point[parameter]
+        low_cut, high_cut = values.quantile(0.25), values.quantile(0.75)
+        if low_cut is None or high_cut is None or low_cut == high_cut:
+            continue
+        low = per_point.filter(pl.col(parameter) <= low_cut)[kpi].to_numpy()
+        high = per_point.filter(pl.col(parameter) >= high_cut)[kpi].to_numpy()
+        rows.append((parameter, *_mean_half(low), *_mean_half(high)))
+    if not rows:
+        return None
+    rows.sort(key=lambda r: abs(r[3] - r[1]))
+    scale = scale_for(unit, [overall, *[r[1] for r in rows], *[r[3] for r in rows]], canvas.lang)
+    label = kpi_label(kpi, canvas.lang)
+    y = np.arange(len(rows))
+    with canvas.figure(8.5, 0.5 * len(rows) + 1.8) as figure:
+        axes = figure.subplots()
+        base = overall * scale.factor
+        for index, (key, color) in enumerate((("low_half", PALETTE[0]), ("high_half", PALETTE[1]))):
+            ends = np.array([r[1 + 2 * index] for r in rows]) * scale.factor
+            halves = np.array([r[2 + 2 * index] for r in rows]) * scale.factor
+            axes.barh(
+                y, ends - base, left=base, height=0.6, color=color, alpha=0.8, label=canvas.t(key)
+            )
+            axes.errorbar(
+                ends, y, xerr=np.nan_to_num(halves), fmt="none", ecolor="#333333", capsize=3
+            )
+        axes.axvline(base, color="#333333", linewidth=1)
+        axes.set_yticks(y, [r[0] for r in rows])
+        axes.set_xlabel(f"{label} ({scale.unit})")
+        axes.legend(loc="lower right", fontsize=7)
+        axes.set_title(canvas.t("title.tornado", kpi=label))
+        return canvas.plot("tornado", figure, kpi=label)
+
+
+def _mean_half(values: np.ndarray) -> tuple[float, float]:
+    n = len(values)
+    std = float(values.std(ddof=1)) if n > 1 else math.nan
+    half = t_half_width(np.array([std]), np.array([n]))[0]
+    return float(values.mean()), float(half)
+
+
+def forest_kpis(compare: pl.DataFrame, targets: set[str]) -> list[str]:
+    """The KPIs a forest plot shows: those with targets, then the clearest differences."""
+    clarity = (
+        compare.with_columns(
+            score=(
+                pl.col("diff_mean").abs() / (pl.col("diff_ci_high") - pl.col("diff_ci_low")).abs()
+            )
+            .fill_nan(0.0)
+            .fill_null(0.0)
+        )
+        .group_by("kpi", maintain_order=True)
+        .agg(pl.col("score").max())
+    )
+    ranked = clarity.with_columns(has_target=pl.col("kpi").is_in(list(targets))).sort(
+        ["has_target", "score"], descending=True
+    )
+    return ranked["kpi"].head(FOREST_KPIS).to_list()
+
+
+def compare_plots(results: Results, canvas: Canvas, targets: set[str]) -> list[Plot]:
+    compare = results.table("compare")
+    needed = {"variant", "kpi", "diff_mean", "diff_ci_low", "diff_ci_high"}
+    if compare is None or not needed <= set(compare.columns):
+        return []
+    kpis = forest_kpis(compare, targets)
+    variants = compare["variant"].unique(maintain_order=True).to_list()
+    columns = 2 if len(kpis) > 1 else 1
+    rows_count = math.ceil(len(kpis) / columns)
+    height = max(2.6, rows_count * (0.35 * len(variants) + 1.1) + 0.8)
+    with canvas.figure(10.0 if columns == 2 else 7.0, height) as figure:
+        grid = figure.subplots(rows_count, columns, squeeze=False)
+        for index, kpi in enumerate(kpis):
+            axes = grid[index // columns][index % columns]
+            rows = pl.DataFrame({"variant": variants}).join(
+                compare.filter(pl.col("kpi") == kpi), on="variant", how="left"
+            )
+            mean = rows["diff_mean"].to_numpy().astype(float)
+            scale = scale_for(kpi_unit(kpi), [abs(v) for v in mean], canvas.lang)
+            low = rows["diff_ci_low"].to_numpy().astype(float) * scale.factor
+            high = rows["diff_ci_high"].to_numpy().astype(float) * scale.factor
+            mean = mean * scale.factor
+            y = np.arange(len(variants))
+            clear = (low > 0) | (high < 0)
+            colors = [PALETTE[3] if c else PALETTE[7] for c in clear]
+            for position, m, lo, hi, color in zip(y, mean, low, high, colors, strict=True):
+                axes.errorbar(
+                    [m],
+                    [position],
+                    xerr=[[max(m - lo, 0)], [max(hi - m, 0)]],
+                    fmt="o",
+                    color=color,
+                    capsize=3,
+                )
+            axes.axvline(0, color="#333333", linewidth=1)
+            axes.set_yticks(y, variants)
+            axes.set_ylim(-0.6, len(variants) - 0.4)
+            axes.invert_yaxis()
+            axes.set_title(kpi_label(kpi, canvas.lang), fontsize=8)
+            axes.set_xlabel(f"{canvas.t('difference')} ({scale.unit})", fontsize=8)
+        for index in range(len(kpis), rows_count * columns):
+            grid[index // columns][index % columns].set_visible(False)
+        figure.suptitle(canvas.t("title.forest"))
+        return [canvas.plot("forest", figure)]
