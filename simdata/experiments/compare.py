@@ -178,8 +178,9 @@ def compare(
                 f"{run.path}: expected at least 2 replication indices shared with the base "
                 f"{base_run.path}, got {len(shared)}"
             )
+        # The scenario's name, unless it does not tell the runs apart (e.g. a --set variant).
         label = run.name
-        labels.append(label if label not in labels else str(run.path))
+        labels.append(label if label not in (*labels, base_run.name) else run.path.name)
     out_dir = Path(out) if out is not None else None
     if out_dir is not None:
         check_out_dir(out_dir)
