@@ -162,7 +162,7 @@ def compare(
     started = utc_now()
     base_run = read_run_dir(Path(base))
     variant_runs = [read_run_dir(Path(v)) for v in variants]
-    labels = []
+    labels: list[str] = []
     for run in variant_runs:
         if run.root_seed != base_run.root_seed:
             raise UsageError(
