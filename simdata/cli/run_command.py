@@ -274,7 +274,11 @@ def _report(
     _print_summary(console, result)
     if result.looks:
         rule = StoppingRule.from_dict(result.manifest["until_decided"])
-        console.print(describe(result.looks, rule, bool(result.scenario.targets)), highlight=False)
+        console.print(
+            describe(result.looks, rule, bool(result.scenario.targets)),
+            highlight=False,
+            soft_wrap=True,
+        )
     if not quiet:
         for warning in result.warnings:
             errors.print(f"[yellow]warning:[/] {warning}", highlight=False)

@@ -124,7 +124,7 @@ def undecided_targets(
     for target in targets:
         values = kpis.filter(pl.col("kpi") == target.kpi)["value"].to_numpy()
         if judge(target, t_interval(values, confidence)) == "undecided":
-            open_.append(target.describe())
+            open_.append(f"{target.kpi} {target.describe()}")
     return open_
 
 
