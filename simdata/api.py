@@ -1,4 +1,10 @@
-"""The public Python API: load a scenario, run it. Everything the CLI does goes through here."""
+"""The public Python API: load a scenario, run it. Everything the CLI does goes through here.
+
+``run(scenario, executor=make_executor(4))`` runs replications in four local processes,
+``make_executor(client=distributed.Client(...))`` on Dask; the default is serial, in this
+process. ``run(..., until_decided=StoppingRule())`` chooses the replication count;
+``resume(run_dir)`` finishes an interrupted run directory.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from simdata.analysis.kpis import kpi_units
-from simdata.experiments.run import RunResult, run
+from simdata.experiments.executors import Executor, make_executor
+from simdata.experiments.run import RunResult, resume, run
+from simdata.experiments.until_decided import StoppingRule
 from simdata.scenario import loader
 from simdata.scenario.models import Scenario
 
@@ -19,4 +27,12 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     return loader.load_scenario(path, overrides, kpi_units=kpi_units())
 
 
-__all__ = ["RunResult", "load_scenario", "run"]
+__all__ = [
+    "Executor",
+    "RunResult",
+    "StoppingRule",
+    "load_scenario",
+    "make_executor",
+    "resume",
+    "run",
+]
