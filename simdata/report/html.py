@@ -275,14 +275,7 @@ def _compare_table(results: Results, lang: str) -> list[dict[str, Any]]:
     rows = []
     for row in compare.iter_rows(named=True):
         unit = kpi_unit(str(row.get("kpi")))
-        better = row.get("better")
-        better_key = (
-            "better.true"
-            if better in (True, "yes", "better", "true")
-            else "better.false"
-            if better in (False, "no", "worse", "false")
-            else "better.none"
-        )
+        better_key = _BETTER.get(row.get("better"), "better.none")
         rows.append(
             [
                 str(row.get("variant")),
@@ -298,6 +291,18 @@ def _compare_table(results: Results, lang: str) -> list[dict[str, Any]]:
         for key in ("col.variant", "col.kpi", "col.diff", "col.ci", "col.pairs", "col.better")
     ]
     return [{"title": i18n.text("compare.table", lang), "header": header, "rows": rows}]
+
+
+#: ``compare.parquet``'s ``better`` (which run the CI favours) → text key.
+_BETTER: dict[object, str] = {
+    "variant": "better.true",
+    "base": "better.false",
+    "equal": "better.none",
+    "undecided": "better.none",
+    "n/a": "better.na",
+    True: "better.true",
+    False: "better.false",
+}
 
 
 def _signed(value: float | None, unit: str | None, lang: str) -> str:

@@ -119,6 +119,7 @@ TEXT: dict[str, dict[str, str]] = {
     "better.true": {"en": "better", "zh": "更优"},
     "better.false": {"en": "worse", "zh": "更差"},
     "better.none": {"en": "no clear difference", "zh": "无明显差异"},
+    "better.na": {"en": "no better direction", "zh": "无优劣方向"},
     # verdicts
     "verdict.pass": {"en": "pass", "zh": "达标"},
     "verdict.fail": {"en": "fail", "zh": "未达标"},

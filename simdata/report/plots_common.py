@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,7 +78,10 @@ class Canvas:
             mpl.rcParams["font.family"] = font_families(self.lang, self.cjk_font)
             buffer = io.BytesIO()
             FigureCanvasAgg(figure)  # attaches the Agg canvas: no GUI backend, no pyplot
-            figure.savefig(buffer, format="png")
+            with warnings.catch_warnings():
+                if self.cjk_font is None:  # already warned once, visibly, per report
+                    warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+                figure.savefig(buffer, format="png")
         encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
         return Plot(
             key=key,
