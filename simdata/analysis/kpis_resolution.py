@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from simdata.analysis.kpis import ExprFactory, Kpi, register
+from simdata.analysis.kpis import ExprFactory, Kpi, register, register_variant
 from simdata.model.world import Window
 from simdata.scenario.resolution_spec import LATENCY_PERCENTILES
 
@@ -197,3 +197,18 @@ _RESOLUTION = [
 
 for _kpi in _RESOLUTION:
     register(_kpi)
+
+# The busiest whole clock hour of the measured window (frame ``node_hours``, from either
+# engine): the same name as the identifier model's sampled peak-hour utilisation.
+register_variant(
+    Kpi(
+        "resolution.utilisation",
+        "fraction",
+        "neither",
+        "",
+        "",
+        "node_hours",
+        lambda w: pl.col("utilisation").max(),
+        ("window",),
+    )
+)

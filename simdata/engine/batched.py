@@ -126,6 +126,9 @@ def _kernel(
     series_lo: float,
     series_width: float,
     series: FloatArray,
+    busy_lo: float,
+    busy_width: float,
+    busy: FloatArray,
     start_out: FloatArray,
     end_out: FloatArray,
     admitted_out: BoolArray,
@@ -138,12 +141,15 @@ def _kernel(
     """One block of the recursion; ``free`` (sorted), ``heap`` and ``heap_size[0]`` carry
     the state to the next block. With ``record``: per-request statistics for ``measured``
     requests, time integrals over the window and the in-system series for every admitted
-    one (``series`` has 4 rows of slots; width ≤ 0 switches it off)."""
+    one (``series`` has 4 rows of slots; width ≤ 0 switches it off) and, alike, the busy
+    servers per bin of ``busy`` (service start → end)."""
     servers = free.shape[0]
     bounded = limit != NO_LIMIT
     size = heap_size[0]
     slots = series.shape[1]
     with_series = series_width > 0.0
+    busy_slots = busy.shape[1]
+    with_busy = busy_width > 0.0
     for n in range(arrival.shape[0]):
         a = arrival[n]
         if bounded:
@@ -186,6 +192,13 @@ def _kernel(
             k = _slot(end, series_lo, series_width, slots)
             series[ENDS_COUNT, k] += 1.0
             series[ENDS_SUM, k] += end
+        if with_busy:
+            k = _slot(start, busy_lo, busy_width, busy_slots)
+            busy[STARTS_COUNT, k] += 1.0
+            busy[STARTS_SUM, k] += start
+            k = _slot(end, busy_lo, busy_width, busy_slots)
+            busy[ENDS_COUNT, k] += 1.0
+            busy[ENDS_SUM, k] += end
         if measured[n]:
             wait = start - a
             sojourn = end - a
@@ -205,6 +218,13 @@ def _kernel(
             add(sojourn_hist, sojourn)
             add(wait_hist, wait)
     heap_size[0] = size
+
+
+def _accumulator(edges: FloatArray | None) -> tuple[FloatArray, float, float]:
+    """Slots for :func:`series_means` over equal-width ``edges`` (a dummy when None)."""
+    if edges is None or len(edges) < 2:
+        return np.zeros((4, 2)), 0.0, 0.0
+    return np.zeros((4, len(edges) + 1)), float(edges[0]), float(edges[1] - edges[0])
 
 
 def series_means(series: FloatArray, edges: FloatArray) -> FloatArray:
@@ -281,6 +301,9 @@ def fcfs_waits(
         0.0,
         0.0,
         np.zeros((4, 2)),
+        0.0,
+        0.0,
+        np.zeros((4, 2)),
         start,
         end,
         admitted,
@@ -320,6 +343,7 @@ class FcfsStream:
     window_lo_s: float | None = None
     window_hi_s: float = math.inf
     series_edges: FloatArray | None = None
+    busy_edges: FloatArray | None = None
     free: FloatArray = field(init=False)
     heap: FloatArray = field(init=False)
     heap_size: IntArray = field(init=False)
@@ -328,6 +352,7 @@ class FcfsStream:
     sojourn: IntArray = field(init=False)
     wait: IntArray = field(init=False)
     series: FloatArray = field(init=False)
+    busy: FloatArray = field(init=False)
     _last_arrival: float = field(init=False, default=-math.inf)
 
     def __post_init__(self) -> None:
@@ -343,14 +368,8 @@ class FcfsStream:
         self.wait = histogram.empty()
         if self.window_lo_s is None:
             self.window_lo_s = self.record_from_s
-        edges = self.series_edges
-        if edges is None:
-            self.series = np.zeros((4, 2))
-            self._series_lo, self._series_width = 0.0, 0.0
-        else:
-            self.series = np.zeros((4, len(edges) + 1))
-            self._series_lo = float(edges[0])
-            self._series_width = float(edges[1] - edges[0])
+        self.series, self._series_lo, self._series_width = _accumulator(self.series_edges)
+        self.busy, self._busy_lo, self._busy_width = _accumulator(self.busy_edges)
 
     def feed(
         self,
@@ -397,6 +416,9 @@ class FcfsStream:
             self._series_lo,
             self._series_width,
             self.series,
+            self._busy_lo,
+            self._busy_width,
+            self.busy,
             start,
             end,
             admitted,
@@ -413,6 +435,12 @@ class FcfsStream:
         if self.series_edges is None:
             raise ValueError("no series_edges were given")
         return series_means(self.series, np.asarray(self.series_edges, dtype=np.float64))
+
+    def busy_servers(self) -> FloatArray:
+        """Time-average number of busy servers per bin of ``busy_edges``."""
+        if self.busy_edges is None:
+            raise ValueError("no busy_edges were given")
+        return series_means(self.busy, np.asarray(self.busy_edges, dtype=np.float64))
 
     def summary(self) -> dict[str, float]:
         """Counts, means and latency quantiles of the recorded requests so far."""

@@ -43,7 +43,13 @@ import simpy
 
 from simdata.engine.recorder import ColumnTable, Recorder, interval_bin_means
 from simdata.engine.streams import Streams
-from simdata.model.resolution_draws import BLOCK, COMPONENT, RequestSource
+from simdata.model.resolution_draws import (
+    BLOCK,
+    COMPONENT,
+    RequestSource,
+    clock_hours,
+    node_hours_frame,
+)
 from simdata.scenario.resolution_spec import ResolutionSpec
 
 __all__ = ["BLOCK", "COMPONENT", "REQUEST_SCHEMA", "ResolutionNode"]
@@ -264,10 +270,17 @@ class ResolutionNode:
             "in_flight": int((~hit & admitted & ~ended).sum()),
         }
 
-    def record_series(self) -> None:
-        """Finish the records, then record the time-average number in the node per bin."""
+    def record_series(self, measure_start_s: float | None = None) -> None:
+        """Finish the records, then record the time-average number in the node per bin
+        and the utilisation of every whole clock hour of the measured window."""
         self.finish()
         frame = self.requests.frame().filter("admitted")
+        hours = clock_hours(
+            self.start_s if measure_start_s is None else measure_start_s, self.horizon_s
+        )
+        if len(hours) >= 2:
+            busy = interval_bin_means(frame["start_s"].to_numpy(), frame["end_s"].to_numpy(), hours)
+            self._recorder.frames_extra["node_hours"] = node_hours_frame(hours, busy, self.servers)
         edges = np.linspace(self.start_s, self.horizon_s, SERIES_BINS + 1)
         in_system = interval_bin_means(
             frame["node_arrival_s"].to_numpy(), frame["end_s"].to_numpy(), edges

@@ -28,7 +28,7 @@ from simdata.engine import batched, histogram
 from simdata.engine.batched import FcfsStream
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
-from simdata.model.resolution_draws import Block, RequestSource
+from simdata.model.resolution_draws import Block, RequestSource, clock_hours, node_hours_frame
 from simdata.scenario.resolution_spec import LATENCY_PERCENTILES, ResolutionSpec
 
 #: Bins of the in-system time series (as the event engine's; used by the MSER-5 check).
@@ -83,6 +83,7 @@ class BatchedResolutionNode:
             window_lo_s=measure_start_s,
             window_hi_s=horizon_s,
             series_edges=self._edges,
+            busy_edges=clock_hours(measure_start_s, horizon_s),
         )
         self._timeout = math.inf if spec.timeout is None else float(spec.timeout)
         self._sla = sla
@@ -224,10 +225,16 @@ class BatchedResolutionNode:
         )
 
     def record_series(self) -> None:
-        """Record the time-average number in the node per bin (``resolution.in_system``)."""
+        """Record the time-average number in the node per bin (``resolution.in_system``)
+        and the utilisation of each whole clock hour (``node_hours``)."""
         self._recorder.add_series(
             "resolution.in_system", "", self._edges[:-1], self.stream.in_system()
         )
+        hours = self.stream.busy_edges
+        if hours is not None and len(hours) >= 2:
+            self._recorder.frames_extra["node_hours"] = node_hours_frame(
+                hours, self.stream.busy_servers(), self.spec.servers
+            )
 
     def kpis(self) -> dict[str, float]:
         """The resolution KPIs, under the event engine's names and definitions."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from simdata.engine.streams import Streams
 from simdata.model.arrivals import ArrivalProcess
@@ -161,3 +162,25 @@ class RequestSource:
             last,
             self.exhausted,
         )
+
+
+HOUR_S = 3_600.0
+
+
+def clock_hours(measure_start_s: float, horizon_s: float) -> FloatArray:
+    """Edges of the whole clock hours inside the measured window (for the peak-hour
+    utilisation of ``node_hours``); fewer than two edges when no hour fits."""
+    first = np.ceil(measure_start_s / HOUR_S) * HOUR_S
+    return np.arange(first, horizon_s + 1e-9, HOUR_S)
+
+
+def node_hours_frame(edges: FloatArray, busy_servers: FloatArray, servers: int) -> pl.DataFrame:
+    """``node_hours``: utilisation of every whole clock hour of the measured window."""
+    return pl.DataFrame(
+        {
+            "hour_start_s": np.asarray(edges[:-1], dtype=np.float64),
+            "utilisation": np.asarray(busy_servers, dtype=np.float64) / servers,
+            "window": "peak_hour",
+        },
+        schema={"hour_start_s": pl.Float64, "utilisation": pl.Float64, "window": pl.String},
+    )

@@ -108,7 +108,7 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> S
     except simpy.core.EmptySchedule:
         pass
     if node is not None:
-        node.record_series()
+        node.record_series(run.measure_start_s)
     precomputed: dict[str, float] = {}
     if batched_node is not None:
         batched_node.record_series()

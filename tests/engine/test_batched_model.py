@@ -107,3 +107,28 @@ def test_auto_engine_switches_to_batched_from_a_million_requests(
     )  # 300/s × 3,400 s = 1.02 × 10⁶ requests
     assert simulate(small, 0).info["resolution_engine"] == "event"
     assert simulate(large, 0).info["resolution_engine"] == "batched"
+
+
+def test_peak_hour_utilisation_is_the_busiest_whole_clock_hour_in_both_engines(
+    write_scenario: Callable[[str, str], Path],
+) -> None:
+    weights = ", ".join(["1"] * 2 + ["3"] + ["1"] * 21)  # hour 02–03 carries 3× the rate
+    resolution = (
+        "  servers: 2\n  service_time: {dist: exponential, mean: 1 s}\n"
+        f"  traffic: {{rate: 0.5/s, hourly_weights: [{weights}]}}\n"
+    )
+    values = {}
+    for engine in ("event", "batched"):
+        text = (
+            "name: hours\nrun: {horizon: 4 h, warmup: 30 min, replications: 1, seed: 4}\n"
+            f"resolution:\n{resolution}  engine: {engine}\n"
+        )
+        run = simulate(simdata.load_scenario(write_scenario(text, f"{engine}.yaml")), 0)
+        hours = run.frames["node_hours"]
+        assert hours["hour_start_s"].to_list() == [3600.0, 7200.0, 10800.0]
+        values[engine] = compute_kpis(run)
+        assert hours["utilisation"].arg_max() == 1  # 02:00–03:00
+    name = "resolution.utilisation@window=peak_hour"
+    assert values["batched"][name] == pytest.approx(values["event"][name], rel=1e-9)
+    # Offered load in the peak hour: 0.5 × 3 / mean(w) ≈ 1.36/s on 2 servers of 1 s.
+    assert 0.5 < values["event"][name] < 0.85
