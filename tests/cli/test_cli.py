@@ -245,3 +245,34 @@ def test_terminal_values_are_scaled_for_reading(value: float, unit: str, shown: 
     from simdata.cli import fmt
 
     assert fmt(value, unit) == shown
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--max-replications", "20"], "--max-replications/--precision: expected them with"),
+        (["--until-decided", "--replications", "5"], "expected one of them, got both"),
+        (["--until-decided", "--precision", "2"], "--precision: expected a number in (0, 1)"),
+        (["--until-decided", "--max-replications", "1"], "expected an integer ≥ 2, got 1"),
+        (["--workers", "0"], "--workers: expected an integer ≥ 1, got 0"),
+    ],
+)
+def test_bad_run_options_are_one_line_exit_2_and_write_nothing(
+    write_scenario: Callable[[str], Path], tmp_path: Path, extra: list[str], message: str
+) -> None:
+    """Option combinations that make no sense: one line naming the option, exit 2, no files."""
+    out = tmp_path / "never"
+    code, stdout, stderr = invoke("run", write_scenario(MM8_TEXT), *extra, "--out", out)
+    assert code == 2, stdout + stderr
+    assert message in stderr
+    assert len(stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_run_help_names_the_executor_and_stopping_options() -> None:
+    """`simdata run --help` documents --workers, --scheduler, --until-decided and --resume."""
+    code, stdout, _ = invoke("run", "--help")
+    assert code == 0
+    for option in ("--workers", "--scheduler", "--until-decided", "--max-replications",
+                   "--precision", "--resume"):  # fmt: skip
+        assert option in stdout
