@@ -214,7 +214,7 @@ def run_command(
     else:
         out_dir = out if out is not None else default_run_dir()
     console = output_console()
-    errors = Console(stderr=True)
+    errors = Console(stderr=True, soft_wrap=True)
     show_progress = console.is_terminal and not quiet
     argv = ["simdata", *sys.argv[1:]]
     executor = make_executor(workers, scheduler)
