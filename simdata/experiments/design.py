@@ -225,6 +225,9 @@ def _check_rules(loaded: LoadedDesign) -> None:
             f"expected more than {4 * FAST_M**2} points per parameter for fast (4·M², "
             f"M = {FAST_M}), got {design.samples}",
         )
+    for index, kpi in enumerate(design.kpis):
+        if design.kpis.index(kpi) != index:
+            raise loaded.error(("kpis", index), f"expected each KPI once, got {kpi!r} twice")
     labels = [p.label for p in design.parameters]
     for index, parameter in enumerate(design.parameters):
         where = ("parameters", index)
@@ -503,6 +506,11 @@ class Sweepable:
         return rows
 
 
+def scenario_data(scenario: Scenario) -> dict[str, Any]:
+    """The fields ``scenario`` set, as JSON values: validates back to an equal scenario."""
+    return scenario.model_dump(mode="json", by_alias=True, exclude={"extends"}, exclude_unset=True)
+
+
 def _fill_parents(data: Any, full: Any, path: Sequence[str | int]) -> None:
     """Copy the defaulted sections along ``path`` from ``full`` into the sparse ``data``."""
     node, reference = data, full
@@ -524,7 +532,7 @@ def point_scenario(base: Scenario, overrides: Sequence[str]) -> Scenario:
     # Only the fields the base set: a dump with defaults may not validate again (a defaulted
     # section that another section excludes). Sections an override reaches into are copied
     # from the full dump, so a defaulted one keeps its other fields (and its ``dist`` tag).
-    data = base.model_dump(mode="json", by_alias=True, exclude={"extends"}, exclude_unset=True)
+    data = scenario_data(base)
     full = base.model_dump(mode="json", by_alias=True, exclude={"extends"})
     source = SourceMap({(): Origin("<sweep point>", None, None, True)})
     for text in overrides:

@@ -22,6 +22,7 @@ import numpy as np
 import polars as pl
 import yaml
 
+from simdata.analysis.kpis import kpi_units
 from simdata.errors import ScenarioError
 from simdata.experiments.design import (
     Design,
@@ -30,11 +31,12 @@ from simdata.experiments.design import (
     design_from_data,
     load_design,
     point_scenario,
+    scenario_data,
 )
 from simdata.experiments.executors import Executor, SerialExecutor
 from simdata.experiments.replication import run_replication
 from simdata.results import check_out_dir, manifest, utc_now, write_json, write_parquet, write_text
-from simdata.scenario.loader import scenario_sha256, scenario_to_yaml
+from simdata.scenario.loader import kpi_context, scenario_sha256, scenario_to_yaml
 from simdata.scenario.models import Scenario
 
 #: ``evaluator(values, replication) -> {kpi: value}`` replaces the simulation (tests, toys).
@@ -55,12 +57,17 @@ INDEX_SCHEMA = {
 
 @dataclass(frozen=True)
 class PointTask:
-    """One (point, replication): everything its numbers depend on, and nothing else."""
+    """One (point, replication): everything its numbers depend on, and nothing else.
+
+    The point's scenario travels as its validated data (what the scenario set, JSON
+    values) and is validated again in the worker: plain data pickles on every back end,
+    whereas some parametrised pydantic classes of the scenario do not.
+    """
 
     point: int
     replication: int
     root_seed: int
-    scenario: Scenario
+    scenario_data: dict[str, Any]
 
 
 @dataclass
@@ -79,7 +86,8 @@ Progress = Callable[[PointOutcome], None]
 
 def run_point(task: PointTask) -> PointOutcome:
     """Simulate one (point, replication); module level so every executor can ship it."""
-    replication = run_replication(task.scenario, task.replication, task.root_seed)
+    scenario = Scenario.model_validate(task.scenario_data, context=kpi_context(kpi_units()))
+    replication = run_replication(scenario, task.replication, task.root_seed)
     return PointOutcome(
         task.point, task.replication, replication.kpis, replication.error, replication.runtime_s
     )
@@ -131,8 +139,9 @@ class SweepPlan:
             raise ValueError("a plan without scenarios (an evaluator sweep) has no tasks")
         items, keys = [], []
         for point, scenario in enumerate(self.scenarios):
+            data = scenario_data(scenario)
             for replication in range(self.bound.design.replications):
-                items.append(PointTask(point, replication, self.root_seed, scenario))
+                items.append(PointTask(point, replication, self.root_seed, data))
                 keys.append(task_key(point, replication))
         return items, keys
 
@@ -260,8 +269,9 @@ def _collect(
     executor: Executor,
     evaluator: Evaluator | None,
     progress: Progress | None,
-) -> list[PointOutcome]:
-    outcomes: list[PointOutcome] = []
+    outcomes: list[PointOutcome],
+) -> None:
+    """Run every (point, replication), appending outcomes as they finish (kept on Ctrl-C)."""
     if evaluator is not None:
         for point, values in enumerate(plan.values):
             for replication in range(plan.bound.design.replications):
@@ -269,13 +279,36 @@ def _collect(
                 outcomes.append(outcome)
                 if progress is not None:
                     progress(outcome)
-        return outcomes
+        return
     items, keys = plan.tasks()
     for _, outcome in executor.map(run_point, items, keys):
         outcomes.append(outcome)
         if progress is not None:
             progress(outcome)
-    return outcomes
+
+
+def _outputs(
+    plan: SweepPlan, outcomes: Sequence[PointOutcome]
+) -> tuple[dict[str, np.ndarray], list[dict[str, Any]]]:
+    """KPI → (points × replications) values (NaN where missing), and the failed runs."""
+    design = plan.bound.design
+    outputs = {kpi: np.full((plan.points, design.replications), np.nan) for kpi in design.kpis}
+    failures = []
+    for outcome in outcomes:
+        if outcome.error is not None:
+            failures.append(
+                {
+                    "point": outcome.point,
+                    "replication": outcome.replication,
+                    "root_seed": plan.root_seed,
+                    "values": plan.values[outcome.point],
+                    "error": outcome.error,
+                }
+            )
+            continue
+        for kpi in design.kpis:
+            outputs[kpi][outcome.point, outcome.replication] = outcome.kpis.get(kpi, math.nan)
+    return outputs, failures
 
 
 def sweep(
@@ -309,29 +342,52 @@ def sweep(
     started = utc_now()
     own_executor = executor is None
     runner: Executor = SerialExecutor() if executor is None else executor
+    outcomes: list[PointOutcome] = []
+
+    def provenance(
+        status: str,
+        warnings: list[str],
+        failures: list[dict[str, Any]],
+        extra: dict[str, Any],
+    ) -> dict[str, Any]:
+        return manifest(
+            kind="sweep",
+            status=status,
+            argv=list(argv),
+            started=started,
+            finished=utc_now(),
+            scenario_sha256=scenario_sha256(scenario) if scenario is not None else "",
+            root_seed=plan.root_seed,
+            replications=loaded.design.replications,
+            warnings=warnings,
+            failures=failures,
+            extra={
+                "design": loaded.design.name,
+                "design_file": loaded.file,
+                "method": loaded.design.method,
+                "points": plan.points,
+                "runs": plan.runs,
+                "runs_done": len(outcomes),
+                "runtime_s": sum(o.runtime_s for o in outcomes),
+                **({"scenario_name": scenario.name} if scenario is not None else {}),
+                **extra,
+            },
+        )
+
     try:
-        outcomes = _collect(plan, runner, evaluator, progress)
+        _collect(plan, runner, evaluator, progress, outcomes)
+    except KeyboardInterrupt:
+        # Keep what finished: the points so far (NaN for the rest) and an interrupted manifest.
+        if out_dir is not None:
+            outputs, failures = _outputs(plan, outcomes)
+            write_parquet(out_dir / "points.parquet", _points_frame(plan, outputs))
+            write_json(out_dir / "manifest.json", provenance("interrupted", [], failures, {}))
+        raise
     finally:
         if own_executor:
             runner.close()
     kpis = loaded.design.kpis
-    reps = loaded.design.replications
-    outputs = {kpi: np.full((plan.points, reps), np.nan) for kpi in kpis}
-    failures = []
-    for outcome in outcomes:
-        if outcome.error is not None:
-            failures.append(
-                {
-                    "point": outcome.point,
-                    "replication": outcome.replication,
-                    "root_seed": plan.root_seed,
-                    "values": plan.values[outcome.point],
-                    "error": outcome.error,
-                }
-            )
-            continue
-        for kpi in kpis:
-            outputs[kpi][outcome.point, outcome.replication] = outcome.kpis.get(kpi, math.nan)
+    outputs, failures = _outputs(plan, outcomes)
     warnings_out: list[str] = []
     missing = [kpi for kpi in kpis if np.isnan(outputs[kpi]).all()]
     warnings_out += [f"{kpi}: not produced by any run (check the name)" for kpi in missing]
@@ -345,28 +401,7 @@ def sweep(
         failures=failures,
         out_dir=out_dir,
     )
-    result.manifest = manifest(
-        kind="sweep",
-        status=result.status,
-        argv=list(argv),
-        started=started,
-        finished=utc_now(),
-        scenario_sha256=scenario_sha256(scenario) if scenario is not None else "",
-        root_seed=plan.root_seed,
-        replications=reps,
-        warnings=result.warnings,
-        failures=failures,
-        extra={
-            "design": loaded.design.name,
-            "design_file": loaded.file,
-            "method": loaded.design.method,
-            "points": plan.points,
-            "runs": plan.runs,
-            "noise_share": noise,
-            "runtime_s": sum(o.runtime_s for o in outcomes),
-            **({"scenario_name": scenario.name} if scenario is not None else {}),
-        },
-    )
+    result.manifest = provenance(result.status, result.warnings, failures, {"noise_share": noise})
     if out_dir is not None:
         write_parquet(out_dir / "points.parquet", result.points)
         write_parquet(out_dir / "indices.parquet", result.indices)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pytest
 
 from simdata.experiments.design import design_from_data
@@ -88,3 +91,23 @@ def test_noise_share_is_the_within_point_share_of_the_variance() -> None:
 
     result = sweep(None, design_from_data(_design("lhs", 64, replications=2)), evaluator=noisy)
     assert result.noise["y"] == pytest.approx(1.0, abs=0.01)
+
+
+@pytest.mark.unit
+def test_an_interrupted_sweep_keeps_its_finished_points(tmp_path: Path) -> None:
+    """Ctrl-C mid-sweep: points.parquet holds the finished runs, the manifest says interrupted."""
+    calls = []
+
+    def stops(values: dict[str, float], replication: int) -> dict[str, float]:
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        calls.append(replication)
+        return ishigami(values, replication)
+
+    with pytest.raises(KeyboardInterrupt):
+        sweep(None, design_from_data(_design("lhs", 8)), evaluator=stops, out=tmp_path / "s")
+    manifest = json.loads((tmp_path / "s" / "manifest.json").read_text())
+    assert (manifest["status"], manifest["runs_done"], manifest["runs"]) == ("interrupted", 5, 8)
+    points = pl.read_parquet(tmp_path / "s" / "points.parquet")
+    assert points["y"].is_nan().sum() == 3
+    assert not (tmp_path / "s" / "indices.parquet").exists()

@@ -24,7 +24,7 @@ name: mmc
 run: {horizon: 1000 s, warmup: 100 s, replications: 3, seed: 11}
 resolution:
   servers: 3
-  service_time: {dist: exponential, mean: 1 s}
+  service_time: {dist: lognormal, mean: 1 s, cv: 1.0}
   traffic: {rate: 2.4/s}
 """
 
