@@ -67,7 +67,7 @@ def _print_indices(console: Console, result: SweepResult) -> None:
             continue
         noise = result.noise.get(kpi, math.nan)
         noise_text = "—" if math.isnan(noise) else f"{noise:.1%}"
-        table = Table(title=f"{kpi} — replication noise {noise_text} of its variance")
+        table = Table(title=kpi, caption=f"replication noise: {noise_text} of its variance")
         table.add_column("parameter", no_wrap=True)
         for index in shown:
             table.add_column(index, no_wrap=True)
