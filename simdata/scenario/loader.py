@@ -377,7 +377,8 @@ def load_scenario(
 
 def scenario_to_yaml(scenario: Scenario) -> str:
     """The resolved scenario as YAML that loads back to an equal :class:`Scenario`."""
-    data = scenario.model_dump(mode="json", by_alias=True, exclude={"extends"})
+    data = scenario.data()
+    data.pop("extends", None)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 

@@ -279,8 +279,37 @@ class Target(BaseModel):
         return f"{self.op} {self.text}"
 
 
+def scenario_from_data(data: dict[str, Any]) -> Scenario:
+    """Validate a scenario's JSON-mode data (as dumped by :meth:`Scenario.__reduce__`)."""
+    from simdata.analysis.kpis import kpi_units  # the registry imports the model layers
+
+    return Scenario.model_validate(data, context={"kpi_units": kpi_units()})
+
+
 class Scenario(Section):
-    """A complete simdata scenario: run settings, model sections and targets."""
+    """A complete simdata scenario: run settings, model sections and targets.
+
+    Pickles as its validated data (validated again on load): some parametrised
+    distribution classes (``LogNormal[Number]``) are built at import time and cannot be
+    pickled by reference, and process pools and Dask must ship scenarios to workers.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return scenario_from_data, (self.data(),)
+
+    def data(self) -> dict[str, Any]:
+        """Every field as JSON values (defaults included) that validates back to an equal
+        scenario: a default the scenario may not set explicitly (the traffic section, when
+        enterprises generate the traffic) is left out."""
+        data = self.model_dump(mode="json", by_alias=True)
+        resolution = self.resolution
+        if (
+            self.enterprises is not None
+            and resolution is not None
+            and "traffic" not in resolution.model_fields_set
+        ):
+            del data["resolution"]["traffic"]
+        return data
 
     name: StrictStr = Field(default="unnamed", description="Short name shown in results.")
     description: StrictStr = Field(default="", description="What the scenario represents.")
