@@ -176,3 +176,20 @@ def test_zhanjiang_capacity_from_the_final_days_peak_hour(tmp_path: Path) -> Non
         profile = load_profile(scenario, entry["replication"], scenario.run.seed)
         assert profile.mean_rate < entry["capacity"] < profile.stability_limit()
     assert written["peak_capacity"] > written["capacity"]
+
+
+@pytest.mark.unit
+def test_capacity_is_the_same_on_a_process_pool(
+    write_scenario: Callable[[str, str], Path],
+) -> None:
+    from simdata.experiments.executors import make_executor
+
+    scenario = simdata.load_scenario(write_scenario(MM1), ["run.replications=3"])
+    serial = capacity(scenario)
+    pool = make_executor(2)
+    try:
+        parallel = capacity(scenario, executor=pool)
+    finally:
+        pool.close()
+    assert parallel.as_json() == serial.as_json()
+    assert parallel.curve.equals(serial.curve)
