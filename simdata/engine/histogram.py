@@ -135,3 +135,16 @@ def quantile(counts: IntArray, q: float) -> float:
     rank = max(1, math.ceil(q * total))
     bucket = int(np.searchsorted(cumulative, rank, side="left"))
     return representative(bucket)
+
+
+def bounds(counts: IntArray) -> tuple[IntArray, FloatArray, FloatArray]:
+    """``(positions, low, high)`` of the non-empty buckets: bucket values lie in
+    ``(low, high]`` (zeros in ``[0, 0]``, values above :data:`HIGH_S` up to ``inf``)."""
+    positions = np.flatnonzero(counts)
+    index = positions - FIRST + MIN_INDEX
+    low = np.where(positions >= FIRST, GAMMA ** (index - 1.0), 0.0)
+    high = np.where(positions >= FIRST, GAMMA ** index.astype(np.float64), LOW_S)
+    low = np.where(positions == OVER, HIGH_S, low)
+    high = np.where(positions == OVER, math.inf, high)
+    high = np.where(positions == ZERO, 0.0, high)
+    return positions, np.asarray(low, np.float64), np.asarray(high, np.float64)

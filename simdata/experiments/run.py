@@ -62,7 +62,7 @@ Progress = Callable[[Replication], None]
 Planned = Callable[[int], None]
 
 #: Model tables written to the run directory when a replication produces them.
-WRITTEN_TABLES = ENTERPRISE_TABLES
+WRITTEN_TABLES = (*ENTERPRISE_TABLES, "latency_histogram")
 
 
 @dataclass

@@ -16,6 +16,8 @@ from simdata.engine.batched import LAST_END
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
 from simdata.model.identifiers import Economy, record_identifier_economy
+from simdata.model.latency_table import latency_histogram_frame, of_latencies
+from simdata.model.node_windows import WINDOW
 from simdata.model.public_data import PublicDataModel
 from simdata.model.resolution import ResolutionNode
 from simdata.model.resolution_batched import BatchedResolutionNode
@@ -109,9 +111,23 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> S
         pass
     if node is not None:
         node.record_series(run.measure_start_s)
+    latency_table: pl.DataFrame | None = None
+    if node is not None:
+        requests = node.requests.frame()
+        measured = (
+            (pl.col("arrival_s") >= run.measure_start_s)
+            & (pl.col("arrival_s") < run.horizon)
+            & ~pl.col("write")
+        )
+        latencies = requests.filter(measured)["latency_s"].to_numpy()
+        latency_table = of_latencies(latencies, "all")
+    elif "window_requests" in recorder.frames_extra:
+        latencies = recorder.frames_extra["window_requests"]["latency_s"].to_numpy()
+        latency_table = of_latencies(latencies, WINDOW)
     precomputed: dict[str, float] = {}
     if batched_node is not None:
         batched_node.record_series()
+        latency_table = latency_histogram_frame(batched_node.latency_histogram(), "all")
         precomputed = batched_node.kpis()
         # No SimPy events: count the node's requests, the work the events would have been.
         events += batched_node.node_requests
@@ -130,4 +146,7 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> S
     end_time = env.now
     if batched_node is not None:
         end_time = max(end_time, float(batched_node.stream.stats[LAST_END]))
-    return Simulated(recorder.frames(), window, events, end_time, warnings, info, kpis=precomputed)
+    frames = recorder.frames()
+    if latency_table is not None:
+        frames["latency_histogram"] = latency_table
+    return Simulated(frames, window, events, end_time, warnings, info, kpis=precomputed)

@@ -132,3 +132,27 @@ def test_peak_hour_utilisation_is_the_busiest_whole_clock_hour_in_both_engines(
     assert values["batched"][name] == pytest.approx(values["event"][name], rel=1e-9)
     # Offered load in the peak hour: 0.5 × 3 / mean(w) ≈ 1.36/s on 2 servers of 1 s.
     assert 0.5 < values["event"][name] < 0.85
+
+
+def test_latency_histogram_table_holds_every_measured_latency(
+    write_scenario: Callable[[str, str], Path],
+) -> None:
+    case = CASES["timeout + cache + hops"]
+    tables = {}
+    for engine in ("event", "batched"):
+        run = simulate(_scenario(write_scenario, case, engine), 0)
+        table = run.frames["latency_histogram"]
+        kpis = compute_kpis(run)
+        answered = kpis["resolution.arrivals_count"] * (1 - kpis["resolution.rejected_share"])
+        assert table["count"].sum() <= kpis["resolution.arrivals_count"]
+        assert (table["bucket_low_s"] <= table["bucket_high_s"]).all()
+        assert (table["window"] == "all").all()
+        tables[engine] = table
+        # The p99 read off the table agrees with the KPI (histogram accuracy 0.5 %).
+        counts = table["count"].to_numpy()
+        rank = math.ceil(0.99 * counts.sum())
+        row = int(np.searchsorted(np.cumsum(counts), rank))
+        p99 = table["bucket_high_s"][row]
+        assert p99 == pytest.approx(kpis["resolution.latency_p99"], rel=0.011)
+        assert answered > 0
+    assert tables["event"]["count"].sum() == tables["batched"]["count"].sum()
