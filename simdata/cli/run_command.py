@@ -32,6 +32,8 @@ from simdata.experiments.executors import make_executor
 from simdata.experiments.replication import Replication
 from simdata.experiments.run import RunResult, resumable, resume, run
 from simdata.experiments.until_decided import StoppingRule, describe
+from simdata.report import build_report
+from simdata.report.i18n import LANGS
 from simdata.results import default_run_dir, part_paths
 from simdata.scenario.loader import scenario_sha256
 
@@ -164,6 +166,19 @@ def _check_options(
     metavar="RUN_DIR",
     help="Finish an interrupted run directory (runs only its missing replications).",
 )
+@click.option(
+    "--report",
+    "make_report",
+    is_flag=True,
+    help="Also write report.html (self-contained, offline) into the run directory.",
+)
+@click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    metavar="en|zh",
+    help="Language of the --report page.",
+)
 @click.option("--strict", is_flag=True, help="Exit 1 when a target fails.")
 @click.option("--quiet", is_flag=True, help="No progress bar or warnings.")
 @handle_errors
@@ -179,14 +194,18 @@ def run_command(
     max_replications: int | None,
     precision: float | None,
     resume_dir: Path | None,
+    make_report: bool,
+    lang: str,
     strict: bool,
     quiet: bool,
 ) -> None:
     """Run SCENARIO's replications; print KPIs with 95% CIs and target verdicts.
 
     With --resume RUN_DIR, finish an interrupted run (SCENARIO, if given, must resolve to
-    the run's scenario).
+    the run's scenario). With --report, also write report.html (--lang en|zh).
     """
+    if lang not in LANGS:
+        raise UsageError(f"--lang: expected one of {', '.join(LANGS)}, got {lang!r}")
     rule = _check_options(
         scenario,
         resume_dir,
@@ -258,6 +277,11 @@ def run_command(
         sys.exit(130)
     finally:
         executor.close()
+    if make_report:
+        page = build_report(out_dir, lang)
+        for warning in page.warnings:
+            errors.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        console.print(f"wrote {page.path} ({page.seconds:.1f} s)", highlight=False)
     _report(console, errors, result, out_dir, quiet=quiet, strict=strict)
 
 

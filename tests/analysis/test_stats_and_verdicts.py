@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 from scipy import stats
 
+import simdata
 from simdata.analysis.stats import Estimate, summarise, t_interval
 from simdata.analysis.targets import combine, judge
 from simdata.analysis.warmup import mser5
@@ -110,3 +111,18 @@ def test_mser5_flags_a_trend_as_undetermined() -> None:
     """A series that drifts to the end has its minimum in the second half: undetermined."""
     series = np.linspace(0.0, 100.0, 500) ** 2
     assert not mser5(series, bin_width_s=1.0).determined
+
+
+@pytest.mark.unit
+def test_no_mser_warning_for_a_daily_profile_that_drifts_by_design() -> None:
+    """The national day's in-node count follows its hourly profile: MSER-5 finds no steady
+    state (it would call the run unsettled), so the run does not ask for a warm-up."""
+    scenario = simdata.load_scenario(
+        "scenarios/national-day.yaml",
+        ["resolution.traffic.rate=1500000/d", "run.replications=1"],
+    )
+    result = simdata.run(scenario)
+    series = result.timeseries.filter(series="resolution.in_system").sort("time_s")
+    times = series["time_s"].to_numpy()
+    assert not mser5(series["value"].to_numpy(), float(times[1] - times[0])).determined
+    assert not [w for w in result.warnings if "MSER" in w]
