@@ -263,11 +263,11 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "未达标企业中，截止日期时未满足各条件的占比（95%置信区间）；最长的柱即主要制约条件。",
     },
     "caption.latency_cdf": {
-        "en": "Points of the latency distribution the run measured (median, 99th percentile "
-        "and the share within the SLA threshold, 95% CI bars); the SLA holds when the curve "
-        "reaches its quantile left of the dashed line.",
-        "zh": "本次运行测得的时延分布点（中位数、第99百分位及SLA阈值内占比，误差线为95%置信区间）；"
-        "曲线在虚线左侧达到规定分位数即满足SLA。",
+        "en": "Latency distribution of each replication (thin lines) with the median, 99th "
+        "percentile and share within the SLA threshold (95% CI bars); the SLA holds when the "
+        "curves reach its quantile left of the dashed line.",
+        "zh": "各次重复的时延分布（细线）及中位数、第99百分位与SLA阈值内占比"
+        "（误差线为95%置信区间）；曲线在虚线左侧达到规定分位数即满足SLA。",
     },
     "caption.node_utilisation": {
         "en": "Share of server time busy in the sampled peak hours, per replication (dots) "
