@@ -22,9 +22,15 @@ def test_all_is_exactly_the_curated_surface() -> None:
         "Scenario",
         "ScenarioError",
         "SimdataError",
+        "StoppingRule",
         "__version__",
+        "capacity",
+        "compare",
         "load_scenario",
+        "make_executor",
+        "resume",
         "run",
+        "sweep",
     }
     for name in simdata.__all__:
         assert hasattr(simdata, name), name

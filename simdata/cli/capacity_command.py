@@ -16,9 +16,10 @@ from simdata.cli.common import (
     output_console,
     overrides,
     progress_bar,
+    scheduler_option,
     set_option,
+    workers_option,
 )
-from simdata.cli.run_command import scheduler_option, workers_option
 from simdata.experiments.capacity import CapacityResult, capacity, resolve_sla
 from simdata.experiments.executors import make_executor
 from simdata.results import default_run_dir

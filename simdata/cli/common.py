@@ -47,6 +47,19 @@ out_option = click.option(
 )
 
 
+workers_option = click.option(
+    "--workers",
+    type=int,
+    help="Local worker processes. Default: one per core, started only when the "
+    "replications would take more than a few seconds serially; 1 runs in this process.",
+)
+scheduler_option = click.option(
+    "--scheduler",
+    metavar="ADDR",
+    help="Run on a Dask distributed scheduler, e.g. tcp://10.0.0.5:8786 (needs simdata[dask]).",
+)
+
+
 def handle_errors(command: F) -> F:
     """Turn simdata's errors into one line on stderr and their exit code; Ctrl-C into 130."""
 

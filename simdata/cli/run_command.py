@@ -25,7 +25,9 @@ from simdata.cli.common import (
     output_console,
     overrides,
     progress_bar,
+    scheduler_option,
     set_option,
+    workers_option,
 )
 from simdata.errors import UsageError
 from simdata.experiments.executors import make_executor
@@ -83,19 +85,6 @@ def busiest_department(summary: pl.DataFrame) -> tuple[str, float] | None:
         return None
     top = rows.sort("mean", descending=True, nulls_last=True).row(0, named=True)
     return str(top["kpi"]).split("=", 1)[1], float(top["mean"])
-
-
-workers_option = click.option(
-    "--workers",
-    type=int,
-    help="Local worker processes. Default: one per core, started only when the "
-    "replications would take more than a few seconds serially; 1 runs in this process.",
-)
-scheduler_option = click.option(
-    "--scheduler",
-    metavar="ADDR",
-    help="Run on a Dask distributed scheduler, e.g. tcp://10.0.0.5:8786 (needs simdata[dask]).",
-)
 
 
 def _check_options(

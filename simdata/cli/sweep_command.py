@@ -18,9 +18,10 @@ from simdata.cli.common import (
     out_option,
     output_console,
     progress_bar,
+    scheduler_option,
     set_option,
+    workers_option,
 )
-from simdata.cli.run_command import scheduler_option, workers_option
 from simdata.errors import UsageError
 from simdata.experiments.design import load_design
 from simdata.experiments.executors import cpu_count, make_executor

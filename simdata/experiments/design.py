@@ -28,11 +28,11 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
 # SALib ships no type information (no py.typed).
-from SALib.analyze import fast as fast_analyze  # type: ignore[import-untyped]
+from SALib.analyze import fast as fast_analyze
 from SALib.analyze import morris as morris_analyze
 from SALib.analyze import rbd_fast
 from SALib.analyze import sobol as sobol_analyze
-from SALib.sample import fast_sampler, latin  # type: ignore[import-untyped]
+from SALib.sample import fast_sampler, latin
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 from scipy import stats

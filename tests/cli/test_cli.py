@@ -38,6 +38,7 @@ def test_run_prints_table_and_writes_the_run_directory(
     assert "95% CI" in stdout
     assert sorted(p.name for p in out.iterdir()) == [
         "kpis.parquet",
+        "latency_histogram.parquet",
         "manifest.json",
         "scenario.yaml",
         "summary.md",
