@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import secrets
 import signal
 import time
@@ -176,6 +177,21 @@ def _import_distributed() -> Any:
     return distributed
 
 
+_SCHEDULER_ADDRESS = re.compile(
+    r"^((tcp|tls|ucx|ws|wss)://)?(\[[0-9a-fA-F:]+\]|[^\s/:\[\]]+):\d{1,5}$|^inproc://\S+$"
+)
+
+
+def check_scheduler_address(address: str | None) -> None:
+    """A Dask scheduler address is ``PROTOCOL://HOST:PORT`` (e.g. ``tcp://10.0.0.5:8786``);
+    anything else is one line and exit 2 before a client tries (and hangs) to connect."""
+    if address is None or not _SCHEDULER_ADDRESS.match(address):
+        raise UsageError(
+            f"--scheduler: expected an address like tcp://HOST:PORT (e.g. "
+            f"tcp://10.0.0.5:8786), got {address!r}"
+        )
+
+
 class DaskExecutor:
     """Tasks on a Dask distributed cluster (``--scheduler tcp://HOST:PORT``).
 
@@ -197,11 +213,12 @@ class DaskExecutor:
         self.retries = retries
         self._owns_client = client is None
         if client is None:
+            check_scheduler_address(address)
             try:
                 client = self._distributed.Client(
                     address, timeout=f"{timeout_s}s", set_as_default=False
                 )
-            except (OSError, TimeoutError) as error:
+            except (OSError, TimeoutError, ValueError) as error:
                 raise UsageError(
                     f"--scheduler {address}: cannot reach the Dask scheduler ({error})"
                 ) from None

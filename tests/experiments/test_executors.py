@@ -18,7 +18,7 @@ from simdata.experiments.executors import AutoExecutor, PoolExecutor, make_execu
 from simdata.experiments.run import RunResult
 from simdata.scenario.models import Scenario
 from tests.conftest import MM8_TEXT
-from tests.experiments.helpers import SHORT, assert_same_results
+from tests.experiments.helpers import SHORT, assert_same_results, assert_same_run_dirs
 
 pytestmark = pytest.mark.unit
 
@@ -31,23 +31,30 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
 
 
 @pytest.fixture(scope="module")
-def serial(scenario: Scenario) -> RunResult:
-    return simdata.run(scenario)
+def serial(scenario: Scenario, tmp_path_factory: pytest.TempPathFactory) -> RunResult:
+    return simdata.run(scenario, out=tmp_path_factory.mktemp("serial") / "run")
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_process_pool_equals_serial(scenario: Scenario, serial: RunResult, workers: int) -> None:
-    """A process pool of 1 or 2 workers returns exactly the serial run's tables."""
+def test_process_pool_equals_serial(
+    scenario: Scenario, serial: RunResult, workers: int, tmp_path: Path
+) -> None:
+    """A process pool of 1 or 2 workers writes exactly the serial run's tables (the
+    kpis.parquet, summary and timeseries files, read back and sorted)."""
     executor = PoolExecutor(workers)
     try:
-        result = simdata.run(scenario, executor=executor)
+        result = simdata.run(scenario, executor=executor, out=tmp_path / "run")
     finally:
         executor.close()
     assert_same_results(result, serial)
+    assert serial.out_dir is not None
+    assert_same_run_dirs(tmp_path / "run", serial.out_dir)
 
 
-def test_dask_local_cluster_equals_serial(scenario: Scenario, serial: RunResult) -> None:
-    """A Dask LocalCluster of 2 worker processes returns exactly the serial run's tables."""
+def test_dask_local_cluster_equals_serial(
+    scenario: Scenario, serial: RunResult, tmp_path: Path
+) -> None:
+    """A Dask LocalCluster of 2 worker processes writes exactly the serial run's tables."""
     with (
         LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
@@ -55,9 +62,11 @@ def test_dask_local_cluster_equals_serial(scenario: Scenario, serial: RunResult)
         Client(cluster) as client,
     ):
         executor = make_executor(client=client)
-        result = simdata.run(scenario, executor=executor)
+        result = simdata.run(scenario, executor=executor, out=tmp_path / "run")
         executor.close()
     assert_same_results(result, serial)
+    assert serial.out_dir is not None
+    assert_same_run_dirs(tmp_path / "run", serial.out_dir)
 
 
 def test_auto_executor_keeps_tiny_work_in_this_process() -> None:
@@ -114,5 +123,20 @@ def test_bad_executor_options_exit_2_and_write_nothing(
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2, result.output
     assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("address", ["foo", "tcp://host", "http://h:1/x", "tcp://h:port"])
+def test_a_malformed_scheduler_address_is_one_line_before_connecting(
+    write_scenario: Callable[[str], Path], tmp_path: Path, address: str
+) -> None:
+    """No client is built for an address Dask would choke on (a traceback and a 40 s
+    hang before this check): one line naming the expected form, exit 2, nothing written."""
+    out = tmp_path / "never"
+    args = ["run", str(write_scenario(MM8_TEXT)), "--scheduler", address, "--out", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "tcp://HOST:PORT" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not out.exists()
