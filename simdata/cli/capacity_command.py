@@ -26,16 +26,23 @@ from simdata.results import default_run_dir
 
 
 def _describe(result: CapacityResult) -> list[str]:
+    if result.status == "failed":
+        return ["status: failed — a replication raised (below); no capacity"]
     if result.status != "found" or result.capacity is None:
         where = "lowest" if result.status == "below_range" else "highest"
         return [
             f"status: {result.status} — the SLA {'fails' if where == 'lowest' else 'holds'} "
             f"at the {where} load searched in some replication; no capacity bracketed"
         ]
+    n = len(result.searches)
+    if result.ci_low is None:
+        return [
+            f"capacity: {fmt(result.capacity)}/s offered from 1 replication — no CI; run "
+            "at least 2 (--replications)"
+        ]
     lines = [
         f"capacity: {fmt(result.capacity)}/s offered (mean rate of the traffic profile), "
-        f"95% CI [{fmt(result.ci_low)}, {fmt(result.ci_high)}] over "
-        f"{len(result.searches)} replications",
+        f"95% CI [{fmt(result.ci_low)}, {fmt(result.ci_high)}] over {n} replications",
         f"conservative ({result.confidence:.0%} one-sided lower bound): "
         f"{fmt(result.capacity_conservative)}/s",
     ]
@@ -85,7 +92,7 @@ def capacity_command(
     failed share) to a results directory of kind capacity.
     """
     loaded = load_scenario(scenario, overrides(sets, replications, seed))
-    resolve_sla(loaded, sla)  # a bad or missing SLA is one line before anything runs
+    resolve_sla(loaded, sla, str(scenario))  # a bad or missing SLA is one line before anything runs
     out_dir = out if out is not None else default_run_dir()
     executor = make_executor(workers, scheduler)
     console = output_console()

@@ -61,7 +61,7 @@ from simdata.scenario.loader import scenario_sha256, scenario_to_yaml
 from simdata.scenario.models import Scenario
 from simdata.scenario.resolution_spec import ResolutionSpec, Sla, TrafficSpec, parse_sla
 
-Status = Literal["found", "below_range", "above_range"]
+Status = Literal["found", "below_range", "above_range", "failed"]
 
 #: Relative width of the final bracket of each replication's bisection.
 PRECISION = 0.005
@@ -151,6 +151,8 @@ class Search:
     capacity: float | None
     points: list[Point] = field(default_factory=list)
     error: str | None = None
+    #: Peak-hour rate per unit of offered load in this replication's profile.
+    peak_ratio: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,13 @@ class CapacityResult:
             "replications": len(self.searches),
             "replications_found": len(found),
             "per_replication": [
-                {"replication": s.replication, "status": s.status, "capacity": s.capacity}
+                {
+                    "replication": s.replication,
+                    "status": s.status,
+                    "capacity": s.capacity,
+                    "peak_capacity": None if s.capacity is None else s.capacity * s.peak_ratio,
+                    "error": s.error,
+                }
                 for s in self.searches
             ],
             "precision": PRECISION,
@@ -214,8 +222,9 @@ def sla_text(sla: Sla) -> str:
     return f"p{100 * sla.quantile:g}{sla.op}{sla.threshold_s:g} s"
 
 
-def resolve_sla(scenario: Scenario, text: str | None) -> Sla:
-    """``--sla`` if given (same grammar as ``resolution.sla``), else the scenario's."""
+def resolve_sla(scenario: Scenario, text: str | None, file: str | None = None) -> Sla:
+    """``--sla`` if given (same grammar as ``resolution.sla``), else the scenario's
+    (``file`` names the scenario in errors)."""
     if text is not None:
         try:
             return parse_sla(text)
@@ -226,12 +235,14 @@ def resolve_sla(scenario: Scenario, text: str | None) -> Sla:
         raise ScenarioError(
             "expected a resolution section to search the capacity of, got none",
             path="resolution",
+            file=file,
         )
     if resolution.sla_parsed is None:
         raise ScenarioError(
             "expected an SLA to search against (set resolution.sla or pass --sla "
             '"p99<=100ms"), got none',
             path="resolution.sla",
+            file=file,
         )
     return resolution.sla_parsed
 
@@ -405,11 +416,13 @@ def search_task(task: CapacityTask) -> Search:
         if task.grid:
             points = [evaluate(profile, task.sla, load) for load in task.grid]
             return Search(task.replication, "found", None, points)
-        return search(profile, task.sla, task.precision)
+        found = search(profile, task.sla, task.precision)
+        found.peak_ratio = profile.peak_rate / profile.mean_rate
+        return found
     except ScenarioError:
         raise
     except Exception as error:  # a model failure is reported with its seed, not raised
-        return Search(task.replication, "below_range", None, [], error=repr(error))
+        return Search(task.replication, "failed", None, [], error=repr(error))
 
 
 # --- the experiment ---------------------------------------------------------------------
@@ -419,6 +432,8 @@ def _summarise(
     searches: Sequence[Search], confidence: float
 ) -> tuple[Status, float | None, float | None, float | None, float | None]:
     statuses = {s.status for s in searches}
+    if "failed" in statuses:
+        return "failed", None, None, None, None
     if "below_range" in statuses:
         return "below_range", None, None, None, None
     if "above_range" in statuses:
@@ -426,8 +441,8 @@ def _summarise(
     values = np.array([s.capacity for s in searches], dtype=np.float64)
     mean = float(values.mean())
     n = len(values)
-    if n < 2:
-        return "found", mean, math.nan, math.nan, math.nan
+    if n < 2:  # no CI from one replication (null in capacity.json, never NaN)
+        return "found", mean, None, None, None
     sem = float(values.std(ddof=1)) / math.sqrt(n)
     half = float(stats.t.ppf(0.975, n - 1)) * sem
     conservative = mean - float(stats.t.ppf(confidence, n - 1)) * sem
@@ -466,7 +481,7 @@ def capacity(
     run = scenario.run
     tasks = [CapacityTask(scenario, parsed, index, run.seed) for index in range(run.replications)]
     keys = [f"capacity-{run.seed}-rep-{index:06d}" for index in range(run.replications)]
-    searches: list[Search] = [Search(i, "below_range", None) for i in range(run.replications)]
+    searches: list[Search] = [Search(i, "failed", None) for i in range(run.replications)]
     for position, found in executor.map(search_task, tasks, keys):
         searches[position] = found
         if progress is not None:
@@ -483,9 +498,8 @@ def capacity(
         for position, on_grid in executor.map(search_task, grid_tasks, grid_keys):
             searches[position].points.extend(on_grid.points)
     peak = None
-    if mean is not None:
-        profile = load_profile(scenario, 0, run.seed)
-        peak = mean * profile.peak_rate / profile.mean_rate
+    if mean is not None:  # each replication's capacity at its own profile's peak hour
+        peak = float(np.mean([s.capacity * s.peak_ratio for s in searches if s.capacity]))
     result = CapacityResult(
         scenario, parsed, confidence, status, mean, low, high, conservative, peak,
         searches, _curve(searches), out_dir,

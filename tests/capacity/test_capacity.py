@@ -193,3 +193,38 @@ def test_capacity_is_the_same_on_a_process_pool(
         pool.close()
     assert parallel.as_json() == serial.as_json()
     assert parallel.curve.equals(serial.curve)
+
+
+@pytest.mark.unit
+def test_one_replication_has_no_ci_and_writes_strict_json(
+    write_scenario: Callable[[str, str], Path], tmp_path: Path
+) -> None:
+    scenario = simdata.load_scenario(write_scenario(MM1), ["run.replications=1"])
+    capacity(scenario, out=tmp_path / "one")
+    text = (tmp_path / "one" / "capacity.json").read_text()
+    written = json.loads(text, parse_constant=lambda c: pytest.fail(f"not JSON: {c}"))
+    assert written["status"] == "found"
+    assert written["capacity"] > 0
+    assert written["ci_low"] is None
+    assert written["capacity_conservative"] is None
+
+
+@pytest.mark.unit
+def test_a_replication_that_raises_makes_the_search_failed_not_below_range(
+    write_scenario: Callable[[str, str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from simdata.experiments import capacity as module
+
+    def broken(*_: object) -> object:
+        raise RuntimeError("model broke")
+
+    monkeypatch.setattr(module, "evaluate", broken)
+    scenario = simdata.load_scenario(write_scenario(MM1), ["run.replications=2"])
+    result = capacity(scenario, out=tmp_path / "bad")
+    written = json.loads((tmp_path / "bad" / "capacity.json").read_text())
+    assert written["status"] == result.status == "failed"
+    assert written["capacity"] is None
+    assert "model broke" in written["per_replication"][0]["error"]
+    manifest = json.loads((tmp_path / "bad" / "manifest.json").read_text())
+    assert manifest["status"] == "failed"
+    assert manifest["failures"][0]["root_seed"] == 5
