@@ -163,7 +163,13 @@ def compare(
     base_run = read_run_dir(Path(base))
     variant_runs = [read_run_dir(Path(v)) for v in variants]
     labels: list[str] = []
+    seen = {base_run.path.resolve()}
     for run in variant_runs:
+        if run.path.resolve() in seen:
+            raise UsageError(
+                f"{run.path}: expected each run directory once (base and variants), got it twice"
+            )
+        seen.add(run.path.resolve())
         if run.root_seed != base_run.root_seed:
             raise UsageError(
                 f"{run.path}: root_seed: expected {base_run.root_seed} like the base "
@@ -177,6 +183,12 @@ def compare(
             raise UsageError(
                 f"{run.path}: expected at least 2 replication indices shared with the base "
                 f"{base_run.path}, got {len(shared)}"
+            )
+        common = set(base_run.kpis["kpi"].to_list()) & set(run.kpis["kpi"].to_list())
+        if not common:
+            raise UsageError(
+                f"{run.path}: expected KPIs in common with the base {base_run.path} (runs of "
+                "the same model with another policy), got none"
             )
         # The scenario's name, unless it does not tell the runs apart (e.g. a --set variant).
         label = run.name

@@ -101,3 +101,23 @@ def test_too_few_shared_replications_and_non_runs_are_refused(
         compare(base, [variant])
     result = CliRunner().invoke(cli, ["compare", str(base), str(tmp_path)])
     assert "expected a run directory with manifest.json" in one_line_error(result)
+
+
+def test_runs_without_common_kpis_or_given_twice_are_refused(
+    write_scenario: Callable[[str, str], Path], tmp_path: Path
+) -> None:
+    """A variant of another model (no KPI in common) or the same directory twice: exit 2,
+    one line, nothing written — never an empty compare.parquet."""
+    base = _run(write_scenario, tmp_path, 3, 5)
+    variant = _run(write_scenario, tmp_path, 4, 5)
+    kpis = pl.read_parquet(variant / "kpis.parquet")
+    kpis.with_columns(pl.lit("other.model_kpi").alias("kpi")).write_parquet(
+        variant / "kpis.parquet"
+    )
+    out = tmp_path / "never"
+    result = CliRunner().invoke(cli, ["compare", str(base), str(variant), "--out", str(out)])
+    assert "expected KPIs in common" in one_line_error(result)
+    assert not out.exists()
+    result = CliRunner().invoke(cli, ["compare", str(base), str(base), "--out", str(out)])
+    assert "got it twice" in one_line_error(result)
+    assert not out.exists()
