@@ -13,13 +13,16 @@ from __future__ import annotations
 import functools
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import click
+from rich.cells import cell_len
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
 
 from simdata.errors import SimdataError
 
@@ -105,6 +108,35 @@ def progress_bar(console: Console) -> Progress:
         console=console,
         transient=True,
     )
+
+
+def readable_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    title: str | None = None,
+    caption: str | None = None,
+    right: Sequence[str] = (),
+) -> Table:
+    """A table whose numbers, CIs and verdicts are never cut: every column but the first
+    (the name) keeps the width of its widest cell, and the first column folds onto more
+    lines when the terminal is narrow. Cells may hold rich markup."""
+    table = Table(title=title, caption=caption)
+    for index, header in enumerate(headers):
+        justify: Literal["left", "right"] = "right" if header in right else "left"
+        if index == 0:
+            table.add_column(header, overflow="fold", min_width=12, justify=justify)
+            continue
+        widest = max((cell_len(Text.from_markup(row[index]).plain) for row in rows), default=0)
+        table.add_column(
+            header,
+            no_wrap=True,
+            min_width=max(widest, cell_len(header)),
+            justify=justify,
+        )
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 def fmt(value: float | None, unit: str | None = None) -> str:

@@ -7,10 +7,17 @@ import sys
 from pathlib import Path
 
 import click
-from rich.table import Table
+from rich.markup import escape
 
 from simdata.analysis.kpis import REGISTRY
-from simdata.cli.common import cli, fmt, handle_errors, out_option, output_console
+from simdata.cli.common import (
+    cli,
+    fmt,
+    handle_errors,
+    out_option,
+    output_console,
+    readable_table,
+)
 from simdata.experiments.compare import CompareResult, compare
 from simdata.results import default_run_dir
 
@@ -20,12 +27,7 @@ _BETTER_STYLE = {"variant": "bold green", "base": "bold red", "undecided": "yell
 def _print_comparison(result: CompareResult) -> None:
     console = output_console()
     for variant in result.table["variant"].unique(maintain_order=True).to_list():
-        table = Table(
-            title=f"{variant} − {result.base.name} (paired on replications, root seed "
-            f"{result.base.root_seed})"
-        )
-        for column in ("KPI", "difference", "95% CI", "pairs", "variance reduction", "better"):
-            table.add_column(column, no_wrap=True, justify="right" if column == "pairs" else "left")
+        cells = []
         rows = result.table.filter(result.table["variant"] == variant)
         for row in rows.iter_rows(named=True):
             kpi = REGISTRY.get(row["kpi"].split("@", 1)[0])
@@ -35,16 +37,25 @@ def _print_comparison(result: CompareResult) -> None:
             reduction = row["variance_reduction"]
             cut = "—" if reduction is None or math.isnan(reduction) else f"{reduction:.0%}"
             better = row["better"]
-            table.add_row(
-                row["kpi"],
-                fmt(row["diff_mean"], unit),
-                ci,
-                str(row["n_pairs"]),
-                cut,
-                f"[{_BETTER_STYLE.get(better, '')}]{better}[/]"
-                if better in _BETTER_STYLE
-                else better,
+            cells.append(
+                [
+                    row["kpi"],
+                    fmt(row["diff_mean"], unit),
+                    escape(ci),
+                    str(row["n_pairs"]),
+                    cut,
+                    f"[{_BETTER_STYLE.get(better, '')}]{better}[/]"
+                    if better in _BETTER_STYLE
+                    else better,
+                ]
             )
+        table = readable_table(
+            ("KPI", "difference", "95% CI", "pairs", "variance reduction", "better"),
+            cells,
+            title=f"{variant} − {result.base.name} (paired on replications, root seed "
+            f"{result.base.root_seed})",
+            right=("difference", "pairs", "variance reduction"),
+        )
         console.print(table)
     console.print(f"wrote {result.out_dir}", highlight=False)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 import polars as pl
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from simdata.api import load_scenario
 from simdata.cli.common import (
@@ -25,6 +25,7 @@ from simdata.cli.common import (
     output_console,
     overrides,
     progress_bar,
+    readable_table,
     scheduler_option,
     set_option,
     workers_option,
@@ -43,12 +44,7 @@ _VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "undecided": "yellow
 
 
 def _print_summary(console: Console, result: RunResult) -> None:
-    table = Table(title=f"{result.scenario.name} — {result.replications} replications")
-    table.add_column("KPI", no_wrap=True)
-    for column in ("mean", "95% CI", "n", "target", "verdict"):
-        table.add_column(
-            column, justify="right" if column in ("mean", "n") else "left", no_wrap=True
-        )
+    rows = []
     for row in result.summary.iter_rows(named=True):
         if "@department=" in row["kpi"]:
             continue  # per-department rows stay in the files; the busiest is named below
@@ -59,14 +55,22 @@ def _print_summary(console: Console, result: RunResult) -> None:
             else f"[{fmt(row['ci_low'], unit)}, {fmt(row['ci_high'], unit)}]"
         )
         verdict = row["verdict"] or ""
-        table.add_row(
-            row["kpi"],
-            fmt(row["mean"], unit),
-            ci,
-            str(row["n"]),
-            row["target"] or "",
-            f"[{_VERDICT_STYLE.get(verdict, '')}]{verdict}[/]" if verdict else "",
+        rows.append(
+            [
+                row["kpi"],
+                fmt(row["mean"], unit),
+                escape(ci),
+                str(row["n"]),
+                escape(row["target"] or ""),
+                f"[{_VERDICT_STYLE.get(verdict, '')}]{verdict}[/]" if verdict else "",
+            ]
         )
+    table = readable_table(
+        ("KPI", "mean", "95% CI", "n", "target", "verdict"),
+        rows,
+        title=f"{result.scenario.name} — {result.replications} replications",
+        right=("mean", "n"),
+    )
     console.print(table)
     busiest = busiest_department(result.summary)
     if busiest is not None:

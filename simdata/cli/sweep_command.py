@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 import polars as pl
 from rich.console import Console
-from rich.table import Table
 
 from simdata.api import load_scenario
 from simdata.cli.common import (
@@ -18,6 +17,7 @@ from simdata.cli.common import (
     out_option,
     output_console,
     progress_bar,
+    readable_table,
     scheduler_option,
     set_option,
     workers_option,
@@ -68,17 +68,20 @@ def _print_indices(console: Console, result: SweepResult) -> None:
             continue
         noise = result.noise.get(kpi, math.nan)
         noise_text = "—" if math.isnan(noise) else f"{noise:.1%}"
-        table = Table(title=kpi, caption=f"replication noise: {noise_text} of its variance")
-        table.add_column("parameter", no_wrap=True)
-        for index in shown:
-            table.add_column(index, no_wrap=True)
         main = rows.filter(pl.col("index") == shown[0]).sort("value", descending=True)
+        cells = []
         for parameter in main["parameter"].to_list():
-            cells = []
+            row = [parameter]
             for index in shown:
                 found = rows.filter((pl.col("parameter") == parameter) & (pl.col("index") == index))
-                cells.append(_cell(found.row(0, named=True) if not found.is_empty() else None))
-            table.add_row(parameter, *cells)
+                row.append(_cell(found.row(0, named=True) if not found.is_empty() else None))
+            cells.append(row)
+        table = readable_table(
+            ("parameter", *shown),
+            cells,
+            title=kpi,
+            caption=f"replication noise: {noise_text} of its variance",
+        )
         console.print(table)
 
 

@@ -280,3 +280,25 @@ def test_run_help_names_the_executor_and_stopping_options() -> None:
     for option in ("--workers", "--scheduler", "--until-decided", "--max-replications",
                    "--precision", "--resume"):  # fmt: skip
         assert option in stdout
+
+
+@pytest.mark.unit
+def test_tables_keep_numbers_whole_on_a_narrow_terminal() -> None:
+    """On 60 columns the long KPI name folds; means, CIs, n and verdicts are never cut."""
+    from rich.console import Console
+
+    from simdata.cli.common import readable_table
+
+    rows = [
+        ["resolution.utilisation@window=peak_hour", "43.47%", "[43.1%, 43.8%]", "10", "pass"],
+        ["subsidy.failed_share@condition=resolutions", "1,500,486", "—", "3", "undecided"],
+    ]
+    table = readable_table(("KPI", "mean", "95% CI", "n", "verdict"), rows, right=("mean",))
+    console = Console(width=60, record=True, color_system=None)
+    console.print(table)
+    text = console.export_text()
+    assert "…" not in text
+    for row in rows:
+        for cell in row[1:]:
+            assert cell in text, cell
+    assert max(len(line) for line in text.splitlines()) <= 60
