@@ -150,6 +150,8 @@ TEXT: dict[str, dict[str, str]] = {
     "p50": {"en": "p50 (median)", "zh": "p50（中位数）"},
     "p90": {"en": "p90", "zh": "p90"},
     "p99": {"en": "p99", "zh": "p99"},
+    "each_replication": {"en": "each replication", "zh": "各次重复"},
+    "mean_shared_loads": {"en": "mean at shared loads", "zh": "共有负载处的均值"},
     "capacity": {"en": "capacity", "zh": "容量"},
     "index_value": {"en": "index (share of variance)", "zh": "指数（方差占比）"},
     "s1": {"en": "S1 (first order)", "zh": "S1（一阶）"},
@@ -276,10 +278,13 @@ TEXT: dict[str, dict[str, str]] = {
         "利用率高时时延迅速上升。",
     },
     "caption.capacity": {
-        "en": "Latency quantiles against load (bands: 95% CI across replications); the "
-        "capacity is where the SLA quantile crosses the dashed SLA line, its CI shaded.",
-        "zh": "时延分位数随负载变化（阴影为各次重复的95%置信区间）；"
-        "SLA分位数与SLA虚线的交点即容量，阴影为其置信区间。",
+        "en": "Thin lines are each replication's latency quantiles at the loads its search "
+        "evaluated; dots are their mean at the grid of loads every replication shares, "
+        "shaded with the 95% CI; the capacity (green line, its CI shaded) is where the SLA's "
+        "quantile crosses the dashed SLA line.",
+        "zh": "细线为各次重复在其搜索所评估负载下的时延分位数；"
+        "圆点为所有重复共有的负载网格上的均值，"
+        "阴影为95%置信区间；SLA所规定分位数与SLA虚线的交点即容量（绿线，绿色阴影为其置信区间）。",
     },
     "caption.sobol": {
         "en": "Parameters sorted by total effect ST with 95% CI bars; those marked ≈ 0 can be "
@@ -296,6 +301,23 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Mean KPI when each parameter is in its lowest versus highest quarter of the "
         "sweep; the widest bars are the levers that move the KPI most.",
         "zh": "各参数处于扫描范围最低与最高四分之一时的指标均值；最宽的柱即对指标影响最大的杠杆。",
+    },
+    "noise.low": {
+        "en": "Replication noise: {share} of this KPI's variation across runs lies within "
+        "points, so the figure shows the parameters' effect.",
+        "zh": "重复噪声：该指标在各次运行间的变异中有{share}来自同一参数点内部，"
+        "图中反映的是参数的影响。",
+    },
+    "noise.high": {
+        "en": "Replication noise: {share} of this KPI's variation across runs lies within "
+        "points, so the figure mostly shows noise; add replications or widen the ranges "
+        "before reading it.",
+        "zh": "重复噪声：该指标在各次运行间的变异中有{share}来自同一参数点内部，图中以噪声为主；"
+        "解读前请增加重复次数或扩大参数范围。",
+    },
+    "noise.unknown": {
+        "en": "Replication noise not measured (one replication per point).",
+        "zh": "未测得重复噪声（每个参数点仅一次重复）。",
     },
     "caption.forest": {
         "en": "Each variant's paired difference from the base per KPI with its 95% CI; an "

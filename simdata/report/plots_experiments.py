@@ -8,12 +8,14 @@ what is absent, so a report shows what the directory has.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import polars as pl
 import yaml
 
+from simdata.report import i18n
 from simdata.report.i18n import kpi_label
 from simdata.report.plots_common import (
     PALETTE,
@@ -30,6 +32,10 @@ from simdata.scenario.resolution_spec import Sla, parse_sla
 
 #: The most KPIs a forest plot shows (targets first, then the clearest differences).
 FOREST_KPIS = 12
+#: The most KPIs of a sweep that get their own figures (the design's order).
+SWEEP_KPIS = 6
+#: A replication-noise share from which a sweep's figures mostly show noise.
+NOISY = 0.5
 
 
 def capacity_sla(capacity: dict[str, Any]) -> Sla | None:
@@ -47,11 +53,35 @@ def capacity_sla(capacity: dict[str, Any]) -> Sla | None:
     return None
 
 
+def shared_loads(curve: pl.DataFrame) -> list[float]:
+    """Loads every replication evaluated (the capacity search's common grid), ascending.
+
+    Each replication's bisection visits loads of its own; only the grid of multiples of
+    the mean capacity is common to all, so only there is a mean across replications a
+    mean of the same thing.
+    """
+    if curve.is_empty():
+        return []
+    if "replication" not in curve.columns:
+        return sorted(curve["load_per_s"].unique().to_list())
+    replications = curve["replication"].n_unique()
+    counts = curve.group_by("load_per_s").agg(pl.col("replication").n_unique().alias("n"))
+    return sorted(counts.filter(pl.col("n") == replications)["load_per_s"].to_list())
+
+
+def capacity_band(curve: pl.DataFrame, column: str) -> pl.DataFrame:
+    """``load_per_s, mean, lo, hi`` of ``column`` across replications, at shared loads only."""
+    shared = curve.filter(pl.col("load_per_s").is_in(shared_loads(curve)))
+    return band(shared.drop_nulls(column).drop_nans(column), "load_per_s", column)
+
+
 def capacity_plots(results: Results, canvas: Canvas) -> list[Plot]:
     curve = results.table("curve")
     capacity = results.json("capacity.json") or {}
     if curve is None or "load_per_s" not in curve.columns:
         return []
+    if "replication" not in curve.columns:
+        curve = curve.with_columns(replication=pl.lit(0))
     sla = capacity_sla(capacity)
     ci = canvas.t("ci95")
     with canvas.figure(8.5, 4.4) as figure:
@@ -62,14 +92,39 @@ def capacity_plots(results: Results, canvas: Canvas) -> list[Plot]:
         ):
             if column not in curve.columns:
                 continue
-            stats = band(curve.with_columns(pl.col(column) * 1e3), "load_per_s", column)
+            in_ms = curve.with_columns(pl.col(column) * 1e3)
+            for index, (_, rows) in enumerate(
+                in_ms.sort("load_per_s").group_by("replication", maintain_order=True)
+            ):
+                axes.plot(
+                    rows["load_per_s"].to_numpy(),
+                    rows[column].to_numpy(),
+                    color=color,
+                    alpha=0.3,
+                    linewidth=0.7,
+                    label=f"{canvas.t(key)} — {canvas.t('each_replication')}"
+                    if index == 0
+                    else None,
+                )
+            stats = capacity_band(in_ms, column)
+            if stats.is_empty():
+                continue
             x = stats["load_per_s"].to_numpy()
+            # A log axis has no 0: the band stops at the smallest replication's value.
+            floor = in_ms.filter(pl.col("load_per_s").is_in(x))[column].min()
+            band_low = np.maximum(stats["lo"].to_numpy(), float(floor))  # type: ignore[arg-type]
             axes.plot(
-                x, stats["mean"].to_numpy(), "o-", color=color, markersize=3, label=canvas.t(key)
+                x,
+                stats["mean"].to_numpy(),
+                "o-",
+                color=color,
+                markersize=4,
+                linewidth=1.8,
+                label=f"{canvas.t(key)} — {canvas.t('mean_shared_loads')}",
             )
             axes.fill_between(
                 x,
-                stats["lo"].to_numpy(),
+                band_low,
                 stats["hi"].to_numpy(),
                 color=color,
                 alpha=0.22,
@@ -150,18 +205,67 @@ def sweep_parameters(results: Results) -> list[str]:
     return [label for label in dict.fromkeys(labels) if label in columns]
 
 
-def sweep_plots(results: Results, canvas: Canvas) -> list[Plot]:
-    kpis = sweep_kpis(results)
-    if not kpis:
-        return []
-    main = kpis[0]
+def sweep_method(results: Results) -> str | None:
+    """The sweep's method (``sobol``, ``morris`` …) from the manifest, else ``design.yaml``."""
+    method = results.manifest.get("method") or sweep_design(results).get("method")
+    return str(method) if method else None
+
+
+def sweep_noise(results: Results) -> dict[str, float]:
+    """Per KPI, its replication-noise share (``indices.parquet``, else the manifest's)."""
+    noise: dict[str, float] = {}
+    recorded = results.manifest.get("noise_share")
+    if isinstance(recorded, dict):
+        noise.update({str(k): v for k, v in recorded.items() if _number(v) is not None})
     indices = results.table("indices")
-    plots: list[Plot | None] = []
-    if indices is not None and {"kpi", "parameter", "index", "value"} <= set(indices.columns):
-        mine = indices.filter(pl.col("kpi") == main)
-        plots += [_sobol(mine, main, canvas), _morris(mine, main, canvas)]
-    plots.append(_tornado(results, main, canvas))
-    return [plot for plot in plots if plot is not None]
+    if indices is not None and {"kpi", "noise_share"} <= set(indices.columns):
+        for kpi, share in indices.group_by("kpi").agg(pl.col("noise_share").first()).iter_rows():
+            value = _number(share)
+            if value is not None:
+                noise[str(kpi)] = value
+    return noise
+
+
+def noise_note(share: float | None, lang: str) -> str:
+    """The caption's sentence on a KPI's replication noise and whether to trust the figure."""
+    if share is None or not math.isfinite(share):
+        return i18n.text("noise.unknown", lang)
+    percent = share * 100
+    shown = f"{percent:.1f}%" if percent < 10 else f"{percent:.0f}%"
+    return i18n.text("noise.high" if share >= NOISY else "noise.low", lang, share=shown)
+
+
+def sweep_plots(results: Results, canvas: Canvas) -> list[Plot]:
+    """Per KPI (the design's first :data:`SWEEP_KPIS`): its index figure and its tornado."""
+    kpis = sweep_kpis(results)[:SWEEP_KPIS]
+    method = sweep_method(results)
+    noise = sweep_noise(results)
+    has_noise = bool(noise) or method is not None
+    indices = results.table("indices")
+    if indices is not None and not {"kpi", "parameter", "index", "value"} <= set(indices.columns):
+        indices = None
+    plots: list[Plot] = []
+    for number, kpi in enumerate(kpis, start=1):
+        drawn: list[Plot | None] = []
+        if indices is not None:
+            mine = indices.filter(pl.col("kpi") == kpi)
+            if method != "morris":
+                drawn.append(_sobol(mine, kpi, canvas))
+            if method in (None, "morris"):
+                drawn.append(_morris(mine, kpi, canvas))
+        drawn.append(_tornado(results, kpi, canvas))
+        note = noise_note(noise.get(kpi), canvas.lang) if has_noise else ""
+        for plot in drawn:
+            if plot is None:
+                continue
+            plots.append(
+                replace(
+                    plot,
+                    key=plot.key if number == 1 else f"{plot.key}_{number}",
+                    caption=f"{plot.caption} {note}".strip(),
+                )
+            )
+    return plots
 
 
 def _index(rows: pl.DataFrame, name: str) -> pl.DataFrame:

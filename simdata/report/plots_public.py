@@ -135,7 +135,7 @@ def _flow(results: Results, canvas: Canvas) -> Plot | None:
                 .agg(pl.col("value").sum(), pl.len().alias("days"))
                 .filter(pl.col("days") == 7)  # partial first and last weeks would dip
             )
-            stats = band(per_week, "week")
+            stats = _counts_band(per_week, "week")
             draw_band(
                 weekly, stats["week"].to_numpy(), stats, color, canvas.t(f"series.{name}"), ci
             )
@@ -143,7 +143,7 @@ def _flow(results: Results, canvas: Canvas) -> Plot | None:
         weekly.legend(loc="upper left", ncols=2)
         rows = series.filter(pl.col("series") == "requests.backlog")
         if not rows.is_empty():
-            stats = band(rows, x)
+            stats = _counts_band(rows, x)
             draw_band(
                 backlog, stats[x].to_numpy(), stats, PALETTE[1], canvas.t("series.backlog"), ci
             )
@@ -152,6 +152,11 @@ def _flow(results: Results, canvas: Canvas) -> Plot | None:
         backlog.set_xlabel(canvas.t("date") if dated else canvas.t("elapsed_days"))
         figure.suptitle(canvas.t("title.flow"))
         return canvas.plot("flow", figure)
+
+
+def _counts_band(frame: pl.DataFrame, x: str) -> pl.DataFrame:
+    """:func:`band` of a count: a CI of a count's mean never reaches below 0."""
+    return band(frame, x).with_columns(pl.col("lo").clip(lower_bound=0.0))
 
 
 _RESOURCES = (
@@ -225,14 +230,20 @@ def _funnel(results: Results, canvas: Canvas) -> Plot | None:
     with canvas.figure(8.0, 3.4) as figure:
         axes = figure.subplots()
         axes.barh(y, means, xerr=half, color=colors, alpha=0.85, capsize=4)
-        for position, value in zip(y, means, strict=True):
+        right = float(np.max(means + half))
+        for position, value, error in zip(y, means, half, strict=True):
             share = value / means[0] * 100 if means[0] > 0 else 0.0
-            axes.text(
-                value, float(position), f"  {value:,.0f} ({share:.1f}%)", va="center", fontsize=8
+            axes.annotate(  # right of the error bar's cap, not on it
+                f"{value:,.0f} ({share:.1f}%)",
+                (value + error, float(position)),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
             )
         axes.set_yticks(y, [canvas.t(f"stage.{name}") for name, _ in stages])
         axes.invert_yaxis()
-        axes.set_xlim(0, means[0] * 1.3 if means[0] > 0 else 1)
+        axes.set_xlim(0, right * 1.35 if right > 0 else 1)
         axes.set_xlabel(canvas.t("requests"))
         axes.set_title(canvas.t("title.funnel"))
         return canvas.plot("funnel", figure)

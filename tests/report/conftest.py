@@ -92,37 +92,67 @@ def _manifest(out: Path, kind: str, **extra: object) -> None:
     (out / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
 
 
+#: The capacity fixture: each replication's capacity; the grid is around their mean.
+CAPACITIES = (880.0, 930.0, 975.0, 1027.0)
+CAPACITY_GRID = (0.4, 0.6, 0.8, 0.9, 1.0, 1.1)
+
+
 @pytest.fixture(scope="session")
 def capacity_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A capacity search: M/M/1-like latency rising with load, SLA p99 ≤ 100 ms."""
+    """A capacity search as ``simdata capacity`` writes it, SLA p99 ≤ 100 ms.
+
+    Per replication, the loads its own bisection visited (unique to it) plus the common
+    grid of multiples of the mean capacity that every replication evaluates; latency of an
+    M/M/1-like node whose p99 reaches 100 ms at that replication's capacity.
+    """
     out = tmp_path_factory.mktemp("reports") / "capacity"
     out.mkdir()
     rng = np.random.default_rng(1)
+    mean_capacity = float(np.mean(CAPACITIES))
     rows = []
-    for replication in range(4):
-        for load in np.linspace(100, 900, 9):
-            rho = load / 1000
-            p50 = 0.001 / (1 - rho) * np.log(2) * rng.uniform(0.95, 1.05)
-            p99 = 0.001 / (1 - rho) * np.log(100) * rng.uniform(0.95, 1.05)
-            rows.append((replication, load, p50, p99, rho, 0.0))
+    for replication, own in enumerate(CAPACITIES):
+        service_rate = own + np.log(100) / 0.1  # p99 = ln(100) / (μ − λ) = 100 ms at `own`
+        bisection = [own * (1 + d) for d in (-0.5, 0.25, -0.12, 0.06, -0.03, 0.015, -0.007)]
+        grid = [factor * mean_capacity for factor in CAPACITY_GRID]
+        for load in sorted(bisection + grid):
+            slack = max(service_rate - load, 1.0)
+            p50 = min(np.log(2) / slack * rng.uniform(0.97, 1.03), 2.0)
+            p99 = min(np.log(100) / slack * rng.uniform(0.97, 1.03), 2.0)
+            share = 1 - np.exp(-slack * 0.1)
+            rows.append(
+                (
+                    replication,
+                    load,
+                    load * 2.2,
+                    p50,
+                    p99,
+                    share,
+                    load / service_rate,
+                    0.0,
+                    p99 <= 0.1,
+                )
+            )
     curve = pl.DataFrame(
         rows,
-        schema=[
-            "replication",
-            "load_per_s",
-            "latency_p50_s",
-            "latency_p99_s",
-            "utilisation",
-            "failed_share",
-        ],
+        schema={
+            "replication": pl.Int64,
+            "load_per_s": pl.Float64,
+            "peak_load_per_s": pl.Float64,
+            "latency_p50_s": pl.Float64,
+            "latency_p99_s": pl.Float64,
+            "sla_share": pl.Float64,
+            "utilisation": pl.Float64,
+            "failed_share": pl.Float64,
+            "sla_met": pl.Boolean,
+        },
         orient="row",
     )
     curve.write_parquet(out / "curve.parquet")
     capacity = {
         "capacity": 953.0,
-        "ci_low": 948.0,
-        "ci_high": 958.0,
-        "capacity_conservative": 948.0,
+        "ci_low": 860.0,
+        "ci_high": 1046.0,
+        "capacity_conservative": 880.0,
         "sla": "p99<=100ms",
         "confidence": 0.95,
         "status": "found",
@@ -132,34 +162,46 @@ def capacity_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
-def sweep_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A sweep over two parameters (one inert) with Sobol and Morris indices."""
-    out = tmp_path_factory.mktemp("reports") / "sweep"
+#: The sweep fixtures' KPIs and their replication-noise shares (the second one noisy).
+SWEEP_NOISE = {"resolution.latency_p99": 0.05, "resolution.wait_mean": 0.72}
+SWEEP_PARAMETERS = (("servers", 0.62, 0.7, 0.012), ("rate", 0.01, 0.02, 0.0004))
+
+
+def _sweep(out: Path, method: str) -> Path:
+    """A two-parameter sweep (``rate`` inert) over two KPIs, as ``simdata sweep`` writes it.
+
+    A real sweep has one method: Sobol writes S1/ST, Morris mu_star/mu/sigma.
+    """
     out.mkdir()
     rng = np.random.default_rng(2)
-    kpi = "resolution.latency_p99"
+    kpis = list(SWEEP_NOISE)
     points = []
     for point in range(16):
         servers, rate = float(rng.integers(2, 9)), float(rng.uniform(100, 600))
         for replication in range(2):
             latency = 0.02 + rate / servers * 1e-4 + rng.normal(0, 1e-3)
-            points.append((point, replication, servers, rate, latency))
+            wait = 0.004 + rate / servers * 1e-5 + rng.normal(0, 2e-3)
+            points.append((point, replication, servers, rate, latency, wait))
     pl.DataFrame(
-        points, schema=["point", "replication", "servers", "rate", kpi], orient="row"
+        points, schema=["point", "replication", "servers", "rate", *kpis], orient="row"
     ).write_parquet(out / "points.parquet")
+    if method == "morris":
+        indices_of = (("mu_star", 1.0, 0.2), ("mu", 0.9, None), ("sigma", 0.5, None))
+    else:
+        indices_of = (("S1", 1.0, 0.05), ("ST", 1.1, 0.04))
     indices = []
-    for parameter, s1, st, mu in (("servers", 0.62, 0.7, 0.012), ("rate", 0.01, 0.02, 0.0004)):
-        for index, value, conf in (
-            ("S1", s1, 0.05),
-            ("ST", st, 0.04),
-            ("mu_star", mu, mu / 5),
-            ("sigma", mu / 2, None),
-        ):
-            low = None if conf is None else value - conf
-            high = None if conf is None else value + conf
-            near = None if low is None or high is None else low <= 0 <= high
-            indices.append((kpi, parameter, index, value, conf, low, high, near, 0.05))
+    for kpi, scale in zip(kpis, (1.0, 0.1), strict=True):
+        for parameter, s1, _, mu in SWEEP_PARAMETERS:
+            base = mu * scale if method == "morris" else s1
+            for index, factor, conf in indices_of:
+                value = base * factor
+                conf = None if conf is None else (value / 5 if method == "morris" else conf)
+                low = None if conf is None else value - conf
+                high = None if conf is None else value + conf
+                near = None if low is None or high is None else low <= 0 <= high
+                indices.append(
+                    (kpi, parameter, index, value, conf, low, high, near, SWEEP_NOISE[kpi])
+                )
     pl.DataFrame(
         indices,
         schema={
@@ -176,17 +218,29 @@ def sweep_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         orient="row",
     ).write_parquet(out / "indices.parquet")
     design = {
-        "name": "fixture",
-        "method": "sobol",
-        "kpis": [kpi],
+        "name": f"fixture-{method}",
+        "method": method,
+        "kpis": kpis,
         "parameters": [
             {"path": "resolution.servers", "name": "servers", "range": [2, 8]},
             {"path": "resolution.traffic.rate", "name": "rate", "range": [100, 600]},
         ],
     }
     (out / "design.yaml").write_text(yaml.safe_dump(design), encoding="utf-8")
-    _manifest(out, "sweep", method="sobol")
+    _manifest(out, "sweep", method=method, noise_share=SWEEP_NOISE)
     return out
+
+
+@pytest.fixture(scope="session")
+def sweep_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Sobol sweep over two parameters (one inert) and two KPIs."""
+    return _sweep(tmp_path_factory.mktemp("reports") / "sweep", "sobol")
+
+
+@pytest.fixture(scope="session")
+def morris_sweep_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Morris sweep over the same parameters and KPIs."""
+    return _sweep(tmp_path_factory.mktemp("reports") / "morris-sweep", "morris")
 
 
 @pytest.fixture(scope="session")

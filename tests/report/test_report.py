@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 import shutil
 from pathlib import Path
 
+import numpy as np
+import polars as pl
 import pytest
 from click.testing import CliRunner
 
@@ -14,8 +17,16 @@ from simdata.cli import cli
 from simdata.report import build_report, fonts, write_report
 from simdata.report import html as report_html
 from simdata.report.fonts import FontWarning
+from simdata.report.i18n import kpi_label
+from simdata.report.plots_experiments import capacity_band, shared_loads
 from tests.cli_checks import one_line_error, tree
-from tests.report.conftest import XSS_DESCRIPTION, XSS_NAME
+from tests.report.conftest import (
+    CAPACITIES,
+    CAPACITY_GRID,
+    SWEEP_NOISE,
+    XSS_DESCRIPTION,
+    XSS_NAME,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -96,12 +107,13 @@ def test_node_report_escapes_scenario_text(hostile_run: Path) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_experiment_reports(
-    capacity_dir: Path, sweep_dir: Path, compare_dir: Path, lang: str
+    capacity_dir: Path, sweep_dir: Path, morris_sweep_dir: Path, compare_dir: Path, lang: str
 ) -> None:
     """Capacity, sweep and compare directories get their own figures and tables."""
     expected = {
         capacity_dir: {"capacity"},
-        sweep_dir: {"sobol", "morris", "tornado"},
+        sweep_dir: {"sobol", "tornado", "sobol_2", "tornado_2"},
+        morris_sweep_dir: {"morris", "tornado", "morris_2", "tornado_2"},
         compare_dir: {"forest"},
     }
     for directory, keys in expected.items():
@@ -112,6 +124,55 @@ def test_experiment_reports(
     assert "953" in capacity_page
     compare_page = (compare_dir / "report.html").read_text(encoding="utf-8")
     assert ("更优" if lang == "zh" else "better") in compare_page
+
+
+def test_capacity_mean_only_at_loads_every_replication_shares() -> None:
+    """Bisection loads differ per replication: the mean and CI use only the shared grid."""
+    curve = pl.DataFrame(
+        {
+            "replication": [0, 0, 0, 1, 1, 1, 1],
+            "load_per_s": [100.0, 200.0, 330.0, 100.0, 200.0, 270.0, 410.0],
+            "latency_p99_s": [0.01, 0.02, 0.09, 0.03, 0.04, 0.08, 0.2],
+        }
+    )
+    assert shared_loads(curve) == [100.0, 200.0]
+    stats = capacity_band(curve, "latency_p99_s")
+    assert stats["load_per_s"].to_list() == [100.0, 200.0]
+    assert stats["n"].to_list() == [2, 2]
+    assert stats["mean"].to_list() == pytest.approx([0.02, 0.03])
+    assert (stats["lo"] < stats["mean"]).all()
+    assert (stats["hi"] > stats["mean"]).all()
+
+
+def test_capacity_fixture_band_is_the_common_grid(capacity_dir: Path) -> None:
+    """On a realistic curve the band has one point per grid load, each over every replication."""
+    curve = pl.read_parquet(capacity_dir / "curve.parquet")
+    grid = [factor * float(np.mean(CAPACITIES)) for factor in CAPACITY_GRID]
+    assert shared_loads(curve) == pytest.approx(grid)
+    stats = capacity_band(curve, "latency_p50_s")
+    assert stats["n"].to_list() == [len(CAPACITIES)] * len(CAPACITY_GRID)
+    assert curve["load_per_s"].n_unique() > len(CAPACITY_GRID)  # bisection loads exist
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_sweep_figures_for_every_kpi_with_noise(
+    sweep_dir: Path, morris_sweep_dir: Path, lang: str
+) -> None:
+    """Every KPI of the design gets its figures, titled by the KPI, captioned with its noise."""
+    first, second = SWEEP_NOISE
+    for directory, index_key in ((sweep_dir, "sobol"), (morris_sweep_dir, "morris")):
+        shown = figures(build_report(directory, lang).path.read_text(encoding="utf-8"))
+        for suffix, kpi in (("", first), ("_2", second)):
+            label = html_lib.escape(kpi_label(kpi, lang), quote=False)
+            for key in (index_key, "tornado"):
+                title, _, caption = shown[f"{key}{suffix}"]
+                assert label in title, (key, title)
+                share = f"{SWEEP_NOISE[kpi] * 100:.0f}%" if SWEEP_NOISE[kpi] >= 0.1 else "5.0%"
+                assert share in caption, caption
+                assert caption.endswith("。" if lang == "zh" else ".")
+        noisy = shown[f"{index_key}_2"][2]
+        assert ("增加重复次数" if lang == "zh" else "add replications") in noisy
+        assert ("增加重复次数" if lang == "zh" else "add replications") not in shown[index_key][2]
 
 
 def test_sweep_marks_inert_parameters(sweep_dir: Path) -> None:
