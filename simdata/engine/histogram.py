@@ -1,9 +1,8 @@
 """A fixed log-bucket histogram of non-negative latencies (after DDSketch, Masson et al. 2019).
 
-Bucket ``i`` holds the values in ``(γ^(i-1), γ^i]`` with ``γ = (1+α)/(1−α)`` and relative
-accuracy ``α = 0.005``; a value ``x`` goes to bucket ``ceil(log_γ x)``, and a quantile is
-answered by its bucket's representative ``2γ^i/(γ+1)``, within ``α`` (0.5 %) of every value
-in the bucket. The range :data:`LOW_S` … :data:`HIGH_S` (1e-7 s … 1e5 s) is fixed, so the
+Bucket ``i`` holds the values in ``(γ^(i-1), γ^i]`` with ``γ = (1+α)/(1−α)`` and
+``α = 0.004``, so a bucket spans less than 0.81 % of its values; a value ``x`` goes to
+bucket ``ceil(log_γ x)``. The range :data:`LOW_S` … :data:`HIGH_S` (1e-7 s … 1e5 s) is fixed, so the
 counts are one ``int64`` array of :data:`SIZE` entries whatever the number of values, and
 two histograms merge by adding their arrays. Layout of the array:
 
@@ -15,8 +14,12 @@ two histograms merge by adding their arrays. Layout of the array:
 NaN (a rejected request has no latency) and negative values are not counted.
 
 Quantiles follow numpy's ``method="inverted_cdf"``: the ``q``-quantile of ``n`` values is
-the value of rank ``max(1, ceil(q·n))`` in ascending order; the histogram returns the
-representative of the bucket that holds that rank, so it is within ``α`` of numpy's.
+the value of rank ``max(1, ceil(q·n))`` in ascending order. The histogram finds the bucket
+that holds that rank and interpolates linearly inside it by the rank's position among the
+bucket's values (the midpoint for a lone value). The answer lies in the same bucket as
+numpy's, so it is within γ − 1 < 0.81 % of it (the issue asks ≤ 1 %); interpolating, rather
+than answering one representative per bucket, keeps the quantiles of replications that
+differ by less than a bucket from coming out identical (which would give a zero-width CI).
 
 :func:`add` is compiled with numba (``cache=True``: compiled once per machine) and can be
 called from other compiled loops, e.g. the batched engine's.
@@ -34,7 +37,7 @@ import numpy as np
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Relative accuracy of a bucket's representative value.
-ALPHA = 0.005
+ALPHA = 0.004
 GAMMA = (1.0 + ALPHA) / (1.0 - ALPHA)
 LOG_GAMMA = math.log(GAMMA)
 #: The smallest and largest values with their own bucket (seconds).
@@ -134,7 +137,13 @@ def quantile(counts: IntArray, q: float) -> float:
         return math.nan
     rank = max(1, math.ceil(q * total))
     bucket = int(np.searchsorted(cumulative, rank, side="left"))
-    return representative(bucket)
+    if bucket in (ZERO, UNDER, OVER):
+        return representative(bucket)
+    inside = int(counts[bucket])
+    position = (rank - (int(cumulative[bucket]) - inside) - 0.5) / inside
+    index = bucket - FIRST + MIN_INDEX
+    low, high = GAMMA ** (index - 1), GAMMA**index
+    return low + (high - low) * position
 
 
 def bounds(counts: IntArray) -> tuple[IntArray, FloatArray, FloatArray]:

@@ -2,7 +2,7 @@
 
 Run directories keep no per-request rows (a national day has 1.5×10⁸), yet a report wants
 the latency CDF against the SLA line. Every replication therefore records the log-bucket
-histogram of its measured latencies (:mod:`simdata.engine.histogram`, ±0.5 %): the
+histogram of its measured latencies (:mod:`simdata.engine.histogram`, < 1 %): the
 batched engine's own, or one counted from the event engine's or the peak-hour windows'
 latencies. Only non-empty buckets are kept (a few hundred rows).
 """

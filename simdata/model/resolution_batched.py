@@ -7,7 +7,7 @@ order) go through the Kiefer–Wolfowitz recursion compiled with numba
 (:class:`~simdata.engine.batched.FcfsStream`), which gives every request exactly the start
 and end the event engine gives it, and keeps only bounded statistics: counts, sums, time
 integrals over the measured window and log-bucket histograms of latency, sojourn and wait
-(relative error ≤ 0.5 %). Memory does not grow with the number of requests.
+(relative error < 1 %). Memory does not grow with the number of requests.
 
 Node arrivals (client arrival + top-level lookup) can overtake each other across blocks,
 so, as in the event engine, the misses of a block wait in a pending buffer until no later

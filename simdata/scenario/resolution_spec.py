@@ -244,7 +244,7 @@ class ResolutionSpec(Section):
         description="How the node is simulated. `event`: SimPy, two events per request, "
         "every request kept (exact quantiles). `batched`: the exact FCFS recursion "
         "(Kiefer–Wolfowitz) compiled with numba over vector blocks, the same requests and "
-        "the same waits, bounded memory, quantiles from log-bucket histograms (±0.5 %). "
+        "the same waits, bounded memory, quantiles interpolated in log-bucket histograms (< 1 %). "
         "`auto`: batched when a replication draws at least 10^6 requests, else event.",
     )
     latency_sampling: Literal["windows", "full"] = Field(

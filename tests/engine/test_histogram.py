@@ -30,7 +30,7 @@ def test_quantiles_within_one_percent_of_numpy(kind: str) -> None:
         approx = histogram.quantile(counts, q)
         error = abs(approx - exact) / exact
         print(f"{kind} q={q}: exact {exact:.6g}, histogram {approx:.6g}, error {error:.2e}")
-        assert error <= histogram.ALPHA * 1.001 < 0.01
+        assert error <= (histogram.GAMMA - 1) * 1.001 < 0.01
 
 
 @pytest.mark.unit
@@ -47,7 +47,7 @@ def test_memory_is_fixed() -> None:
     """The counts array has the same fixed length for 10 values and 10⁶."""
     assert len(histogram.of(samples("exponential")[:10])) == histogram.SIZE
     assert len(histogram.of(samples("exponential"))) == histogram.SIZE
-    assert histogram.SIZE < 3_000
+    assert histogram.SIZE < 4_000
 
 
 @pytest.mark.unit
@@ -65,11 +65,25 @@ def test_zero_range_ends_and_nan() -> None:
 
 
 @pytest.mark.unit
-def test_bucket_edges_have_relative_error_at_most_alpha() -> None:
-    """Values at and next to bucket edges are reported within α."""
+def test_bucket_edges_have_relative_error_below_one_percent() -> None:
+    """A lone value at or next to a bucket edge is reported within its bucket (< 1 %)."""
     index = np.arange(histogram.MIN_INDEX + 1, histogram.MAX_INDEX)
     edges = histogram.GAMMA ** index.astype(np.float64)
     values = np.concatenate([edges, np.nextafter(edges, np.inf), np.nextafter(edges, 0)])
     for x in values[::97]:
         counts = histogram.of(np.array([x]))
-        assert abs(histogram.quantile(counts, 0.5) - x) / x <= histogram.ALPHA * (1 + 1e-9)
+        assert abs(histogram.quantile(counts, 0.5) - x) / x <= (histogram.GAMMA - 1) * (1 + 1e-9)
+
+
+@pytest.mark.unit
+def test_quantiles_interpolate_inside_a_bucket() -> None:
+    """Two samples whose p99 differ by less than a bucket still get different p99s (a
+    representative per bucket would give both the same value and a zero-width CI)."""
+    rng = np.random.default_rng(5)
+    first = rng.lognormal(np.log(0.02), 0.5, 200_000)
+    second = first * 1.002  # every latency 0.2 % longer: within one bucket mostly
+    p99 = [histogram.quantile(histogram.of(values), 0.99) for values in (first, second)]
+    exact = [float(np.quantile(v, 0.99, method="inverted_cdf")) for v in (first, second)]
+    assert p99[0] != p99[1]
+    for approx, want in zip(p99, exact, strict=True):
+        assert abs(approx - want) / want < 0.002
