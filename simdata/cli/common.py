@@ -29,7 +29,40 @@ from simdata.errors import SimdataError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineErrors(click.Group):
+    """The group, with click's own usage errors (an unknown option, ``--confidence 1``,
+    ``--replications abc``) as one line naming the command, exit 2 — like every other bad
+    input — instead of click's usage block."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        standalone = kwargs.pop("standalone_mode", True)
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
+        except click.exceptions.NoArgsIsHelpError as error:
+            if not standalone:
+                raise
+            click.echo(error.format_message())  # bare `simdata`: the help, as click gives it
+            sys.exit(error.exit_code)
+        except click.UsageError as error:
+            if not standalone:
+                raise
+            where = error.ctx.command_path if error.ctx is not None else "simdata"
+            hint = f" (see {where} --help)"
+            click.echo(f"{where}: {error.format_message()}{hint}", err=True)
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            if not standalone:
+                raise
+            error.show()
+            sys.exit(error.exit_code)
+        except click.Abort:
+            if not standalone:
+                raise
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="simdata")
 def cli() -> None:
     """simdata: simulate public-data sharing and identifier-resolution plans, with CIs."""

@@ -302,3 +302,22 @@ def test_tables_keep_numbers_whole_on_a_narrow_terminal() -> None:
         for cell in row[1:]:
             assert cell in text, cell
     assert max(len(line) for line in text.splitlines()) <= 60
+
+
+@pytest.mark.cli
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["capacity", "x.yaml", "--confidence", "1"], "simdata capacity: Invalid value for"),
+        (["run", "x.yaml", "--replications", "abc"], "simdata run: Invalid value for"),
+        (["run", "x.yaml", "--no-such-option"], "simdata run: No such option"),
+        (["nope"], "simdata: No such command"),
+    ],
+)
+def test_click_usage_errors_are_one_line_and_exit_2(args: list[str], says: str) -> None:
+    """click's own option errors follow the house rule: one line naming the command."""
+    result = CliRunner().invoke(cli, args, prog_name="simdata")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(says), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "--help" in result.stderr
