@@ -83,7 +83,13 @@ def read_run_dir(path: Path) -> RunDir:
     if kind != "run":
         raise UsageError(f"{manifest_path}: kind: expected a run (simdata run), got {kind!r}")
     if not kpis_path.is_file():
-        raise UsageError(f"{path}: expected kpis.parquet in the run directory, got none")
+        status = data.get("status")
+        hint = (
+            f" (the run is {status}: finish it with simdata run --resume {path})"
+            if status in ("running", "interrupted")
+            else ""
+        )
+        raise UsageError(f"{path}: expected kpis.parquet in the run directory, got none{hint}")
     try:
         kpis = pl.read_parquet(kpis_path)
     except Exception as error:  # polars raises several kinds for a bad file

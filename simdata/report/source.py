@@ -114,6 +114,13 @@ class Results:
         return found
 
 
+def unfinished_hint(path: Path, manifest: dict[str, Any]) -> str:
+    """What to do with a run that did not finish (its tables are written at the end)."""
+    if manifest.get("kind") == "run" and manifest.get("status") in ("running", "interrupted"):
+        return f" (the run is {manifest['status']}: finish it with simdata run --resume {path})"
+    return ""
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -142,5 +149,8 @@ def open_results(path: Path) -> Results:
         raise UsageError(f"{manifest_path}: kind: expected one of {', '.join(KINDS)}, got {kind!r}")
     for name in REQUIRED[kind]:
         if not (path / name).is_file():
-            raise UsageError(f"{path}: expected {name} in a results directory of kind {kind}")
+            raise UsageError(
+                f"{path}: expected {name} in a results directory of kind {kind}, got none"
+                f"{unfinished_hint(path, manifest)}"
+            )
     return Results(path=path, manifest=manifest)

@@ -41,3 +41,18 @@ def test_run_with_an_unknown_report_language_writes_nothing(
     )
     assert "--lang" in one_line_error(result)
     assert tree(tmp_path) == before
+
+
+def test_an_interrupted_run_points_to_resume(tmp_path: Path) -> None:
+    """report, export and compare of an unfinished run say how to finish it."""
+    import json
+
+    run = tmp_path / "run"
+    run.mkdir()
+    manifest = {"kind": "run", "status": "interrupted", "root_seed": 1}
+    (run / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    for args in (["report", str(run)], ["export", str(run), "--format", "csv"]):
+        message = one_line_error(CliRunner().invoke(cli, args))
+        assert f"simdata run --resume {run}" in message, args
+    message = one_line_error(CliRunner().invoke(cli, ["compare", str(run), str(run)]))
+    assert "--resume" in message
