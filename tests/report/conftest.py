@@ -16,6 +16,9 @@ import pytest
 import yaml
 
 import simdata
+from simdata.experiments.capacity import CURVE_SCHEMA
+from simdata.experiments.compare import COMPARE_SCHEMA
+from simdata.experiments.sweep import INDEX_SCHEMA
 from simdata.results import manifest, utc_now
 from tests.conftest import SCENARIOS
 
@@ -134,17 +137,7 @@ def capacity_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             )
     curve = pl.DataFrame(
         rows,
-        schema={
-            "replication": pl.Int64,
-            "load_per_s": pl.Float64,
-            "peak_load_per_s": pl.Float64,
-            "latency_p50_s": pl.Float64,
-            "latency_p99_s": pl.Float64,
-            "sla_share": pl.Float64,
-            "utilisation": pl.Float64,
-            "failed_share": pl.Float64,
-            "sla_met": pl.Boolean,
-        },
+        schema=CURVE_SCHEMA,
         orient="row",
     )
     curve.write_parquet(out / "curve.parquet")
@@ -204,17 +197,7 @@ def _sweep(out: Path, method: str) -> Path:
                 )
     pl.DataFrame(
         indices,
-        schema={
-            "kpi": pl.String,
-            "parameter": pl.String,
-            "index": pl.String,
-            "value": pl.Float64,
-            "conf": pl.Float64,
-            "ci_low": pl.Float64,
-            "ci_high": pl.Float64,
-            "near_zero": pl.Boolean,
-            "noise_share": pl.Float64,
-        },
+        schema=INDEX_SCHEMA,
         orient="row",
     ).write_parquet(out / "indices.parquet")
     design = {
@@ -272,16 +255,7 @@ def compare_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ]
     pl.DataFrame(
         [(v, k, m, lo, hi, 10, 0.8, b) for v, k, m, lo, hi, b in rows],
-        schema={
-            "variant": pl.String,
-            "kpi": pl.String,
-            "diff_mean": pl.Float64,
-            "diff_ci_low": pl.Float64,
-            "diff_ci_high": pl.Float64,
-            "n_pairs": pl.Int64,
-            "variance_reduction": pl.Float64,
-            "better": pl.String,
-        },
+        schema=COMPARE_SCHEMA,
         orient="row",
     ).write_parquet(out / "compare.parquet")
     _manifest(out, "compare")
