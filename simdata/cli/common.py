@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any, Literal, TypeVar
 import click
 from rich.cells import cell_len
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
@@ -104,13 +106,30 @@ def handle_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except SimdataError as error:
-            click.echo(str(error), err=True)
+            click.echo(printable(error), err=True)
             sys.exit(error.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+#: C0 and C1 control characters and DEL: a name holding ESC could recolour or retitle the
+#: terminal, a CR could overwrite the line before it.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: object) -> str:
+    """``text`` with control characters shown as ``\\xNN`` instead of reaching the terminal."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", str(text))
+
+
+def plain(text: object) -> str:
+    """A user string (scenario or parameter name, path, error text) made safe to print
+    through rich: markup escaped (``[/]`` would crash rich, ``[link=…]`` would become a
+    live link) and control characters shown as ``\\xNN``."""
+    return escape(printable(text))
 
 
 def overrides(sets: tuple[str, ...], replications: int | None, seed: int | None) -> list[str]:
