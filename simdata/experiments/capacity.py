@@ -50,7 +50,7 @@ from simdata.model.arrivals import HOUR_S, ArrivalProcess
 from simdata.model.identifiers import record_identifier_economy
 from simdata.model.resolution_batched import BatchedResolutionNode
 from simdata.results import (
-    check_out_dir,
+    claim_run_dir,
     manifest,
     utc_now,
     write_json,
@@ -474,8 +474,24 @@ def capacity(
     if scenario.resolution is None:
         raise ScenarioError("expected a resolution section, got none", path="resolution")
     out_dir = Path(out) if out is not None else None
-    if out_dir is not None:
-        check_out_dir(out_dir)
+    lock = claim_run_dir(out_dir) if out_dir is not None else None
+    try:
+        return _search(scenario, parsed, confidence, out_dir, executor, argv, progress)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _search(
+    scenario: Scenario,
+    parsed: Sla,
+    confidence: float,
+    out_dir: Path | None,
+    executor: Executor | None,
+    argv: Sequence[str],
+    progress: Progress | None,
+) -> CapacityResult:
+    """:func:`capacity` once its directory is owned: search, summarise, write."""
     executor = executor or SerialExecutor()
     started = utc_now()
     run = scenario.run
@@ -521,7 +537,6 @@ def capacity(
         extra={"scenario_name": scenario.name, "sla": sla_text(parsed), "status_detail": status},
     )
     if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
         write_text(out_dir / "scenario.yaml", scenario_to_yaml(scenario))
         write_json(out_dir / "capacity.json", result.as_json())
         write_parquet(out_dir / "curve.parquet", result.curve)

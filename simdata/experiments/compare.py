@@ -23,7 +23,14 @@ import polars as pl
 from simdata.analysis.kpis import REGISTRY
 from simdata.analysis.stats import t_interval
 from simdata.errors import UsageError
-from simdata.results import check_out_dir, manifest, utc_now, write_json, write_parquet
+from simdata.results import (
+    check_out_dir,
+    claim_run_dir,
+    manifest,
+    utc_now,
+    write_json,
+    write_parquet,
+)
 
 COMPARE_SCHEMA = {
     "variant": pl.String,
@@ -201,7 +208,7 @@ def compare(
         labels.append(label if label not in (*labels, base_run.name) else run.path.name)
     out_dir = Path(out) if out is not None else None
     if out_dir is not None:
-        check_out_dir(out_dir)
+        check_out_dir(out_dir)  # refused before the work; owned (locked) when written
     rows = [
         row
         for run, label in zip(variant_runs, labels, strict=True)
@@ -233,7 +240,7 @@ def compare(
         },
     )
     if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        write_parquet(out_dir / "compare.parquet", table)
-        write_json(out_dir / "manifest.json", result.manifest)
+        with claim_run_dir(out_dir):
+            write_parquet(out_dir / "compare.parquet", table)
+            write_json(out_dir / "manifest.json", result.manifest)
     return result

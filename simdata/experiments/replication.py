@@ -13,6 +13,7 @@ A finished replication is also one *part* of a run directory (``parts/rep-NNNNNN
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import time
@@ -45,24 +46,31 @@ class Replication:
     def ok(self) -> bool:
         return self.error is None
 
-    def to_part(self) -> pl.DataFrame:
-        """This replication as one part frame (``table``, ``data``); see the module doc."""
+    def to_part(self, run_identity: str = "") -> pl.DataFrame:
+        """This replication as one part frame (``table``, ``data``); see the module doc.
+
+        ``run_identity`` (the manifest's digest of scenario, seed and plan) and a sha256 of
+        the packed tables go into ``_meta``, so ``--resume`` can refuse a part copied from
+        another run or damaged on disk (:func:`verify_part`).
+        """
+        kpis = pl.DataFrame(
+            {"kpi": list(self.kpis), "value": list(self.kpis.values())},
+            schema=PART_KPI_SCHEMA,
+        )
+        tables = [("_kpis", _ipc_bytes(kpis))]
+        tables += [(name, _ipc_bytes(frame)) for name, frame in self.frames.items()]
         meta = {
             "index": self.index,
             "root_seed": self.root_seed,
+            "run_identity": run_identity,
+            "tables_sha256": _tables_digest(tables),
             "runtime_s": self.runtime_s,
             "events": self.events,
             "error": self.error,
             "warnings": self.warnings,
             "info": self.info,
         }
-        kpis = pl.DataFrame(
-            {"kpi": list(self.kpis), "value": list(self.kpis.values())},
-            schema=PART_KPI_SCHEMA,
-        )
-        tables = [("_meta", json.dumps(meta, default=str).encode("utf-8"))]
-        tables += [("_kpis", _ipc_bytes(kpis))]
-        tables += [(name, _ipc_bytes(frame)) for name, frame in self.frames.items()]
+        tables.insert(0, ("_meta", json.dumps(meta, default=str).encode("utf-8")))
         return pl.DataFrame(
             {"table": [t for t, _ in tables], "data": [d for _, d in tables]},
             schema=PART_SCHEMA,
@@ -85,6 +93,28 @@ class Replication:
             warnings=list(meta["warnings"]),
             info=dict(meta["info"]),
         )
+
+
+def part_meta(part: pl.DataFrame) -> dict[str, Any]:
+    """A part's ``_meta`` record, with ``tables_ok``: whether its tables still hash to the
+    ``tables_sha256`` written with them (False for a part damaged after it was written)."""
+    blobs = list(zip(part["table"].to_list(), part["data"].to_list(), strict=True))
+    found = [data for name, data in blobs if name == "_meta"]
+    if len(found) != 1:
+        raise ValueError("expected one _meta record")
+    meta: dict[str, Any] = json.loads(found[0].decode("utf-8"))
+    tables = [(name, data) for name, data in blobs if name != "_meta"]
+    meta["tables_ok"] = meta.get("tables_sha256") == _tables_digest(tables)
+    return meta
+
+
+def _tables_digest(tables: list[tuple[str, bytes]]) -> str:
+    digest = hashlib.sha256()
+    for name, data in tables:
+        for chunk in (name.encode("utf-8"), data):
+            digest.update(len(chunk).to_bytes(8, "little"))
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 PART_SCHEMA = {"table": pl.String, "data": pl.Binary}

@@ -13,11 +13,14 @@ the targets are decided (:mod:`simdata.experiments.until_decided`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import polars as pl
@@ -28,11 +31,16 @@ from simdata.analysis.targets import combine, judge
 from simdata.analysis.warmup import mser5
 from simdata.errors import RunError, ScenarioError, SimdataError, UsageError
 from simdata.experiments.executors import Executor, SerialExecutor
-from simdata.experiments.replication import Replication, ReplicationTask, replicate
+from simdata.experiments.replication import (
+    Replication,
+    ReplicationTask,
+    part_meta,
+    replicate,
+)
 from simdata.experiments.until_decided import Look, StoppingRule, look
 from simdata.model.identifiers import ENTERPRISE_TABLES
 from simdata.results import (
-    check_out_dir,
+    claim_run_dir,
     iso,
     manifest,
     part_path,
@@ -57,6 +65,7 @@ TIMESERIES_SCHEMA = {
     "value": pl.Float64,
 }
 
+T = TypeVar("T")
 Progress = Callable[[Replication], None]
 #: Told the number of replications planned so far (it grows with ``--until-decided``).
 Planned = Callable[[int], None]
@@ -301,21 +310,23 @@ def run(
     """
     scenario = with_run_settings(scenario, replications, seed)
     out_dir = Path(out) if out is not None else None
-    if out_dir is not None:
-        check_out_dir(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        write_text(out_dir / "scenario.yaml", scenario_to_yaml(scenario))
-    runner = _Runner(
-        scenario,
-        out_dir,
-        executor if executor is not None else SerialExecutor(),
-        until_decided,
-        _base_manifest(scenario, list(argv), utc_now(), until_decided),
-        {},
-        progress,
-        planned,
-    )
-    return runner.execute()
+    lock = claim_run_dir(out_dir) if out_dir is not None else None
+    try:
+        runner = _Runner(
+            scenario,
+            out_dir,
+            executor if executor is not None else SerialExecutor(),
+            until_decided,
+            _base_manifest(scenario, list(argv), utc_now(), until_decided),
+            {},
+            progress,
+            planned,
+        )
+        runner.start()
+        return runner.execute()
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def resume(
@@ -333,32 +344,64 @@ def resume(
     to the same sha256. The result equals an uninterrupted run's.
     """
     run_dir = Path(run_dir)
-    saved, old = resumable(run_dir)
-    if scenario is not None and scenario_sha256(scenario) != old["scenario_sha256"]:
-        raise UsageError(
-            f"{run_dir}: --resume: SCENARIO resolves to sha256 {scenario_sha256(scenario)[:12]}…, "
-            f"expected the run's {str(old['scenario_sha256'])[:12]}… (its scenario.yaml)"
+    with claim_run_dir(run_dir, resume=True):
+        saved, old = resumable(run_dir)
+        if scenario is not None and scenario_sha256(scenario) != old["scenario_sha256"]:
+            raise UsageError(
+                f"{run_dir}: --resume: SCENARIO resolves to sha256 "
+                f"{scenario_sha256(scenario)[:12]}…, expected the run's "
+                f"{str(old['scenario_sha256'])[:12]}… (its scenario.yaml)"
+            )
+        rule = StoppingRule.from_dict(old["until_decided"]) if old.get("until_decided") else None
+        base = _base_manifest(
+            saved, list(old.get("argv", [])), _parse_utc(old.get("started_utc")), rule
         )
-    rule = StoppingRule.from_dict(old["until_decided"]) if old.get("until_decided") else None
-    base = _base_manifest(
-        saved, list(old.get("argv", [])), _parse_utc(old.get("started_utc")), rule
-    )
-    base["resumed"] = [*old.get("resumed", []), {"argv": list(argv), "at_utc": iso(utc_now())}]
-    done = {
-        index: Replication.from_part(pl.read_parquet(path))
-        for index, path in part_paths(run_dir).items()
-    }
-    runner = _Runner(
-        saved,
-        run_dir,
-        executor if executor is not None else SerialExecutor(),
-        rule,
-        base,
-        done,
-        progress,
-        planned,
-    )
-    return runner.execute()
+        base["resumed"] = [*old.get("resumed", []), {"argv": list(argv), "at_utc": iso(utc_now())}]
+        done = _verified_parts(run_dir, base)
+        runner = _Runner(
+            saved,
+            run_dir,
+            executor if executor is not None else SerialExecutor(),
+            rule,
+            base,
+            done,
+            progress,
+            planned,
+        )
+        return runner.execute()
+
+
+def _verified_parts(run_dir: Path, base: dict[str, Any]) -> dict[int, Replication]:
+    """The finished replications of ``run_dir``, each checked before it is merged: readable,
+    stored under its own index, of this run (scenario, root seed and plan: the run
+    identity) and undamaged (its tables' sha256). Anything else is one line, exit 2."""
+    done = {}
+    for index, path in part_paths(run_dir).items():
+        try:
+            part = pl.read_parquet(path)
+            meta = part_meta(part)
+            replication = Replication.from_part(part)
+        except Exception as error:  # polars, pyarrow, json and key errors: a damaged part
+            raise UsageError(
+                f"{path}: --resume: expected a part written by simdata run, got an unreadable "
+                f"file ({type(error).__name__}); delete it to rerun replication {index}"
+            ) from None
+        problem = None
+        if replication.index != index:
+            problem = f"the part of replication {replication.index} under another name"
+        elif meta.get("run_identity") != base["run_identity"]:
+            problem = "a part of another run (other scenario, root seed or plan)"
+        elif replication.root_seed != base["root_seed"]:
+            problem = f"a part with root seed {replication.root_seed}"
+        elif not meta["tables_ok"]:
+            problem = "a part whose tables no longer match their sha256 (damaged)"
+        if problem is not None:
+            raise UsageError(
+                f"{path}: --resume: expected replication {index} of this run, got {problem}; "
+                "nothing was changed"
+            )
+        done[index] = replication
+    return done
 
 
 def resumable(run_dir: Path) -> tuple[Scenario, dict[str, Any]]:
@@ -374,6 +417,11 @@ def resumable(run_dir: Path) -> tuple[Scenario, dict[str, Any]]:
         raise UsageError(
             f"{run_dir}: --resume: expected an interrupted run, got status "
             f"{old.get('status')!r} (nothing to resume)"
+        )
+    if old.get("run_identity") != _run_identity(old):
+        raise UsageError(
+            f"{run_dir / 'manifest.json'}: --resume: expected the manifest the run wrote, got "
+            "one whose scenario, seed or plan was edited (run_identity does not match)"
         )
     saved = load_scenario(run_dir / "scenario.yaml", kpi_units=kpi_units())
     if scenario_sha256(saved) != old.get("scenario_sha256"):
@@ -412,7 +460,28 @@ def _base_manifest(
     )
     if rule is not None:
         base["until_decided"] = rule.as_dict()
+    base["run_identity"] = _run_identity(base)
     return base
+
+
+def _run_identity(content: dict[str, Any]) -> str:
+    """sha256 of what fixes a run's numbers — its scenario, root seed, replication count and
+    stopping rule — as the manifest records them. Every part carries it, so ``--resume``
+    refuses parts of another run and a manifest whose plan was edited."""
+    rule = content.get("until_decided")
+    fixed = {
+        "kind": content.get("kind"),
+        "scenario_sha256": content.get("scenario_sha256"),
+        "root_seed": content.get("root_seed"),
+        "replications": content.get("replications") if rule is None else None,
+        "until_decided": (
+            None
+            if not isinstance(rule, dict)
+            else {key: rule.get(key) for key in ("max_replications", "precision", "alpha", "first")}
+        ),
+    }
+    text = json.dumps(fixed, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -447,19 +516,47 @@ class _Runner:
                     if one.stop:
                         break
         except KeyboardInterrupt:
-            self._write_manifest("interrupted", looks=looks)
+            self._last_words("interrupted", looks)
             raise
         except SimdataError:
-            self._write_manifest("interrupted", looks=looks)
+            self._last_words("interrupted", looks)
             raise
         except Exception as error:
-            self._write_manifest("interrupted", looks=looks, error=repr(error))
+            self._last_words("interrupted", looks, error=repr(error))
             where = f"; finished replications are kept: simdata run --resume {self.out_dir}"
             raise RunError(
-                f"the run stopped: {type(error).__name__}: {error}"
-                + (where if self.out_dir is not None else "")
+                f"the run stopped: {_one_line(error)}" + (where if self.out_dir is not None else "")
             ) from error
-        return self._finish(self._first(count), looks)
+        return self.persist(lambda: self._finish(self._first(count), looks))
+
+    def start(self) -> None:
+        """The resolved scenario and a ``running`` manifest, before the first replication, so
+        that a run killed at any moment can be finished with ``--resume``."""
+        out_dir = self.out_dir
+        if out_dir is not None:
+            text = scenario_to_yaml(self.scenario)
+            self.persist(lambda: write_text(out_dir / "scenario.yaml", text))
+            self.persist(lambda: self._write_manifest("running"))
+
+    def persist(self, write: Callable[[], T]) -> T:
+        """``write()``, with a failure to write the run directory (disk full, a removed
+        directory, a read-only mount) turned into one line and exit 1; the manifest keeps
+        the truth as far as the disk lets it be written."""
+        try:
+            return write()
+        except OSError as error:
+            self._last_words("interrupted", (), error=repr(error))
+            raise RunError(
+                f"{error.filename or self.out_dir}: the run stopped: cannot write its "
+                f"directory ({error.strerror or error}); {len(self.done)} finished "
+                f"replication(s) are kept: free space, then simdata run --resume {self.out_dir}"
+            ) from None
+
+    def _last_words(self, status: str, looks: Sequence[Look], *, error: str | None = None) -> None:
+        """The manifest of a run that stops here, if the disk still takes it (a full disk
+        may not: the previous manifest then stays, with its true count of parts)."""
+        with contextlib.suppress(OSError):
+            self._write_manifest(status, looks=looks, error=error)
 
     def _plan(self, count: int) -> None:
         if self.planned is not None:
@@ -486,10 +583,16 @@ class _Runner:
                 close()
 
     def _keep(self, replication: Replication) -> None:
-        self.done[replication.index] = replication
-        if self.out_dir is not None:
-            write_parquet(part_path(self.out_dir, replication.index), replication.to_part())
-            self._write_manifest("running")
+        out_dir = self.out_dir
+        if out_dir is not None:
+            # Counted as done only once its part is on disk: the manifest never counts a
+            # part that a full disk refused.
+            part = replication.to_part(self.base["run_identity"])
+            self.persist(lambda: write_parquet(part_path(out_dir, replication.index), part))
+            self.done[replication.index] = replication
+            self.persist(lambda: self._write_manifest("running"))
+        else:
+            self.done[replication.index] = replication
         if self.progress is not None:
             self.progress(replication)
 
@@ -563,6 +666,11 @@ class _Runner:
             write_json(out_dir / "manifest.json", result.manifest)
             remove_parts(out_dir)
         return result
+
+
+def _one_line(error: BaseException) -> str:
+    """``Type: message`` on one line (a multi-line message folded)."""
+    return " ".join(f"{type(error).__name__}: {error}".split())
 
 
 def _failures(done: Iterable[Replication], scenario: Scenario) -> list[dict[str, Any]]:

@@ -57,7 +57,7 @@ def test_dask_local_cluster_equals_serial(
     """A Dask LocalCluster of 2 worker processes writes exactly the serial run's tables."""
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         Client(cluster) as client,
     ):
