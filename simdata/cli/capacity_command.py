@@ -15,6 +15,8 @@ from simdata.cli.common import (
     out_option,
     output_console,
     overrides,
+    plain,
+    printable,
     progress_bar,
     scheduler_option,
     set_option,
@@ -111,16 +113,16 @@ def capacity_command(
             )
     finally:
         executor.close()
-    console.print(f"{loaded.name}: SLA {result.as_json()['sla']}", highlight=False)
+    console.print(f"{plain(loaded.name)}: SLA {plain(result.as_json()['sla'])}", highlight=False)
     for line in _describe(result):
         console.print(line, highlight=False)
     failed = [s for s in result.searches if s.error is not None]
     for search in failed:
         click.echo(
             f"replication {search.replication} failed (root seed {loaded.run.seed}): "
-            f"{search.error}",
+            f"{printable(search.error)}",
             err=True,
         )
-    console.print(f"wrote {out_dir}", highlight=False)
+    console.print(f"wrote {plain(out_dir)}", highlight=False)
     if failed:
         sys.exit(1)

@@ -16,6 +16,7 @@ from simdata.cli.common import (
     handle_errors,
     out_option,
     output_console,
+    plain,
     readable_table,
 )
 from simdata.experiments.compare import CompareResult, compare
@@ -39,7 +40,7 @@ def _print_comparison(result: CompareResult) -> None:
             better = row["better"]
             cells.append(
                 [
-                    row["kpi"],
+                    plain(row["kpi"]),
                     fmt(row["diff_mean"], unit),
                     escape(ci),
                     str(row["n_pairs"]),
@@ -52,12 +53,12 @@ def _print_comparison(result: CompareResult) -> None:
         table = readable_table(
             ("KPI", "difference", "95% CI", "pairs", "variance reduction", "better"),
             cells,
-            title=f"{variant} − {result.base.name} (paired on replications, root seed "
-            f"{result.base.root_seed})",
+            title=f"{plain(variant)} − {plain(result.base.name)} (paired on replications, "
+            f"root seed {result.base.root_seed})",
             right=("difference", "pairs", "variance reduction"),
         )
         console.print(table)
-    console.print(f"wrote {result.out_dir}", highlight=False)
+    console.print(f"wrote {plain(result.out_dir)}", highlight=False)
 
 
 @cli.command("compare")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from simdata.cli.common import cli, handle_errors, output_console
+from simdata.cli.common import cli, handle_errors, output_console, plain
 from simdata.report import build_report, export_tables
 
 
@@ -30,7 +30,7 @@ def report_command(results_dir: Path, lang: str) -> None:
     report = build_report(results_dir, lang)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
-    output_console().print(f"wrote {report.path} ({report.seconds:.1f} s)", highlight=False)
+    output_console().print(f"wrote {plain(report.path)} ({report.seconds:.1f} s)", highlight=False)
 
 
 @cli.command("export")
@@ -52,4 +52,4 @@ def export_command(results_dir: Path, fmt: str, out: Path | None) -> None:
     """Export RESULTS_DIR's summary, KPI and per-enterprise tables for Excel/WPS."""
     console = output_console()
     for path in export_tables(results_dir, fmt, out):
-        console.print(f"wrote {path}", highlight=False)
+        console.print(f"wrote {plain(path)}", highlight=False)

@@ -24,6 +24,7 @@ from simdata.cli.common import (
     out_option,
     output_console,
     overrides,
+    plain,
     progress_bar,
     readable_table,
     scheduler_option,
@@ -57,18 +58,18 @@ def _print_summary(console: Console, result: RunResult) -> None:
         verdict = row["verdict"] or ""
         rows.append(
             [
-                row["kpi"],
+                plain(row["kpi"]),
                 fmt(row["mean"], unit),
                 escape(ci),
                 str(row["n"]),
-                escape(row["target"] or ""),
+                plain(row["target"] or ""),
                 f"[{_VERDICT_STYLE.get(verdict, '')}]{verdict}[/]" if verdict else "",
             ]
         )
     table = readable_table(
         ("KPI", "mean", "95% CI", "n", "target", "verdict"),
         rows,
-        title=f"{result.scenario.name} — {result.replications} replications",
+        title=f"{plain(result.scenario.name)} — {result.replications} replications",
         right=("mean", "n"),
     )
     console.print(table)
@@ -76,7 +77,7 @@ def _print_summary(console: Console, result: RunResult) -> None:
     if busiest is not None:
         name, mean = busiest
         console.print(
-            f"busiest department: {name} (reviewer utilisation {mean:.1%}); per-department "
+            f"busiest department: {plain(name)} (reviewer utilisation {mean:.1%}); per-department "
             "KPIs are in summary.parquet",
             highlight=False,
         )
@@ -263,8 +264,8 @@ def run_command(
     except KeyboardInterrupt:
         kept = len(part_paths(out_dir))
         errors.print(
-            f"interrupted: {kept} finished replication(s) kept in {out_dir}; "
-            f"finish with: simdata run --resume {out_dir}",
+            f"interrupted: {kept} finished replication(s) kept in {plain(out_dir)}; "
+            f"finish with: simdata run --resume {plain(out_dir)}",
             highlight=False,
         )
         sys.exit(130)
@@ -273,8 +274,8 @@ def run_command(
     if make_report:
         page = build_report(out_dir, lang)
         for warning in page.warnings:
-            errors.print(f"[yellow]warning:[/] {warning}", highlight=False)
-        console.print(f"wrote {page.path} ({page.seconds:.1f} s)", highlight=False)
+            errors.print(f"[yellow]warning:[/] {plain(warning)}", highlight=False)
+        console.print(f"wrote {plain(page.path)} ({page.seconds:.1f} s)", highlight=False)
     _report(console, errors, result, out_dir, quiet=quiet, strict=strict)
 
 
@@ -298,13 +299,13 @@ def _report(
         )
     if not quiet:
         for warning in result.warnings:
-            errors.print(f"[yellow]warning:[/] {warning}", highlight=False)
+            errors.print(f"[yellow]warning:[/] {plain(warning)}", highlight=False)
     for failure in result.failures:
         errors.print(
             f"[red]replication {failure['replication']} failed[/] (root seed "
-            f"{failure['root_seed']}; scenario {failure['scenario']}, sha256 "
-            f"{failure['scenario_sha256'][:12]}…, resolved in {out_dir / 'scenario.yaml'}): "
-            f"{failure['error']}",
+            f"{failure['root_seed']}; scenario {plain(failure['scenario'])}, sha256 "
+            f"{failure['scenario_sha256'][:12]}…, resolved in {plain(out_dir / 'scenario.yaml')}"
+            f"): {plain(failure['error'])}",
             highlight=False,
         )
     if result.failures:
@@ -326,7 +327,7 @@ def _report(
             f"target; {advice}",
             highlight=False,
         )
-    console.print(f"wrote {out_dir}", highlight=False)
+    console.print(f"wrote {plain(out_dir)}", highlight=False)
     if result.failures:
         sys.exit(1)
     if strict and "fail" in verdicts:
