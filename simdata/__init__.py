@@ -12,16 +12,42 @@ Also ``resume`` (finish an interrupted run directory), ``make_executor`` (proces
 Dask), ``StoppingRule`` (``run(..., until_decided=...)``), ``capacity`` (the highest load
 within the SLA), ``compare`` (paired differences of run directories) and ``sweep``
 (designs and sensitivity indices with SALib).
+
+The names load on first use (PEP 562), so ``import simdata`` — and the ``simdata`` command
+starting up — costs nothing until something is asked for.
 """
 
-from simdata.api import RunResult, StoppingRule, load_scenario, make_executor, resume, run
-from simdata.errors import RunError, ScenarioError, SimdataError
-from simdata.experiments.capacity import capacity
-from simdata.experiments.compare import compare
-from simdata.experiments.sweep import sweep
-from simdata.scenario.models import Scenario
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from simdata.api import RunResult, StoppingRule, load_scenario, make_executor, resume, run
+    from simdata.errors import RunError, ScenarioError, SimdataError
+    from simdata.experiments.capacity import capacity
+    from simdata.experiments.compare import compare
+    from simdata.experiments.sweep import sweep
+    from simdata.scenario.models import Scenario
 
 __version__ = "0.1.0"
+
+#: Public name → the module that defines it.
+_SOURCES = {
+    "RunResult": "simdata.api",
+    "StoppingRule": "simdata.api",
+    "load_scenario": "simdata.api",
+    "make_executor": "simdata.api",
+    "resume": "simdata.api",
+    "run": "simdata.api",
+    "RunError": "simdata.errors",
+    "ScenarioError": "simdata.errors",
+    "SimdataError": "simdata.errors",
+    "capacity": "simdata.experiments.capacity",
+    "compare": "simdata.experiments.compare",
+    "sweep": "simdata.experiments.sweep",
+    "Scenario": "simdata.scenario.models",
+}
 
 __all__ = [
     "RunError",
@@ -39,3 +65,16 @@ __all__ = [
     "run",
     "sweep",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    source = _SOURCES.get(name)
+    if source is None:
+        raise AttributeError(f"module 'simdata' has no attribute {name!r}")
+    value = getattr(importlib.import_module(source), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import io
 import json
 import os
 import platform
@@ -193,8 +194,15 @@ def write_text(path: Path, text: str) -> None:
 
 
 def write_parquet(path: Path, frame: pl.DataFrame) -> None:
-    """Write a polars frame to Parquet atomically."""
-    _atomic(path, lambda tmp: frame.write_parquet(tmp))
+    """Write a polars frame to Parquet atomically.
+
+    The file is encoded in memory and written by Python, so a full disk or a file-size
+    limit is an ``OSError`` with its errno (polars would wrap it in a ``ComputeError``).
+    """
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer)
+    data = buffer.getvalue()
+    _atomic(path, lambda tmp: tmp.write_bytes(data))
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
