@@ -5,15 +5,26 @@ is what makes Excel read Chinese (labels, department names) correctly instead of
 a local code page; the workbook has one sheet per table. The summary gains the KPI's
 Chinese label beside its name. Values stay SI as in the Parquet files. The day-by-day
 ``enterprise_days`` table is left out (hundreds of thousands of rows; it stays in Parquet).
+
+Exports are inert. Text in a table comes from users — a scenario name becomes the
+``variant`` column of a comparison, a sweep parameter's name a column header — and a
+spreadsheet reads a cell beginning with ``=``, ``+``, ``-`` or ``@`` as a formula
+(``=HYPERLINK(…)``, ``=cmd|…`` DDE). Every text cell and header that a spreadsheet could
+take for a formula is prefixed with ``'`` (the OWASP CSV-injection rule, see
+:func:`neutralise`), and the workbook stores every text as a string, never a formula or an
+error value. Numbers are not text: a negative number stays a number.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
+import io
 import math
 import os
-import tempfile
+import re
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +45,28 @@ WORKBOOK_NAME = "tables.xlsx"
 TABLES = ("summary", "kpis", "enterprises", "capacity", "curve", "indices", "points", "compare")
 #: Excel's row limit (a sheet holds at most this many rows, header included).
 EXCEL_ROWS = 1_048_576
+#: Excel's limit on the characters of one cell (openpyxl truncates silently beyond it).
+EXCEL_CELL_CHARS = 32_767
+
+#: What makes a spreadsheet start a formula (OWASP: ``= + - @``, tab, carriage return), and
+#: the full-width forms of the first four, which Chinese input methods type and which
+#: Excel/WPS with an East Asian locale may fold to ASCII.
+FORMULA_STARTS = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
+#: A formula start at the beginning of a text, or after leading white space (spreadsheets
+#: can trim it on import: ``" =1+1"``). ``\s`` covers tab, CR, LF and U+3000.
+_FORMULA = re.compile(r"^(?:[\t\r]|\s*[=+\-@\uff1d\uff0b\uff0d\uff20])")
+_FORMULA_POLARS = _FORMULA.pattern
+#: Characters XML 1.0 (so xlsx) cannot hold: C0 controls other than tab, LF and CR.
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def neutralise(text: str) -> str:
+    """``text`` made inert for a spreadsheet: ``'`` in front when it could start a formula.
+
+    The apostrophe is what a user types to make Excel take input as text, and it shows, so
+    a reader sees that the cell was changed. Text that cannot start a formula is unchanged.
+    """
+    return "'" + text if _FORMULA.match(text) else text
 
 
 def export_tables(results_dir: Path, fmt: str, out: Path | None = None) -> list[Path]:
@@ -44,7 +77,7 @@ def export_tables(results_dir: Path, fmt: str, out: Path | None = None) -> list[
     target = results.path if out is None else Path(out)
     if target.exists() and not target.is_dir():
         raise UsageError(f"{target}: --out: expected a directory, got a file")
-    tables = collect_tables(results)
+    tables = {name: _inert(frame) for name, frame in collect_tables(results).items()}
     if fmt == "csv":
         return [_write_csv(target / f"{name}.csv", frame) for name, frame in tables.items()]
     return [_write_workbook(target / WORKBOOK_NAME, tables)]
@@ -75,17 +108,62 @@ def _capacity_table(results: Results) -> pl.DataFrame | None:
     return pl.DataFrame([flat])
 
 
+def _inert(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with every text column neutralised (numbers, dates and booleans as they are).
+
+    Categorical and enum columns are text to a spreadsheet, so they become strings first.
+    """
+    columns = []
+    for name, dtype in frame.schema.items():
+        column = pl.col(name)
+        if isinstance(dtype, pl.Categorical | pl.Enum):
+            column = column.cast(pl.String)
+        elif dtype != pl.String:
+            continue
+        columns.append(
+            pl.when(column.str.contains(_FORMULA_POLARS))
+            .then(pl.lit("'") + column)
+            .otherwise(column)
+            .alias(name)
+        )
+    return frame.with_columns(columns) if columns else frame
+
+
 def _write_csv(path: Path, frame: pl.DataFrame) -> Path:
+    # The header is written by the csv module so that a neutralised name cannot collide
+    # with another column's (polars needs unique names); the body by polars, which quotes
+    # any field holding a separator, quote, CR or LF. NaN becomes an empty cell, as in the
+    # workbook (polars would write the text "NaN").
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\n").writerow([neutralise(c) for c in frame.columns])
+    body = frame.with_columns(
+        pl.col(name).fill_nan(None) for name, dtype in frame.schema.items() if dtype.is_float()
+    )
     # The BOM (U+FEFF, bytes EF BB BF in UTF-8) tells Excel the file is UTF-8.
-    write_text(path, "\ufeff" + frame.write_csv())
+    write_text(path, "\ufeff" + header.getvalue() + body.write_csv(include_header=False))
     return path
 
 
-def _cell(value: Any) -> Any:
+def _text_cell(sheet: Any, text: str) -> Any:
+    """A string cell holding ``text``, whatever it looks like to Excel.
+
+    openpyxl makes a string beginning with ``=`` a formula and ``#N/A`` an error value; the
+    data type is set after the value so that neither can happen. Characters XML cannot hold
+    (ANSI escapes in a name) are written as ``\\x1b`` instead of failing the export.
+    """
+    text = _ILLEGAL_XML.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+    cell = WriteOnlyCell(sheet, value=neutralise(text)[:EXCEL_CELL_CHARS])
+    cell.data_type = "s"
+    return cell
+
+
+def _cell(sheet: Any, value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None  # Excel has no NaN or infinity
-    if isinstance(value, list | dict):
-        return str(value)
+    if isinstance(value, list | dict | tuple):
+        value = str(value)
+    if isinstance(value, str):
+        return _text_cell(sheet, value)
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value.astimezone(dt.UTC).replace(tzinfo=None)  # Excel has no time zones
     return value
@@ -102,15 +180,17 @@ def _write_workbook(path: Path, tables: dict[str, pl.DataFrame]) -> Path:
             sheet.column_dimensions[letter].width = min(max(len(column) + 2, 10), 48)
         header = []
         for column in frame.columns:
-            cell = WriteOnlyCell(sheet, value=column)
+            cell = _text_cell(sheet, column)
             cell.font = bold
             header.append(cell)
         sheet.append(header)
         for row in frame.head(EXCEL_ROWS - 1).iter_rows():
-            sheet.append([_cell(value) for value in row])
+            sheet.append([_cell(sheet, value) for value in row])
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    # Created with 0666 so the kernel applies the umask, as for every other result file
+    # (mkstemp's 0600 would make the workbook private to its writer).
+    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
         workbook.save(temporary)
         os.replace(temporary, path)
