@@ -202,7 +202,11 @@ def write_parquet(path: Path, frame: pl.DataFrame) -> None:
     buffer = io.BytesIO()
     frame.write_parquet(buffer)
     data = buffer.getvalue()
-    _atomic(path, lambda tmp: tmp.write_bytes(data))
+
+    def write(temporary: Path) -> None:
+        temporary.write_bytes(data)
+
+    _atomic(path, write)
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:

@@ -32,9 +32,10 @@ from simdata.cli.common import (
     workers_option,
 )
 from simdata.errors import UsageError
-from simdata.experiments.executors import make_executor
+from simdata.experiments.executors import cpu_count, make_executor
 from simdata.experiments.replication import Replication
 from simdata.experiments.run import RunResult, resumable, resume, run
+from simdata.experiments.sizing import ANNOUNCE_S, check_fits, estimate
 from simdata.experiments.until_decided import StoppingRule, describe
 from simdata.report import build_report
 from simdata.report.i18n import LANGS
@@ -90,6 +91,13 @@ def busiest_department(summary: pl.DataFrame) -> tuple[str, float] | None:
         return None
     top = rows.sort("mean", descending=True, nulls_last=True).row(0, named=True)
     return str(top["kpi"]).split("=", 1)[1], float(top["mean"])
+
+
+def _concurrency(workers: int | None, scheduler: str | None) -> int:
+    """Replications running at once on this machine for the executor options."""
+    if scheduler is not None:
+        return 1  # on the cluster's workers; this machine runs none of them
+    return cpu_count() if workers is None else max(1, workers)
 
 
 def _check_options(
@@ -230,6 +238,11 @@ def run_command(
     errors = Console(stderr=True, soft_wrap=True)
     show_progress = console.is_terminal and not quiet
     argv = ["simdata", *sys.argv[1:]]
+    if loaded is not None and resume_dir is None:
+        size = estimate(loaded, _concurrency(workers, scheduler))
+        check_fits(size)  # before a pool or a Dask client starts
+        if size.wall_s > ANNOUNCE_S and not quiet:
+            errors.print(f"estimate: {plain(size.describe())}", highlight=False)
     executor = make_executor(workers, scheduler)
     try:
         with progress_bar(console) if show_progress else contextlib.nullcontext() as bar:

@@ -37,6 +37,7 @@ from simdata.experiments.replication import (
     part_meta,
     replicate,
 )
+from simdata.experiments.sizing import check_fits, estimate
 from simdata.experiments.until_decided import Look, StoppingRule, look
 from simdata.model.identifiers import ENTERPRISE_TABLES
 from simdata.results import (
@@ -309,6 +310,7 @@ def run(
     called after each replication, ``planned`` with the number planned so far.
     """
     scenario = with_run_settings(scenario, replications, seed)
+    check_fits(estimate(scenario, getattr(executor, "workers", 1)))
     out_dir = Path(out) if out is not None else None
     lock = claim_run_dir(out_dir) if out_dir is not None else None
     try:
