@@ -229,8 +229,40 @@ def _check_rules(loaded: LoadedDesign) -> None:
         if design.kpis.index(kpi) != index:
             raise loaded.error(("kpis", index), f"expected each KPI once, got {kpi!r} twice")
     labels = [p.label for p in design.parameters]
+    # Overrides are applied in order, so a second parameter on a field (or inside a field
+    # another one sets) would silently win and points.parquet would record values never
+    # applied to the first.
+    setters: dict[tuple[str | int, ...], str] = {}
+    for index, parameter in enumerate(design.parameters):
+        field = tuple(_split_path(parameter.path.strip()))
+        for other, label in setters.items():
+            shorter = min(len(field), len(other))
+            if field[:shorter] != other[:shorter]:
+                continue
+            dotted = ".".join(str(part) for part in other)
+            if field == other:
+                clash = f"which parameter {label!r} already sets"
+            elif len(field) < len(other):
+                clash = f"which holds {dotted}, set by parameter {label!r}"
+            else:
+                clash = f"inside {dotted}, set by parameter {label!r}"
+            raise loaded.error(
+                ("parameters", index, "path"),
+                f"expected each scenario field in one parameter only, got "
+                f"{parameter.path!r}, {clash}",
+            )
+        setters[field] = parameter.label
+    reserved = {"point", "replication", *design.kpis}
     for index, parameter in enumerate(design.parameters):
         where = ("parameters", index)
+        if parameter.label in reserved:
+            # points.parquet has one column per parameter beside point, replication and
+            # the KPIs: a parameter named like one of them would overwrite it.
+            raise loaded.error(
+                (*where, "name" if parameter.name is not None else "path"),
+                f"expected a parameter name other than point, replication and the design's "
+                f"KPIs (columns of points.parquet), got {parameter.label!r}",
+            )
         given = [
             key
             for key in ("range", "levels", "distribution")
@@ -346,18 +378,43 @@ class Sweepable:
         }
 
     def point_count(self) -> int:
-        """Points the design evaluates (each run ``replications`` times)."""
+        """Points the design evaluates (each run ``replications`` times), by arithmetic.
+
+        Never samples: a 1000³ grid or 10⁸ samples is sized in microseconds, so it can be
+        refused (or shown by ``--dry-run``) before a matrix of gigabytes is built.
+        """
+        return self.size()[0]
+
+    def size(self) -> tuple[int, str]:
+        """The point count and how it follows from the design (``"16 × (5 + 2)"``)."""
         d, n = len(self.parameters), self.design.samples
         method = self.design.method
         if method == "morris":
-            return (d + 1) * n
+            return n * (d + 1), f"{n} trajectories × ({d} parameters + 1)"
         if method == "sobol":
-            return n * (2 * d + 2 if self.design.calc_second_order else d + 2)
+            if self.design.calc_second_order:
+                return n * (2 * d + 2), f"N = {n} × (2 × {d} parameters + 2)"
+            return n * (d + 2), f"N = {n} × ({d} parameters + 2)"
         if method == "fast":
-            return n * d
+            return n * d, f"{n} × {d} parameters"
         if method == "lhs":
-            return n
-        return math.prod(len(self._grid_axis(p)) for p in self.parameters)
+            return n, f"{n} samples"
+        axes = [self._grid_levels(p) for p in self.parameters]
+        return math.prod(axes), " × ".join(str(a) for a in axes) + " levels"
+
+    def _grid_levels(self, parameter: Parameter) -> int:
+        """How many values one parameter takes on the grid."""
+        if parameter.levels is not None:
+            return len(parameter.levels)
+        return self.design.levels
+
+    def size_field(self) -> tuple[str, ...]:
+        """The design field whose reduction shrinks the point count (for error lines)."""
+        if self.design.method != "grid":
+            return ("samples",)
+        if any(p.levels is None for p in self.parameters):
+            return ("levels",)
+        return ("parameters",)
 
     def _grid_axis(self, parameter: Parameter) -> list[float]:
         """Matrix values of one parameter on the grid (level positions for levels)."""
