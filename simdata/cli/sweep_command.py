@@ -16,6 +16,7 @@ from simdata.cli.common import (
     handle_errors,
     out_option,
     output_console,
+    plain,
     progress_bar,
     readable_table,
     scheduler_option,
@@ -23,10 +24,19 @@ from simdata.cli.common import (
     workers_option,
 )
 from simdata.errors import UsageError
-from simdata.experiments.design import load_design
+from simdata.experiments.design import LoadedDesign, load_design
 from simdata.experiments.executors import cpu_count, make_executor
-from simdata.experiments.sweep import PointOutcome, SweepResult, pilot_seconds, plan_sweep, sweep
+from simdata.experiments.sweep import (
+    PointOutcome,
+    SweepResult,
+    SweepSizeError,
+    measure_sweep,
+    pilot,
+    plan_sweep,
+    sweep,
+)
 from simdata.results import default_run_dir
+from simdata.scenario.models import Scenario
 
 #: The index each method ranks parameters by, and the ones shown beside it.
 _SHOWN = {
@@ -42,7 +52,11 @@ def _duration(seconds: float) -> str:
         return f"{seconds:.0f} s"
     if seconds < 7200:
         return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
+    if seconds < 2 * 86_400:
+        return f"{seconds / 3600:.1f} h"
+    if seconds < 2 * 365.25 * 86_400:
+        return f"{seconds / 86_400:.1f} d"
+    return f"{seconds / (365.25 * 86_400):,.0f} years"
 
 
 def _cell(row: dict[str, object] | None) -> str:
@@ -71,7 +85,7 @@ def _print_indices(console: Console, result: SweepResult) -> None:
         main = rows.filter(pl.col("index") == shown[0]).sort("value", descending=True)
         cells = []
         for parameter in main["parameter"].to_list():
-            row = [parameter]
+            row = [plain(parameter)]
             for index in shown:
                 found = rows.filter((pl.col("parameter") == parameter) & (pl.col("index") == index))
                 row.append(_cell(found.row(0, named=True) if not found.is_empty() else None))
@@ -79,10 +93,58 @@ def _print_indices(console: Console, result: SweepResult) -> None:
         table = readable_table(
             ("parameter", *shown),
             cells,
-            title=kpi,
+            title=plain(kpi),
             caption=f"replication noise: {noise_text} of its variance",
         )
         console.print(table)
+
+
+def _dry_run(
+    console: Console,
+    scenario: Scenario,
+    design: LoadedDesign,
+    workers: int | None,
+    scheduler: str | None,
+) -> None:
+    """Print the design's size at once (by arithmetic), then a pilot-based time estimate.
+
+    The size line comes before any point is sampled, so a 1000³ grid is reported in
+    milliseconds; a design a real sweep would refuse says so, and its estimate times a
+    replication of the base scenario instead of a point that is never built.
+    """
+    if workers is not None and workers < 1:
+        raise UsageError(f"--workers: expected an integer ≥ 1, got {workers}")
+    size = measure_sweep(scenario, design)
+    spec = design.design
+    console.print(
+        f"{plain(spec.name)}: {spec.method}, {size.points:,} points × {spec.replications:,} "
+        f"replications = {size.runs:,} runs ({plain(size.formula)})",
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.file.flush()
+    refusal, plan = size.refusal, None
+    if refusal is None:
+        try:
+            plan = plan_sweep(scenario, design)
+        except SweepSizeError as error:  # a point's own run size: known once points are built
+            refusal = error
+    if refusal is not None:
+        console.print(
+            f"a real sweep would be refused: {plain(refusal.detail)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        console.file.flush()
+    timed = pilot(plan, scenario, design)
+    share = 1 if scheduler is not None else (workers or cpu_count())
+    where = "the Dask cluster (1 worker assumed)" if scheduler else f"{share} worker(s)"
+    total = _duration(size.runs * timed.seconds / share)
+    console.print(
+        f"{timed.how} {timed.seconds:.2f} s → about {total} on {where}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @cli.command("sweep")
@@ -116,21 +178,11 @@ def sweep_command(
     """Sweep SCENARIO over a DESIGN: every point's KPIs, then SALib's sensitivity indices."""
     loaded_scenario = load_scenario(scenario, list(sets))
     design = load_design(design_path)
-    plan = plan_sweep(loaded_scenario, design)
     console = output_console()
     if dry_run:
-        if workers is not None and workers < 1:
-            raise UsageError(f"--workers: expected an integer ≥ 1, got {workers}")
-        pilot = pilot_seconds(plan)
-        share = 1 if scheduler is not None else (workers or cpu_count())
-        console.print(
-            f"{design.design.name}: {design.design.method}, {plan.points} points × "
-            f"{design.design.replications} replications = {plan.runs} runs; pilot replication "
-            f"{pilot:.2f} s → about {_duration(plan.runs * pilot / share)} on "
-            f"{'the Dask cluster (1 worker assumed)' if scheduler else f'{share} worker(s)'}",
-            highlight=False,
-        )
+        _dry_run(console, loaded_scenario, design, workers, scheduler)
         return
+    plan = plan_sweep(loaded_scenario, design)
     out_dir = out if out is not None else default_run_dir()
     argv = ["simdata", *sys.argv[1:]]
     executor = make_executor(workers, scheduler)
@@ -144,29 +196,30 @@ def sweep_command(
 
                 result = sweep(
                     loaded_scenario,
-                    design,
+                    plan,
                     out=out_dir,
                     executor=executor,
                     progress=advance,
                     argv=argv,
                 )
         else:
-            result = sweep(loaded_scenario, design, out=out_dir, executor=executor, argv=argv)
+            result = sweep(loaded_scenario, plan, out=out_dir, executor=executor, argv=argv)
     finally:
         executor.close()
     _print_indices(console, result)
     errors = Console(stderr=True)
     if not quiet:
         for warning in result.warnings:
-            errors.print(f"[yellow]warning:[/] {warning}", highlight=False)
+            errors.print(f"[yellow]warning:[/] {plain(warning)}", highlight=False)
     for failure in result.failures[:10]:
         errors.print(
             f"[red]point {failure['point']} replication {failure['replication']} failed[/] "
-            f"(root seed {failure['root_seed']}, {failure['values']}): {failure['error']}",
+            f"(root seed {failure['root_seed']}, {plain(failure['values'])}): "
+            f"{plain(failure['error'])}",
             highlight=False,
         )
     console.print(
-        f"{plan.points} points × {design.design.replications} replications; wrote {out_dir}",
+        f"{plan.points} points × {design.design.replications} replications; wrote {plain(out_dir)}",
         highlight=False,
     )
     if result.failures:

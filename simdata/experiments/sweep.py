@@ -11,6 +11,7 @@ them, and indices whose CI spans 0 are flagged "≈ 0".
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -23,7 +24,8 @@ import polars as pl
 import yaml
 
 from simdata.analysis.kpis import kpi_units
-from simdata.errors import ScenarioError
+from simdata.errors import RunError, ScenarioError, SimdataError
+from simdata.experiments import sizing
 from simdata.experiments.design import (
     Design,
     LoadedDesign,
@@ -41,6 +43,21 @@ from simdata.scenario.models import Scenario
 
 #: ``evaluator(values, replication) -> {kpi: value}`` replaces the simulation (tests, toys).
 Evaluator = Callable[[dict[str, float], int], dict[str, float]]
+
+#: Most runs (points × replications) a sweep accepts. Planning validates every point's
+#: scenario (about 0.5 ms each) and a run is rarely under 0.05 s, so 10⁷ runs is days of
+#: work before the first index; a design past it is a typo or needs fewer samples.
+MAX_RUNS = 10_000_000
+#: Bytes a point's plan holds per byte of the base scenario's JSON dump (its validated
+#: scenario and the data its tasks carry): 9.5× for mm8, 10.7× for zhanjiang-baseline,
+#: measured with tracemalloc; rounded up.
+POINT_BYTES_PER_SCENARIO_BYTE = 12
+#: Bytes of a point's matrix row and values, per parameter (evaluator sweeps hold only these).
+POINT_BYTES_PER_PARAMETER = 128
+#: Bytes a run holds in this process: its task, its key and its outcome (the design's KPIs).
+RUN_BYTES = 1024
+#: Share of this machine's available memory a sweep's plan may take (the runs need the rest).
+MEMORY_SHARE = 0.5
 
 INDEX_SCHEMA = {
     "kpi": pl.String,
@@ -146,6 +163,103 @@ class SweepPlan:
         return items, keys
 
 
+@dataclass(frozen=True)
+class SweepSize:
+    """How big a design is, computed by arithmetic before anything is sampled."""
+
+    points: int
+    #: How the point count follows from the design (``"1000 × 1000 × 1000 levels"``).
+    formula: str
+    replications: int
+    #: Estimated bytes the plan and its runs hold in this process.
+    memory_bytes: int
+    #: Why a real sweep of this size is refused (None when it is not).
+    refusal: SweepSizeError | None
+
+    @property
+    def runs(self) -> int:
+        return self.points * self.replications
+
+
+def _bytes(count: int | float) -> str:
+    if count >= 2**30:
+        return f"{count / 2**30:.1f} GB"
+    return f"{count / 2**20:.1f} MB"
+
+
+class SweepSizeError(ScenarioError):
+    """A design that cannot fit in this machine's memory or cannot finish: a real sweep
+    refuses it (exit 2), ``--dry-run`` reports it beside the size and still estimates."""
+
+
+def _too_large(loaded: LoadedDesign, where: tuple[str | int, ...], message: str) -> SweepSizeError:
+    located = loaded.error(where, message)
+    return SweepSizeError(message, file=located.file, line=located.line, path=located.path)
+
+
+def _available_memory() -> float:
+    """Bytes this machine can give now (the run-size check's reading, patched in tests)."""
+    return sizing.available_memory()
+
+
+def size_sweep(bound: Sweepable, scenario: Scenario | None) -> SweepSize:
+    """The design's points, runs and memory, and a refusal when it cannot fit or finish.
+
+    Refused: more than :data:`MAX_RUNS` runs, or a plan estimated above
+    :data:`MEMORY_SHARE` of the memory available now. The refusal names the design field
+    to shrink (samples, levels or replications), so the line says the way out.
+    """
+    design = bound.design
+    points, formula = bound.size()
+    replications = design.replications
+    runs = points * replications
+    per_point = POINT_BYTES_PER_PARAMETER * len(bound.parameters)
+    if scenario is not None:
+        dumped = scenario.model_dump(mode="json", by_alias=True, exclude={"extends"})
+        per_point += POINT_BYTES_PER_SCENARIO_BYTE * len(json.dumps(dumped))
+    memory = points * per_point + runs * RUN_BYTES
+    available = _available_memory()
+    where = bound.size_field()
+    fewer = {"samples": "samples", "levels": "levels", "parameters": "levels or parameters"}
+    way_out = fewer[str(where[0])]
+    if points <= MAX_RUNS and runs > MAX_RUNS:
+        where, way_out = ("replications",), f"replications or {way_out}"
+    shown = f"{points:,} points ({formula}) × {replications} replications"
+    refusal = None
+    if runs > MAX_RUNS:
+        refusal = _too_large(
+            bound.loaded,
+            where,
+            f"expected at most {MAX_RUNS:,} runs, got {shown} = {runs:,} runs; use fewer {way_out}",
+        )
+    elif memory > MEMORY_SHARE * available:
+        refusal = _too_large(
+            bound.loaded,
+            where,
+            f"expected a sweep that fits in this machine's memory, got {shown} = {runs:,} "
+            f"runs needing about {_bytes(memory)} ({_bytes(available)} available); "
+            f"use fewer {way_out}",
+        )
+    return SweepSize(points, formula, replications, memory, refusal)
+
+
+def measure_sweep(
+    scenario: Scenario | None,
+    design: LoadedDesign | Design | str | Path,
+    *,
+    with_evaluator: bool = False,
+) -> SweepSize:
+    """Check ``design`` against ``scenario`` and size it, without sampling a point.
+
+    What ``--dry-run`` prints first: a 1000³ grid is sized here in microseconds, where
+    :func:`plan_sweep` would build a matrix of gigabytes.
+    """
+    bound = Sweepable(_as_loaded(design))
+    if scenario is not None and not with_evaluator:
+        bound.check_against(scenario)
+    return size_sweep(bound, None if with_evaluator else scenario)
+
+
 def _as_loaded(design: LoadedDesign | Design | str | Path) -> LoadedDesign:
     if isinstance(design, LoadedDesign):
         return design
@@ -163,7 +277,9 @@ def plan_sweep(
     """Validate ``design`` against ``scenario`` and build every point's scenario.
 
     Raises :class:`ScenarioError` (one line, naming the design file's line) for a path the
-    scenario lacks, a value it rejects or an unknown KPI, before anything runs.
+    scenario lacks, a value it rejects or an unknown KPI, and :class:`SweepSizeError` for a
+    size that cannot fit or finish (:func:`size_sweep` before anything is sampled, then
+    :func:`_check_work` on the points' own run sizes), before anything runs.
     """
     loaded = _as_loaded(design)
     bound = Sweepable(loaded)
@@ -171,6 +287,9 @@ def plan_sweep(
         raise ValueError("a sweep needs a scenario unless an evaluator replaces the simulation")
     if scenario is not None and not with_evaluator:
         bound.check_against(scenario)
+    size = size_sweep(bound, None if with_evaluator else scenario)
+    if size.refusal is not None:
+        raise size.refusal
     sample = bound.sample()
     scenarios = None
     if scenario is not None and not with_evaluator:
@@ -185,16 +304,70 @@ def plan_sweep(
                     f"expected every point to give a valid scenario, got point {point} "
                     f"({shown}): {error.detail}",
                 ) from None
+        _check_work(bound, scenarios, sample.values)
     seed = loaded.design.seed
     root_seed = seed if seed is not None else (scenario.run.seed if scenario is not None else 0)
     return SweepPlan(bound, sample.matrix, sample.values, scenarios, root_seed)
 
 
-def pilot_seconds(plan: SweepPlan) -> float:
-    """Wall time of one replication of the first point (for ``--dry-run`` estimates)."""
-    if plan.scenarios is None:
-        return 0.0
-    return run_replication(plan.scenarios[0], 0, plan.root_seed).runtime_s
+def _check_work(
+    bound: Sweepable, scenarios: Sequence[Scenario], values: Sequence[dict[str, float]]
+) -> None:
+    """Refuse points whose replication alone cannot fit in memory, and a sweep whose
+    estimated computing (every point's replications, sized like ``simdata run``'s) cannot
+    finish: a design may set a rate or a horizon that no single run would be allowed."""
+    loaded, design = bound.loaded, bound.design
+    available = _available_memory()
+    core_s = 0.0
+    for point, scenario in enumerate(scenarios):
+        size = sizing.estimate(scenario)
+        if size.bytes_per_replication > sizing.MEMORY_SHARE * available:
+            shown = ", ".join(f"{k}={v:g}" for k, v in values[point].items())
+            raise _too_large(
+                loaded,
+                ("parameters",),
+                f"expected every point to fit in this machine's memory, got point {point} "
+                f"({shown}) needing about {_bytes(size.bytes_per_replication)} per "
+                f"replication ({_bytes(available)} available); narrow the parameters' ranges",
+            )
+        core_s += size.core_s_per_replication
+    core_s *= design.replications
+    if core_s > sizing.MAX_CORE_S:
+        runs = len(scenarios) * design.replications
+        raise _too_large(
+            loaded,
+            bound.size_field(),
+            f"expected a sweep that can finish, got {runs:,} runs needing about "
+            f"{core_s / 86_400:,.0f} days of computing (more than "
+            f"{sizing.MAX_CORE_S / 86_400:.0f}); use fewer samples, levels or replications",
+        )
+
+
+@dataclass(frozen=True)
+class Pilot:
+    """Seconds one replication takes, and how that was found (for ``--dry-run``)."""
+
+    seconds: float
+    #: ``"pilot replication"`` (the first point's), ``"… (base scenario)"`` when the points
+    #: were not built, or ``"estimated replication"`` when a pilot would itself be too long.
+    how: str
+
+
+def pilot(plan: SweepPlan | None, scenario: Scenario, design: LoadedDesign) -> Pilot:
+    """Time one replication of the plan's first point, or of the base scenario when the
+    design was too large to plan; use ``simdata run``'s size estimate instead when that
+    replication would take more than a minute or not fit in memory (a dry run must be quick).
+    """
+    seed = design.design.seed
+    root_seed = seed if seed is not None else scenario.run.seed
+    how = "pilot replication (base scenario)"
+    if plan is not None and plan.scenarios:
+        scenario, root_seed, how = plan.scenarios[0], plan.root_seed, "pilot replication"
+    size = sizing.estimate(scenario)
+    too_long = size.core_s_per_replication > sizing.ANNOUNCE_S
+    if too_long or size.bytes_per_replication > sizing.MEMORY_SHARE * _available_memory():
+        return Pilot(size.core_s_per_replication, "estimated replication (no pilot)")
+    return Pilot(run_replication(scenario, 0, root_seed).runtime_s, how)
 
 
 def _noise_share(values: np.ndarray) -> float:
@@ -271,7 +444,12 @@ def _collect(
     progress: Progress | None,
     outcomes: list[PointOutcome],
 ) -> None:
-    """Run every (point, replication), appending outcomes as they finish (kept on Ctrl-C)."""
+    """Run every (point, replication), appending outcomes as they finish (kept on Ctrl-C).
+
+    Only the design's KPIs are kept from each run: a replication yields every KPI of its
+    scenario (hundreds for Zhanjiang), and a large sweep holds one outcome per run.
+    """
+    kpis = plan.bound.design.kpis
     if evaluator is not None:
         for point, values in enumerate(plan.values):
             for replication in range(plan.bound.design.replications):
@@ -281,10 +459,17 @@ def _collect(
                     progress(outcome)
         return
     items, keys = plan.tasks()
-    for _, outcome in executor.map(run_point, items, keys):
-        outcomes.append(outcome)
-        if progress is not None:
-            progress(outcome)
+    finished = executor.map(run_point, items, keys)
+    try:
+        for _, outcome in finished:
+            outcome.kpis = {kpi: outcome.kpis[kpi] for kpi in kpis if kpi in outcome.kpis}
+            outcomes.append(outcome)
+            if progress is not None:
+                progress(outcome)
+    finally:
+        close = getattr(finished, "close", None)
+        if close is not None:
+            close()
 
 
 def _outputs(
@@ -313,7 +498,7 @@ def _outputs(
 
 def sweep(
     scenario: Scenario | None,
-    design: LoadedDesign | Design | str | Path,
+    design: SweepPlan | LoadedDesign | Design | str | Path,
     *,
     out: str | Path | None = None,
     executor: Executor | None = None,
@@ -325,9 +510,14 @@ def sweep(
 
     ``evaluator(values, replication) -> {kpi: value}`` replaces the simulation (``scenario``
     may then be None and parameter paths are not checked); it runs in this process. Otherwise
-    every (point, replication) goes through ``executor`` (serial when None).
+    every (point, replication) goes through ``executor`` (serial when None). ``design`` may be
+    the :class:`SweepPlan` :func:`plan_sweep` made for ``scenario`` (the CLI sizes its progress
+    bar from it), so a large design's points are built and validated once.
     """
-    plan = plan_sweep(scenario, design, with_evaluator=evaluator is not None)
+    if isinstance(design, SweepPlan):
+        plan = design
+    else:
+        plan = plan_sweep(scenario, design, with_evaluator=evaluator is not None)
     loaded = plan.bound.loaded
     out_dir = Path(out) if out is not None else None
     if out_dir is not None:
@@ -374,15 +564,32 @@ def sweep(
             },
         )
 
+    def keep_finished(status: str, error: str | None = None) -> None:
+        """The points so far (NaN for the rest) and a manifest saying how far it got."""
+        if out_dir is None:
+            return
+        outputs, failures = _outputs(plan, outcomes)
+        write_parquet(out_dir / "points.parquet", _points_frame(plan, outputs))
+        extra = {} if error is None else {"error": error}
+        write_json(out_dir / "manifest.json", provenance(status, [], failures, extra))
+
     try:
         _collect(plan, runner, evaluator, progress, outcomes)
     except KeyboardInterrupt:
-        # Keep what finished: the points so far (NaN for the rest) and an interrupted manifest.
-        if out_dir is not None:
-            outputs, failures = _outputs(plan, outcomes)
-            write_parquet(out_dir / "points.parquet", _points_frame(plan, outputs))
-            write_json(out_dir / "manifest.json", provenance("interrupted", [], failures, {}))
+        keep_finished("interrupted")
         raise
+    except SimdataError as error:
+        keep_finished("failed", str(error))
+        raise
+    except Exception as error:
+        # The executor failed (a worker process killed: BrokenProcessPool; a lost Dask
+        # scheduler) or the evaluator raised: the sweep cannot go on, and says how far it got.
+        reason = " ".join(f"{type(error).__name__}: {error}".split())
+        keep_finished("failed", reason)
+        kept = f"; {len(outcomes)} of {plan.runs} runs finished"
+        if out_dir is not None:
+            kept += f", kept in {out_dir / 'points.parquet'}"
+        raise RunError(f"the sweep stopped: {reason}{kept}") from error
     finally:
         if own_executor:
             runner.close()
