@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -268,6 +269,19 @@ def _as_loaded(design: LoadedDesign | Design | str | Path) -> LoadedDesign:
     return load_design(design)
 
 
+#: Control characters (C0, DEL, C1): a parameter name holding a newline would split an error
+#: line, an ESC would reach the terminal.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _point_text(values: dict[str, float]) -> str:
+    """``name=value, …`` for an error line, control characters in names shown as ``\\xNN``."""
+    return ", ".join(
+        _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", name) + f"={value:g}"
+        for name, value in values.items()
+    )
+
+
 def plan_sweep(
     scenario: Scenario | None,
     design: LoadedDesign | Design | str | Path,
@@ -298,7 +312,7 @@ def plan_sweep(
             try:
                 scenarios.append(point_scenario(scenario, bound.overrides(values)))
             except ScenarioError as error:
-                shown = ", ".join(f"{k}={v:g}" for k, v in values.items())
+                shown = _point_text(values)
                 raise loaded.error(
                     ("parameters",),
                     f"expected every point to give a valid scenario, got point {point} "
@@ -322,7 +336,7 @@ def _check_work(
     for point, scenario in enumerate(scenarios):
         size = sizing.estimate(scenario)
         if size.bytes_per_replication > sizing.MEMORY_SHARE * available:
-            shown = ", ".join(f"{k}={v:g}" for k, v in values[point].items())
+            shown = _point_text(values[point])
             raise _too_large(
                 loaded,
                 ("parameters",),

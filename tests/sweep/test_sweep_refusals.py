@@ -215,6 +215,32 @@ def test_a_point_whose_replication_cannot_fit_is_refused(
     assert tree(tmp_path) == before
 
 
+def test_a_name_with_a_newline_keeps_a_refusal_on_one_line(
+    write_scenario: Callable[[str, str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refused point whose parameter name holds CR LF and ESC: still one line, the controls
+    shown as \\xNN."""
+    monkeypatch.setattr(sweep_module, "_available_memory", lambda: 16 * 2**20)
+    scenario = write_scenario(
+        replace_once(MMC_TEXT, "traffic: {rate: 2.4/s}", "engine: event\n  traffic: {rate: 2.4/s}"),
+        "mmc.yaml",
+    )
+    design = write_scenario(
+        replace_once(
+            GRID_TEXT,
+            "{path: resolution.service_time.mean, name: service_time, range: [0.8, 1.0], unit: s}",
+            '{path: resolution.traffic.rate, name: "r\\r\\n\\e[2J", range: [1, 1000], unit: /s}',
+        ),
+        "grid.yaml",
+    )
+    result = CliRunner().invoke(
+        cli, ["sweep", str(scenario), "--design", str(design), "--out", str(tmp_path / "o")]
+    )
+    message = one_line_error(result)
+    assert "got point 1 (servers=3, r\\x0d\\x0a\\x1b[2J=1000) needing about" in message
+    assert not (tmp_path / "o").exists()
+
+
 def test_a_sweep_that_cannot_finish_is_refused(
     write_scenario: Callable[[str, str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
