@@ -19,7 +19,17 @@ from pydantic import ValidationError
 
 from simdata.errors import ScenarioError
 from simdata.scenario.models import OPERATORS, Scenario
-from simdata.scenario.strict_yaml import Origin, Path_, SourceMap, parse_yaml_text, read_yaml_file
+from simdata.scenario.strict_yaml import (
+    Origin,
+    Path_,
+    SourceMap,
+    bounded,
+    brief,
+    excerpt,
+    file_kind,
+    parse_yaml_text,
+    read_yaml_file,
+)
 
 #: Longest ``extends`` chain followed.
 MAX_EXTENDS_DEPTH = 16
@@ -69,7 +79,9 @@ def _read_chain(path: Path, shown: str, chain: tuple[Path, ...]) -> tuple[Any, S
             line=1,
         )
     if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"{data!r}"
+        # A file that is not a scenario (a system file, a large text) is one long scalar:
+        # name it by an excerpt, never echo it.
+        kind = "a list" if isinstance(data, list) else brief(data)
         raise ScenarioError(
             f"expected a mapping of scenario fields (name, run, resolution, …), got {kind}",
             file=shown,
@@ -83,7 +95,7 @@ def _read_chain(path: Path, shown: str, chain: tuple[Path, ...]) -> tuple[Any, S
     line = origin.line if origin else None
     if not isinstance(parent_text, str) or not parent_text.strip():
         raise ScenarioError(
-            f"expected a relative path to a scenario file, got {parent_text!r}",
+            f"expected a relative path to a scenario file, got {brief(parent_text)}",
             file=shown,
             line=line,
             path="extends",
@@ -101,10 +113,19 @@ def _read_chain(path: Path, shown: str, chain: tuple[Path, ...]) -> tuple[Any, S
             line=line,
             path="extends",
         )
-    if not parent.is_file():
+    try:
+        parent_kind = file_kind(parent.stat().st_mode)
+    except OSError:  # missing, a dangling link, a path through a file, unreadable
         raise ScenarioError(
-            f"expected an existing scenario file, got {parent_text!r} (no such file "
+            f"expected an existing scenario file, got {brief(parent_text)} (no such file "
             f"beside {path.name})",
+            file=shown,
+            line=line,
+            path="extends",
+        ) from None
+    if parent_kind is not None:
+        raise ScenarioError(
+            f"expected a scenario file, got {brief(parent_text)}, {parent_kind}",
             file=shown,
             line=line,
             path="extends",
@@ -123,7 +144,9 @@ def _split_override(text: str, file: str) -> tuple[Path_, str]:
     sep = match is not None and match[2] is not None
     if not sep or not key:
         raise ScenarioError(
-            f"expected PATH=VALUE like run.replications=5, got {text!r}", file=file, override=True
+            f"expected PATH=VALUE like run.replications=5, got {brief(text)}",
+            file=file,
+            override=True,
         )
     parts: list[str | int] = []
     for part in key.split("."):
@@ -133,10 +156,19 @@ def _split_override(text: str, file: str) -> tuple[Path_, str]:
                 file=file,
                 override=True,
             )
-        parts.append(int(part) if part.isdigit() else part)
+        parts.append(int(part) if part.isdecimal() and part.isascii() else part)
     if parts[0] == "extends":
         raise ScenarioError(
             "expected a field to override, got extends (edit the file instead)",
+            file=file,
+            path=key,
+            override=True,
+        )
+    if not value.strip():
+        # YAML reads nothing as null; `--set a.b=` is far likelier a forgotten value.
+        raise ScenarioError(
+            f"expected a value after '=' (write {key}=null to clear an optional field), "
+            "got nothing",
             file=file,
             path=key,
             override=True,
@@ -146,6 +178,13 @@ def _split_override(text: str, file: str) -> tuple[Path_, str]:
 
 def apply_override(data: dict[str, Any], source: SourceMap, text: str, file: str) -> None:
     """Apply one ``--set a.b.0.c=value`` (value parsed as strict YAML) in place."""
+    try:
+        _apply_override(data, source, text, file)
+    except ScenarioError as error:
+        raise bounded(error) from None
+
+
+def _apply_override(data: dict[str, Any], source: SourceMap, text: str, file: str) -> None:
     path, value_text = _split_override(text, file)
     value, value_source = parse_yaml_text(value_text, file, prefix=path, override=True)
     container: Any = data
@@ -205,7 +244,8 @@ def apply_override(data: dict[str, Any], source: SourceMap, text: str, file: str
             path=_dotted(path),
             override=True,
         )
-    value_source.origins[path] = Origin(file, None, value_source.origins[path].raw, True)
+    parsed = value_source.origins.get(path)  # none for a value that is only a comment
+    value_source.origins[path] = Origin(file, None, parsed.raw if parsed else None, True)
     source.replace_subtree(path, value_source)
 
 
@@ -252,6 +292,11 @@ _NUMBER_KINDS = frozenset(
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _raw_hint(raw: str) -> str:
+    """The unquoted source text, cut short, for "quote it" hints."""
+    return excerpt(raw, 40)
 
 
 def _field_loc(loc: tuple[Any, ...], data: Any) -> Path_:
@@ -336,16 +381,16 @@ def scenario_error(
             ("expected a number", "expected a finite number", "expected a date")
         )
         if surprising and quoting_helps and not isinstance(value, dict | list):
-            detail += (
-                f" (YAML read the unquoted {origin.raw} as {_short(value)}; "
-                f'quote it: "{origin.raw}")'
-            )
-    return ScenarioError(
-        detail,
-        file=origin.file if origin else file,
-        line=origin.line if origin else None,
-        path=_dotted(path),
-        override=bool(origin and origin.override),
+            raw = _raw_hint(origin.raw)
+            detail += f' (YAML read the unquoted {raw} as {_short(value)}; quote it: "{raw}")'
+    return bounded(
+        ScenarioError(
+            detail,
+            file=origin.file if origin else file,
+            line=origin.line if origin else None,
+            path=_dotted(path),
+            override=bool(origin and origin.override),
+        )
     )
 
 
@@ -366,7 +411,10 @@ def load_scenario(
     """
     path = Path(path)
     shown = str(path)
-    data, source = _read_chain(path, shown, ())
+    try:
+        data, source = _read_chain(path, shown, ())
+    except ScenarioError as error:
+        raise bounded(error) from None
     for text in overrides:
         apply_override(data, source, text, shown)
     try:
