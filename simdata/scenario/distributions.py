@@ -31,6 +31,13 @@ from simdata.scenario.quantities import Number, Seconds
 
 V = TypeVar("V")
 
+#: Largest coefficient of variation: beyond it a distribution is all tail (lognormal σ ≈ 3).
+MAX_CV = 100.0
+#: Largest σ of a lognormal's log: e^(σ²) must stay finite for its mean and variance.
+MAX_SIGMA = 10.0
+#: Largest integer draw: counts stay exact in float64 and far from int64's limit.
+MAX_INTEGER_DRAW = 10**15
+
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
 
@@ -68,6 +75,12 @@ class _Distribution(BaseModel, ABC, Generic[V]):
 def _positive(value: float, field: str) -> None:
     if not value > 0:
         raise ValueError(f"{field}: expected a value > 0, got {value!r}")
+
+
+def _spread(value: float | None, field: str, limit: float) -> None:
+    """A cv or sigma in (0, limit]: a wider one makes moments and samples overflow."""
+    if value is not None and not 0 < value <= limit:
+        raise ValueError(f"{field}: expected a value > 0 and ≤ {limit:g}, got {value!r}")
 
 
 class Constant(_Distribution[V]):
@@ -119,8 +132,12 @@ class LogNormal(_Distribution[V]):
     dist: Literal["lognormal"] = Field(description="Distribution family.")
     mean_value: V | None = Field(default=None, alias="mean", description="Mean (> 0).")
     median: V | None = Field(default=None, description="Median = exp(mu) (> 0).")
-    cv: Number | None = Field(default=None, description="Coefficient of variation (> 0).")
-    sigma: Number | None = Field(default=None, description="Standard deviation of log (> 0).")
+    cv: Number | None = Field(
+        default=None, description=f"Coefficient of variation (> 0, ≤ {MAX_CV:g})."
+    )
+    sigma: Number | None = Field(
+        default=None, description=f"Standard deviation of log (> 0, ≤ {MAX_SIGMA:g})."
+    )
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
@@ -143,6 +160,8 @@ class LogNormal(_Distribution[V]):
             )
         for name in given:
             _positive(float(getattr(self, "mean_value" if name == "mean" else name)), name)
+        _spread(self.cv, "cv", MAX_CV)
+        _spread(self.sigma, "sigma", MAX_SIGMA)
         return self
 
     @property
@@ -175,7 +194,7 @@ class Gamma(_Distribution[V]):
 
     dist: Literal["gamma"] = Field(description="Distribution family.")
     mean_value: V = Field(alias="mean", description="Mean (> 0).")
-    cv: Number = Field(description="Coefficient of variation (> 0).")
+    cv: Number = Field(description=f"Coefficient of variation (> 0, ≤ {MAX_CV:g}).")
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
@@ -183,6 +202,7 @@ class Gamma(_Distribution[V]):
     def _check(self) -> Self:
         _positive(float(self.mean_value), "mean")  # type: ignore[arg-type]
         _positive(self.cv, "cv")
+        _spread(self.cv, "cv", MAX_CV)
         return self
 
     @property
@@ -358,13 +378,16 @@ class NegBinomial(_Distribution[float]):
 
     dist: Literal["negbinomial"] = Field(description="Distribution family.")
     mean_value: Number = Field(alias="mean", description="Mean (> 0).")
-    cv: Number = Field(description="Coefficient of variation; (cv·mean)² must exceed mean.")
+    cv: Number = Field(
+        description=f"Coefficient of variation (≤ {MAX_CV:g}); (cv·mean)² must exceed mean."
+    )
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
     @model_validator(mode="after")
     def _check(self) -> Self:
         _positive(self.mean_value, "mean")
+        _spread(self.cv, "cv", MAX_CV)
         if not self.variance > self.mean_value:
             raise ValueError(
                 f"expected (cv·mean)² > mean (over-dispersion), got cv={self.cv!r}, "
@@ -419,5 +442,10 @@ Distribution = _Distribution[Any]
 
 
 def sample_integers(distribution: Distribution, rng: np.random.Generator, size: int) -> Any:
-    """Integer samples (≥ 0) of an :data:`IntegerDistribution`; continuous ones rounded."""
-    return np.maximum(np.rint(distribution.sample(rng, size)), 0).astype(np.int64)
+    """Integer samples of an :data:`IntegerDistribution`; continuous ones rounded.
+
+    Draws are clipped to [0, 10^15]: a heavy tail (lognormal σ = 10) can draw beyond
+    int64, and no count in a scenario is meant to be larger.
+    """
+    draws = np.rint(distribution.sample(rng, size))
+    return np.clip(draws, 0, MAX_INTEGER_DRAW).astype(np.int64)

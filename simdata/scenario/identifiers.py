@@ -27,13 +27,24 @@ from simdata.scenario.distributions import (
     NumberDistribution,
 )
 from simdata.scenario.public_data import Growth
-from simdata.scenario.quantities import Number, RatePerS, Seconds, Share
+from simdata.scenario.quantities import MAX_DAY_FACTOR, Number, RatePerS, Seconds, Share
 from simdata.scenario.section import Section
 from simdata.scenario.units import DAY_S, parse_duration
 from simdata.scenario.worktime import WorkDistribution
 
 #: Traffic over the day, one weight per hour 00–23 (A, DOMAIN.md §5): peaks at 10:00 and
 #: 15:00, night at 10% of the peak.
+#: Most candidate enterprises of a Bass model (China has ~5×10⁷ enterprises in all).
+MAX_MARKET_SIZE = 10_000_000
+#: Most identifiers one enterprise holds (the national total is ~5×10¹¹, O).
+MAX_IDENTIFIERS = 10**12
+#: Most resolutions per identifier per working day (the national ratio is ~3×10⁻⁴, O).
+MAX_USAGE_INTENSITY = 1000.0
+#: Most innovative application cases one enterprise starts with or must have.
+MAX_CASES = 10**9
+#: Longest gap between registration batches, in working days (~40 years).
+MAX_BATCH_EVERY = 10_000
+
 DEFAULT_HOURLY_WEIGHTS: tuple[float, ...] = (
     0.10, 0.10, 0.10, 0.10, 0.10, 0.10, 0.15, 0.30, 0.60, 0.90, 1.00, 0.90,
     0.60, 0.70, 0.90, 1.00, 0.90, 0.70, 0.50, 0.35, 0.25, 0.20, 0.15, 0.10,
@@ -59,7 +70,9 @@ class BassAdoption(Section):
         "classic estimates are p ≈ 0.01–0.03, q ≈ 0.3–0.5)."
     )
     market_size: StrictInt = Field(
-        ge=1, description="Candidate enterprises that may ever join (integer ≥ 1, A)."
+        ge=1,
+        le=MAX_MARKET_SIZE,
+        description="Candidate enterprises that may ever join (integer 1 to 10^7, A).",
     )
 
     @model_validator(mode="after")
@@ -124,20 +137,29 @@ class CasesSpec(Section):
 class InitialEnterprise(Section):
     """An enterprise already on the node at the start date."""
 
-    identifiers: StrictInt = Field(ge=0, description="Identifiers registered at the start.")
+    identifiers: StrictInt = Field(
+        ge=0,
+        le=MAX_IDENTIFIERS,
+        description="Identifiers registered at the start (0 to 10^12).",
+    )
     final_identifiers: StrictInt | None = Field(
         default=None,
-        description="Identifiers it goes on to reach, registered in batches over a "
-        "`ramp_time` drawn from the start; none = it registers no more.",
+        le=MAX_IDENTIFIERS,
+        description="Identifiers it goes on to reach (at most 10^12), registered in batches "
+        "over a `ramp_time` drawn from the start; none = it registers no more.",
     )
     usage_intensity: Number | None = Field(
         default=None,
         ge=0,
-        description="Resolutions per identifier per working day; none = drawn from "
-        "`usage_intensity`.",
+        le=MAX_USAGE_INTENSITY,
+        description="Resolutions per identifier per working day (0 to "
+        f"{MAX_USAGE_INTENSITY:g}); none = drawn from `usage_intensity`.",
     )
     cases: StrictInt = Field(
-        default=0, ge=0, description="Innovative application cases it already has."
+        default=0,
+        ge=0,
+        le=MAX_CASES,
+        description="Innovative application cases it already has (0 to 10^9).",
     )
 
     @model_validator(mode="after")
@@ -194,8 +216,9 @@ class EnterprisesSpec(Section):
     batch_every_workdays: StrictInt = Field(
         default=5,
         ge=1,
-        description="Working days between registration batches (A: 5 = weekly; DOMAIN.md "
-        "§5: about 1,000 identifiers per weekly batch).",
+        le=MAX_BATCH_EVERY,
+        description=f"Working days between registration batches (1 to {MAX_BATCH_EVERY:,}; "
+        "A: 5 = weekly; DOMAIN.md §5: about 1,000 identifiers per weekly batch).",
     )
     usage_intensity: NumberDistribution = Field(
         default_factory=lambda: _adapt(
@@ -211,15 +234,24 @@ class EnterprisesSpec(Section):
         "peaks at 10:00 and 15:00, night 10% of the peak). Shapes the node's hourly load.",
     )
     weekday_factor: Number = Field(
-        default=1.0, ge=0, description="Traffic factor on working days (调休 days included)."
+        default=1.0,
+        ge=0,
+        le=MAX_DAY_FACTOR,
+        description="Traffic factor on working days (调休 days included; 0 to "
+        f"{MAX_DAY_FACTOR:g}).",
     )
     weekend_factor: Number = Field(
-        default=0.4, ge=0, description="Traffic factor on weekend days off (A: ×0.4)."
+        default=0.4,
+        ge=0,
+        le=MAX_DAY_FACTOR,
+        description=f"Traffic factor on weekend days off (0 to {MAX_DAY_FACTOR:g}; A: ×0.4).",
     )
     holiday_factor: Number = Field(
         default=0.4,
         ge=0,
-        description="Traffic factor on statutory holidays (A: as a weekend; no source).",
+        le=MAX_DAY_FACTOR,
+        description=f"Traffic factor on statutory holidays (0 to {MAX_DAY_FACTOR:g}; A: as a "
+        "weekend; no source).",
     )
     cases: CasesSpec = Field(
         default_factory=CasesSpec, description="Innovative application cases per enterprise."
@@ -261,7 +293,8 @@ class SubsidySpec(Section):
     min_registrations: StrictInt = Field(
         default=100_000,
         ge=0,
-        description="Identifiers registered in total (S [004:70]: ≥ 10万).",
+        le=MAX_IDENTIFIERS,
+        description="Identifiers registered in total (0 to 10^12; S [004:70]: ≥ 10万).",
     )
     min_daily_resolutions: Number = Field(
         default=1000.0,
@@ -269,7 +302,10 @@ class SubsidySpec(Section):
         description="Resolutions a day on average over `window` (S [004:70]: ≥ 1000).",
     )
     min_cases: StrictInt = Field(
-        default=1, ge=0, description="Innovative application cases (S [004:70]: ≥ 1)."
+        default=1,
+        ge=0,
+        le=MAX_CASES,
+        description="Innovative application cases (0 to 10^9; S [004:70]: ≥ 1).",
     )
     window: Seconds = Field(
         default_factory=_default_window,

@@ -8,7 +8,9 @@ ignored setting. A section left out (``resolution: null`` or absent) is switched
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
+import math
 import re
 from typing import Any, Literal, Self
 
@@ -27,10 +29,16 @@ from pydantic import (
 )
 
 from simdata.scenario.calendar_spec import CalendarSpec
-from simdata.scenario.identifiers import EnterprisesSpec, SubsidySpec, check_deadline
+from simdata.scenario.identifiers import (
+    EnterprisesSpec,
+    PoissonAdoption,
+    SubsidySpec,
+    check_deadline,
+)
 from simdata.scenario.public_data import (
     AgencySpec,
     CatalogueSpec,
+    GrowthRate,
     PolicySpec,
     RequestersSpec,
     department_names,
@@ -38,12 +46,30 @@ from simdata.scenario.public_data import (
 from simdata.scenario.quantities import Seconds
 from simdata.scenario.resolution_spec import ResolutionSpec
 from simdata.scenario.section import Section
-from simdata.scenario.units import DAY_S, parse_duration, parse_quantity
+from simdata.scenario.units import (
+    DAY_S,
+    MAX_DURATION_TEXT,
+    MAX_GROWTH_FACTOR,
+    parse_duration,
+    parse_number_text,
+    parse_quantity,
+)
 from simdata.scenario.worktime import office_day_seconds, workday_length
 
 #: Target operators, as scenario keys.
 OPERATORS = ("<", "<=", ">", ">=")
 Operator = Literal["<", "<=", ">", ">="]
+
+#: Most replications one run takes: far beyond what any CI needs (`--until-decided` stops
+#: at 200 by default), yet a bound on the run's size.
+MAX_REPLICATIONS = 100_000
+#: Largest root seed: it is stored in int64 columns of the run directory.
+MAX_SEED = 2**63 - 1
+#: Dates a scenario may name: the calendar arithmetic of a 100-year run stays in range.
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2200, 12, 31)
+#: Longest run span, in calendar months, that a dated run converts (100 years).
+_MAX_RUN_MONTHS = 1200
 
 
 class RunSpec(Section):
@@ -51,7 +77,8 @@ class RunSpec(Section):
 
     horizon: Seconds = Field(
         default=parse_duration("1 d"),
-        description="Simulated span from time 0 (or `start_date`); arrivals stop at the "
+        description="Simulated span from time 0 (or `start_date`), at most "
+        f"{MAX_DURATION_TEXT}; arrivals stop at the "
         "horizon and the system then drains. With `start_date`, `month` and `year` are "
         "calendar months and years; a dated run gives `horizon` or `end_date`, not both.",
         examples=["1 d", "20000 s", "2 year"],
@@ -64,23 +91,29 @@ class RunSpec(Section):
         examples=["2000 s", "1 week"],
     )
     replications: StrictInt = Field(
-        default=10, ge=1, description="Independent replications (≥ 1); CIs need ≥ 2."
+        default=10,
+        ge=1,
+        le=MAX_REPLICATIONS,
+        description=f"Independent replications (1 to {MAX_REPLICATIONS:,}); CIs need ≥ 2.",
     )
     seed: StrictInt = Field(
         default=1,
         ge=0,
-        description="Root seed (integer ≥ 0); every random stream derives from it, the "
-        "replication index and the component, so variants share random numbers.",
+        le=MAX_SEED,
+        description="Root seed (integer 0 to 2^63 − 1); every random stream derives from it, "
+        "the replication index and the component, so variants share random numbers.",
     )
     start_date: dt.date | None = Field(
         default=None,
-        description="Calendar date of time 0 (00:00 Asia/Shanghai); optional.",
+        description="Calendar date of time 0 (00:00 Asia/Shanghai); optional; "
+        f"{FIRST_DATE} to {LAST_DATE}.",
         examples=["2026-01-01"],
     )
     end_date: dt.date | None = Field(
         default=None,
         description="Last simulated day, inclusive (needs `start_date`; instead of "
-        "`horizon`, which it sets to the days from start_date to end_date).",
+        "`horizon`, which it sets to the days from start_date to end_date, at most "
+        f"{MAX_DURATION_TEXT}).",
         examples=["2026-12-31"],
     )
 
@@ -133,6 +166,11 @@ class RunSpec(Section):
                 raise ValueError(
                     f"end_date: expected a date on or after start_date ({start}), got {end}"
                 )
+            if end >= add_months(start, _MAX_RUN_MONTHS):
+                raise ValueError(
+                    "end_date: expected a date less than 100 years after "
+                    f"start_date ({start}), got {end}"
+                )
             resolved["horizon"] = f"{((end - start).days + 1) * DAY_S!r} s"
         for key in ("horizon", "warmup"):
             text = data.get(key)
@@ -142,11 +180,10 @@ class RunSpec(Section):
             for unit, months_per in (("month", 1), ("year", 12)):
                 if stripped.endswith((unit, unit + "s")):
                     number = stripped.rstrip("s").removesuffix(unit).strip()
-                    try:
-                        count = float(number)
-                    except ValueError:
-                        break
-                    if count == int(count) and count >= 0:
+                    count = parse_number_text(number)
+                    if count is None or not 0 <= count * months_per <= _MAX_RUN_MONTHS:
+                        break  # left to the field's own check (grammar, 100-year bound)
+                    if count == int(count):
                         # The warm-up runs before the start date, so its months count back.
                         sign = -1 if key == "warmup" else 1
                         other = add_months(start, sign * int(count) * months_per)
@@ -173,14 +210,14 @@ def as_date(value: Any) -> dt.date:
     """``value`` as a calendar date: a date, midnight datetime or ``YYYY-MM-DD`` text."""
     if isinstance(value, dt.datetime):
         if value.time() == dt.time() and value.tzinfo is None:
-            return value.date()
-    elif isinstance(value, dt.date):
-        return value
+            value = value.date()
     elif isinstance(value, str) and _ISO_DATE.match(value.strip()):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
+        with contextlib.suppress(ValueError):  # 2026-02-30: refused below as not a date
+            value = dt.date.fromisoformat(value.strip())
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        if not FIRST_DATE <= value <= LAST_DATE:
+            raise ValueError(f"expected a date from {FIRST_DATE} to {LAST_DATE}, got {value}")
+        return value
     raise ValueError(f"expected a date like 2026-01-01, got {value!r}")
 
 
@@ -370,6 +407,36 @@ class Scenario(Section):
         always = calendar.get("always_open") if isinstance(calendar, dict) else None
         with workday_length(office_day_seconds(hours, always)):
             return handler(data)
+
+    @model_validator(mode="after")
+    def _growth_stays_bounded(self) -> Self:
+        """A growing rate may change at most 10⁹-fold over the simulated span.
+
+        Each growth is bounded on its own; compounded over warm-up plus horizon it could
+        still overflow to infinity (or ask for 10³⁰⁰ arrivals), failing every replication.
+        """
+        span = self.run.warmup + self.run.horizon
+        growths: list[tuple[str, GrowthRate | None]] = []
+        if self.enterprises is not None and isinstance(self.enterprises.adoption, PoissonAdoption):
+            growths.append(("enterprises.adoption.growth", self.enterprises.adoption.growth))
+        if self.requesters is not None:
+            growths += [
+                (f"requesters.groups.{index}.growth", group.growth)
+                for index, group in enumerate(self.requesters.groups)
+            ]
+        for field, growth in growths:
+            if growth is None:
+                continue
+            orders = abs(growth.per_s) * span / math.log(10.0)
+            if orders > math.log10(MAX_GROWTH_FACTOR):
+                change = "grows" if growth.per_s > 0 else "shrinks"
+                raise ValueError(
+                    f"{field}: expected a growth that changes the rate at most "
+                    f"10^{math.log10(MAX_GROWTH_FACTOR):.0f}-fold over warm-up + horizon "
+                    f"({span / DAY_S:g} d), got {growth} (the rate {change} "
+                    f"10^{orders:.1f}-fold)"
+                )
+        return self
 
     @model_validator(mode="after")
     def _something_to_simulate(self) -> Self:

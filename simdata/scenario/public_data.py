@@ -24,7 +24,7 @@ from pydantic import (
 from simdata.scenario.distributions import DurationDistribution, IntegerDistribution
 from simdata.scenario.quantities import RatePerS, Seconds, Share
 from simdata.scenario.section import Section
-from simdata.scenario.units import parse_growth
+from simdata.scenario.units import MAX_GROWTH_PER_S, MAX_GROWTH_TEXT, parse_growth
 from simdata.scenario.worktime import (
     WorkDistribution,
     WorkRate,
@@ -32,6 +32,17 @@ from simdata.scenario.worktime import (
     parse_work_rate,
     parse_work_seconds,
 )
+
+#: Most owning departments of one catalogue (a province has about a hundred).
+MAX_DEPARTMENTS = 10_000
+#: Most datasets at the start date (a province's catalogue holds ~10⁴–10⁵).
+MAX_DATASETS = 1_000_000
+#: Most people of one kind (reviewers per department, analysts, sandbox slots).
+MAX_STAFF = 100_000
+#: Most open requests of one department at the start date.
+MAX_BACKLOG = 100_000
+#: Most datasets one request needs, on average.
+MAX_DATASETS_PER_REQUEST = 1000.0
 
 RequesterKind = Literal["government", "enterprise", "research", "social"]
 Channel = Literal["sharing", "opening", "development"]
@@ -67,9 +78,17 @@ class GrowthRate:
 
 
 def _parse_growth_rate(value: Any) -> GrowthRate:
+    """A growth above -100% and at most 1000%/month (or as fast in another unit).
+
+    Faster compounding overflows any run of more than a few months; how far a rate may
+    compound over the whole run is checked against the run's span by the scenario.
+    """
     if isinstance(value, GrowthRate):
         return value
-    parse_growth(value)  # validates, with the grammar's message
+    if parse_growth(value) > MAX_GROWTH_PER_S:  # validates, with the grammar's message
+        raise ValueError(
+            f"expected a growth ≤ {MAX_GROWTH_TEXT} (or as fast in another unit), got {value!r}"
+        )
     number, _, unit = str(value).partition("%")
     return GrowthRate(float(number), unit.strip().lstrip("/").strip())
 
@@ -79,7 +98,11 @@ Growth = Annotated[
     BeforeValidator(_parse_growth_rate),
     PlainSerializer(str, return_type=str),
     WithJsonSchema(
-        {"type": "string", "description": "growth: NUMBER%/UNIT", "examples": ["3%/month"]}
+        {
+            "type": "string",
+            "description": f"growth: NUMBER%/UNIT, above -100% and ≤ {MAX_GROWTH_TEXT}",
+            "examples": ["3%/month"],
+        }
     ),
 ]
 
@@ -131,10 +154,16 @@ class CatalogueSpec(Section):
     """The public data resource catalogue: departments, datasets, classes, quality."""
 
     departments: StrictInt = Field(
-        default=60, ge=1, description="Owning departments, named dept-01 … (A: 60)."
+        default=60,
+        ge=1,
+        le=MAX_DEPARTMENTS,
+        description=f"Owning departments, named dept-01 … (1 to {MAX_DEPARTMENTS:,}; A: 60).",
     )
     datasets: StrictInt = Field(
-        default=5000, ge=1, description="Datasets at the start date (A: 5,000)."
+        default=5000,
+        ge=1,
+        le=MAX_DATASETS,
+        description=f"Datasets at the start date (1 to {MAX_DATASETS:,}; A: 5,000).",
     )
     new_datasets: RatePerS | None = Field(
         default=None,
@@ -206,7 +235,8 @@ class RequesterGroup(Section):
     )
     datasets_per_request: IntegerDistribution = Field(
         default_factory=lambda: _int({"dist": "geometric", "mean": 1.5}),
-        description="Datasets one request needs (integer ≥ 1; A: geometric, mean 1.5).",
+        description="Datasets one request needs (integer ≥ 1, mean at most "
+        f"{MAX_DATASETS_PER_REQUEST:g}; A: geometric, mean 1.5).",
     )
     patience: Seconds | None = Field(
         default=None,
@@ -226,6 +256,11 @@ class RequesterGroup(Section):
         if self.kind == "government" and self.channel not in (None, "sharing"):
             raise ValueError(
                 f"channel: expected sharing for government requesters, got {self.channel}"
+            )
+        if not self.datasets_per_request.mean <= MAX_DATASETS_PER_REQUEST:
+            raise ValueError(
+                f"datasets_per_request: expected a mean of at most "
+                f"{MAX_DATASETS_PER_REQUEST:g} datasets, got {self.datasets_per_request.mean:g}"
             )
         return self
 
@@ -274,11 +309,12 @@ class RequestersSpec(Section):
         min_length=1,
         description="Requester groups (at least one).",
     )
-    initial_backlog: dict[str, Annotated[StrictInt, Field(ge=0)]] = Field(
+    initial_backlog: dict[str, Annotated[StrictInt, Field(ge=0, le=MAX_BACKLOG)]] = Field(
         default_factory=dict,
         description="Open conditional requests per department at the start date "
-        "(department name → count), to start from today's backlog. They occupy reviewers "
-        "but are not measured as new arrivals (only backlog_count counts them).",
+        f"(department name → count, 0 to {MAX_BACKLOG:,}), to start from today's backlog. "
+        "They occupy reviewers but are not measured as new arrivals (only backlog_count "
+        "counts them).",
     )
 
 
@@ -297,11 +333,15 @@ class PolicySpec(Section):
         "time (O: ≤ 2 workdays, sxgp.gov.cn).",
     )
     reviewers_per_department: StrictInt = Field(
-        default=1, ge=1, description="Reviewers in each owning department (A: 1)."
+        default=1,
+        ge=1,
+        le=MAX_STAFF,
+        description=f"Reviewers in each owning department (1 to {MAX_STAFF:,}; A: 1).",
     )
-    reviewers: dict[str, Annotated[StrictInt, Field(ge=1)]] = Field(
+    reviewers: dict[str, Annotated[StrictInt, Field(ge=1, le=MAX_STAFF)]] = Field(
         default_factory=dict,
-        description="Reviewers for named departments (overrides reviewers_per_department).",
+        description="Reviewers for named departments (1 to "
+        f"{MAX_STAFF:,} each; overrides reviewers_per_department).",
     )
     review_effort: WorkDistribution = Field(
         default_factory=lambda: _work({"dist": "lognormal", "median": "2 h", "cv": 1.0}),
@@ -363,8 +403,15 @@ class AgencySpec(Section):
     enabled: bool = Field(
         default=True, description="Authorised (true) or not (development requests rejected)."
     )
-    analysts: StrictInt = Field(default=10, ge=1, description="Analysts (A: 10).")
-    sandbox_slots: StrictInt = Field(default=20, ge=1, description="Sandbox slots (A: 20).")
+    analysts: StrictInt = Field(
+        default=10, ge=1, le=MAX_STAFF, description=f"Analysts (1 to {MAX_STAFF:,}; A: 10)."
+    )
+    sandbox_slots: StrictInt = Field(
+        default=20,
+        ge=1,
+        le=MAX_STAFF,
+        description=f"Sandbox slots (1 to {MAX_STAFF:,}; A: 20).",
+    )
     intake_time: WorkDistribution = Field(
         default_factory=lambda: _work({"dist": "exponential", "mean": "1 workday"}),
         description="Intake and vetting of a development request, working time (A).",

@@ -13,6 +13,12 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 from simdata.scenario.units import (
+    MAX_DURATION_S,
+    MAX_DURATION_TEXT,
+    MAX_NUMBER,
+    MAX_NUMBER_TEXT,
+    MAX_RATE_PER_S,
+    MAX_RATE_TEXT,
     format_duration,
     format_rate,
     parse_duration,
@@ -20,28 +26,50 @@ from simdata.scenario.units import (
     parse_share,
 )
 
+#: Largest day-type traffic multiplier (weekday, weekend, holiday factors).
+MAX_DAY_FACTOR = 1000.0
 
-def _non_negative_duration(value: object) -> float:
-    seconds = parse_duration(value)
+
+def check_duration_bound(seconds: float, value: object, what: str = "a duration") -> float:
+    """``seconds`` if within [0, 100 year]: a longer span cannot be simulated to its end."""
     if seconds < 0:
-        raise ValueError(f"expected a duration ≥ 0, got {value!r}")
+        raise ValueError(f"expected {what} ≥ 0, got {value!r}")
+    if seconds > MAX_DURATION_S:
+        raise ValueError(f"expected {what} ≤ {MAX_DURATION_TEXT}, got {value!r}")
     return seconds
 
 
-def _positive_rate(value: object) -> float:
-    rate = parse_rate(value)
+def check_rate_bound(rate: float, value: object, example: str = "'7.2/s'") -> float:
+    """``rate`` if in (0, 1e9/s]: more events per second than any node or office sees."""
     if rate <= 0:
-        raise ValueError(f"expected a rate > 0 like '7.2/s', got {value!r}")
+        raise ValueError(f"expected a rate > 0 like {example}, got {value!r}")
+    if rate > MAX_RATE_PER_S:
+        raise ValueError(f"expected a rate ≤ {MAX_RATE_TEXT}, got {value!r}")
     return rate
 
 
+def _non_negative_duration(value: object) -> float:
+    return check_duration_bound(parse_duration(value), value)
+
+
+def _positive_rate(value: object) -> float:
+    return check_rate_bound(parse_rate(value), value)
+
+
 def _real_number(value: object) -> float:
-    """A YAML number (never a boolean, never text) as a finite float."""
+    """A YAML number (never a boolean, never text) as a finite float within ±1e15."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"expected a number, got {value!r}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond float range
+        number = math.inf
     if not math.isfinite(number):
         raise ValueError(f"expected a finite number, got {value!r}")
+    if abs(number) > MAX_NUMBER:
+        raise ValueError(
+            f"expected a number between -{MAX_NUMBER_TEXT} and {MAX_NUMBER_TEXT}, got {value!r}"
+        )
     return number
 
 
@@ -49,20 +77,27 @@ def _schema(pattern_doc: str, examples: list[Any]) -> WithJsonSchema:
     return WithJsonSchema({"type": "string", "description": pattern_doc, "examples": examples})
 
 
-#: Elapsed time ≥ 0 in float seconds; scenario text ``"30 s"``, ``"2 h"``, ``"1 month"``.
+#: Elapsed time in [0, 100 year] in float seconds; scenario text ``"30 s"``, ``"2 h"``.
 Seconds = Annotated[
     float,
     BeforeValidator(_non_negative_duration),
     PlainSerializer(format_duration, return_type=str),
-    _schema("duration: NUMBER UNIT with UNIT in ms s min h d week month year", ["30 s", "2 h"]),
+    _schema(
+        "duration: NUMBER UNIT with UNIT in ms s min h d week month year; "
+        f"0 to {MAX_DURATION_TEXT}",
+        ["30 s", "2 h"],
+    ),
 ]
 
-#: Events per second, > 0; scenario text ``"7.2/s"``, ``"1000/d"``.
+#: Events per second in (0, 1e9/s]; scenario text ``"7.2/s"``, ``"1000/d"``.
 RatePerS = Annotated[
     float,
     BeforeValidator(_positive_rate),
     PlainSerializer(format_rate, return_type=str),
-    _schema("rate: NUMBER/UNIT with UNIT in ms s min h d week month year", ["7.2/s", "1000/d"]),
+    _schema(
+        f"rate: NUMBER/UNIT with UNIT in ms s min h d week month year; > 0 and ≤ {MAX_RATE_TEXT}",
+        ["7.2/s", "1000/d"],
+    ),
 ]
 
 #: A fraction in [0, 1]; scenario text ``0.9`` or ``"90%"``.
@@ -80,5 +115,5 @@ Share = Annotated[
     ),
 ]
 
-#: A plain finite number (YAML booleans refused, unlike pydantic's lax float).
+#: A plain finite number within ±1e15 (YAML booleans refused, unlike pydantic's lax float).
 Number = Annotated[float, BeforeValidator(_real_number)]

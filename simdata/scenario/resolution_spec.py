@@ -18,11 +18,15 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, Field, StrictInt, StrictStr, model_validator
 
 from simdata.scenario.distributions import DurationDistribution, LogNormal
-from simdata.scenario.quantities import Number, RatePerS, Seconds, Share
+from simdata.scenario.quantities import MAX_DAY_FACTOR, Number, RatePerS, Seconds, Share
 from simdata.scenario.section import Section
 from simdata.scenario.units import UnitError, parse_duration, parse_rate, parse_share
 
 HOURS_PER_DAY = 24
+#: Most servers one node may have (a national node has tens).
+MAX_SERVERS = 100_000
+#: Largest finite queue limit (a larger one is, in effect, unlimited).
+MAX_QUEUE_LIMIT = 10**9
 
 
 class TrafficSpec(Section):
@@ -46,14 +50,18 @@ class TrafficSpec(Section):
         "peaks at 10:00 and 15:00, night 10 % of peak.",
     )
     weekday_factor: Number = Field(
-        default=1.0, ge=0, description="Rate multiplier on Monday–Friday (≥ 0)."
+        default=1.0,
+        ge=0,
+        le=MAX_DAY_FACTOR,
+        description=f"Rate multiplier on Monday–Friday (0 to {MAX_DAY_FACTOR:g}).",
     )
     weekend_factor: Number = Field(
         default=1.0,
         ge=0,
-        description="Rate multiplier on Saturday and Sunday (≥ 0); DOMAIN.md §5 "
-        "(assumption): 0.4. The weekday of time 0 is that of `run.start_date` (Monday "
-        "for undated runs).",
+        le=MAX_DAY_FACTOR,
+        description="Rate multiplier on Saturday and Sunday (0 to "
+        f"{MAX_DAY_FACTOR:g}); DOMAIN.md §5 (assumption): 0.4. The weekday of time 0 is "
+        "that of `run.start_date` (Monday for undated runs).",
     )
 
     @model_validator(mode="after")
@@ -196,7 +204,10 @@ class ResolutionSpec(Section):
     """The identifier-resolution secondary node, as an FCFS multi-server queue."""
 
     servers: StrictInt = Field(
-        default=2, ge=1, description="Servers answering resolutions in parallel (c ≥ 1)."
+        default=2,
+        ge=1,
+        le=MAX_SERVERS,
+        description=f"Servers answering resolutions in parallel (c, 1 to {MAX_SERVERS:,}).",
     )
     service_time: DurationDistribution = Field(
         default_factory=lambda: LogNormal[Seconds].model_validate(
@@ -207,8 +218,9 @@ class ResolutionSpec(Section):
     )
     queue_limit: StrictInt | None = Field(
         default=None,
-        description="Most requests in the node, waiting plus in service (K ≥ servers); an "
-        "arrival finding K is rejected and counted. Unlimited when absent.",
+        le=MAX_QUEUE_LIMIT,
+        description="Most requests in the node, waiting plus in service (K ≥ servers, at "
+        "most 10^9); an arrival finding K is rejected and counted. Unlimited when absent.",
     )
     traffic: TrafficSpec = Field(
         default_factory=TrafficSpec, description="The arrival process of resolutions."

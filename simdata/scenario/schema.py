@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import types
 import typing
 from typing import Any, Literal, Union, get_args, get_origin
@@ -15,7 +16,15 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from simdata.scenario.models import Scenario, Target
+from simdata.scenario.distributions import MAX_CV, MAX_INTEGER_DRAW, MAX_SIGMA
+from simdata.scenario.models import FIRST_DATE, LAST_DATE, Scenario, Target
+from simdata.scenario.units import (
+    MAX_DURATION_TEXT,
+    MAX_GROWTH_FACTOR,
+    MAX_GROWTH_TEXT,
+    MAX_NUMBER_TEXT,
+    MAX_RATE_TEXT,
+)
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:
@@ -166,6 +175,27 @@ def reference_markdown() -> str:
                 queue.append((prefix + key + item, nested[0]))
         lines.append("")
     lines += [
+        "## Bounds",
+        "",
+        "Every value is bounded so that a run that validates can finish: far beyond any "
+        "real plan, yet finite. Field bounds are in the descriptions above; bounds by kind:",
+        "",
+        "| kind | bound |",
+        "| --- | --- |",
+        f"| duration, working time | 0 to {MAX_DURATION_TEXT} (also `run.horizon`; with "
+        "`run.end_date`, less than 100 years after `run.start_date`) |",
+        f"| rate, rate per working time | > 0 and ≤ {MAX_RATE_TEXT} |",
+        f"| growth | above -100% and ≤ {MAX_GROWTH_TEXT} (as fast in other units); over "
+        "warm-up + horizon the rate may change at most "
+        f"10^{math.log10(MAX_GROWTH_FACTOR):.0f}-fold |",
+        f"| plain number | finite, between -{MAX_NUMBER_TEXT} and {MAX_NUMBER_TEXT} |",
+        f"| date | {FIRST_DATE} to {LAST_DATE} |",
+        f"| distribution `cv` | > 0 and ≤ {MAX_CV:g}; lognormal `sigma` > 0 and ≤ {MAX_SIGMA:g} |",
+        f"| integer draws | rounded and clipped to 0 … 10^{math.log10(MAX_INTEGER_DRAW):.0f} |",
+        "",
+        "YAML numbers that YAML 1.1 and 1.2 read differently (`010`, `0x10`, `0b101`, "
+        '`0o17`, `1_000`, `1:30`) are refused with "quote it"; `1e3` is the number 1000.',
+        "",
         "## Targets",
         "",
         "Each item of `targets` is `{kpi: NAME, OP: VALUE}` with exactly one OP among "

@@ -57,7 +57,31 @@ _ALIASES: dict[str, str] = {
 
 WORKDAY_UNIT = "workday"
 
+YEAR_S = DURATION_UNITS["year"]
+MONTH_S = DURATION_UNITS["month"]
+
+# --- bounds every scenario field of a kind obeys ------------------------------------------
+# Far beyond any real plan, yet small enough that a run stays finite: times stay exact
+# float seconds, rates times spans stay countable, compounding stays representable.
+
+#: Longest duration (or working time) any field takes: 100 years.
+MAX_DURATION_S = 100 * YEAR_S
+MAX_DURATION_TEXT = "100 year"
+#: Highest rate any field takes, per (working) second.
+MAX_RATE_PER_S = 1e9
+MAX_RATE_TEXT = "1e9/s"
+#: Fastest growth a field takes, as a continuous rate: 1000 %/month (×11 a month).
+MAX_GROWTH_PER_S = math.log(11.0) / MONTH_S
+MAX_GROWTH_TEXT = "1000%/month"
+#: Most a growing (or declining) rate may change over a run's warm-up plus horizon.
+MAX_GROWTH_FACTOR = 1e9
+#: Largest magnitude of a plain number (exact as an integer in float64, and within what
+#: numpy's Poisson sampler accepts).
+MAX_NUMBER = 1e15
+MAX_NUMBER_TEXT = "1e15"
+
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBER_RE = re.compile(rf"^\s*{_NUMBER}\s*$")
 _QUANTITY_RE = re.compile(rf"^\s*(?P<num>{_NUMBER})\s*(?P<unit>[A-Za-z]+)\s*$")
 _RATE_RE = re.compile(
     rf"^\s*(?P<num>{_NUMBER})\s*/\s*(?P<per>{_NUMBER})?\s*(?P<unit>[A-Za-z]+)\s*$"
@@ -99,6 +123,16 @@ def _format_number(value: float) -> str:
     if value == int(value) and abs(value) < 1e15:
         return str(int(value))
     return repr(value)
+
+
+def parse_number_text(text: str) -> float | None:
+    """``text`` as a decimal number of the grammar (``1.5``, ``1e3``), else None.
+
+    Python's ``float()`` also reads ``inf``, ``nan`` and ``1_000``; scenario text must not.
+    """
+    if _NUMBER_RE.match(text) is None:
+        return None
+    return float(text)
 
 
 def _require_text(value: object, what: str, example: str) -> str:
@@ -196,6 +230,8 @@ def parse_growth(value: object) -> float:
     if unit not in DURATION_UNITS:
         raise UnitError(f"expected a growth per unit among {_known_units(False)}, got {value!r}")
     factor = 1.0 + float(match["num"]) / 100.0
+    if not math.isfinite(factor):
+        raise UnitError(f"expected a finite growth, got {value!r}")
     if factor <= 0:
         raise UnitError(f"expected a growth above -100%, got {value!r}")
     return math.log(factor) / DURATION_UNITS[unit]
@@ -212,10 +248,10 @@ def parse_share(value: object) -> float:
         if match is not None:
             share = float(match["num"]) / 100.0
         else:
-            try:
-                share = float(value)
-            except ValueError:
-                raise UnitError(f"expected a share like 0.9 or '90%', got {value!r}") from None
+            number = parse_number_text(value)
+            if number is None:
+                raise UnitError(f"expected a share like 0.9 or '90%', got {value!r}")
+            share = number
     else:
         raise UnitError(f"expected a share like 0.9 or '90%', got {value!r}")
     if not 0.0 <= share <= 1.0:
@@ -240,11 +276,13 @@ def parse_quantity(value: object) -> tuple[float, str]:
         if _QUANTITY_RE.match(value):
             return parse_duration(value), "s"
     try:
-        number = float(value)
-    except (ValueError, OverflowError):
+        number = parse_number_text(value) if isinstance(value, str) else float(value)
+    except OverflowError:  # an integer beyond float range
+        number = math.inf
+    if number is None:
         raise UnitError(
             f"expected a number or a quantity like '1.2 s', '7/s' or '90%', got {value!r}"
-        ) from None
+        )
     if not math.isfinite(number):
         raise UnitError(f"expected a finite number, got {value!r}")
     return number, "number"

@@ -18,7 +18,16 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
-from simdata.scenario.units import WorkDuration, format_duration, parse_span
+from simdata.scenario.units import (
+    MAX_DURATION_S,
+    MAX_DURATION_TEXT,
+    MAX_RATE_PER_S,
+    MAX_RATE_TEXT,
+    WorkDuration,
+    format_duration,
+    parse_number_text,
+    parse_span,
+)
 
 #: Office seconds per working day under the default office hours (09:00–12:00, 14:00–17:30).
 DEFAULT_WORKDAY_S = 6.5 * 3600.0
@@ -45,6 +54,8 @@ def parse_work_seconds(value: object) -> float:
     seconds = span.workdays * WORKDAY_S.get() if isinstance(span, WorkDuration) else span
     if seconds < 0:
         raise ValueError(f"expected working time ≥ 0, got {value!r}")
+    if seconds > MAX_DURATION_S:
+        raise ValueError(f"expected working time ≤ {MAX_DURATION_TEXT}, got {value!r}")
     return seconds
 
 
@@ -53,18 +64,20 @@ def parse_work_rate(value: object) -> float:
     if not isinstance(value, str) or "/" not in value:
         raise ValueError(f"expected a rate like '50/workday' or '8/h', got {value!r}")
     count_text, _, per_text = value.partition("/")
-    try:
-        count = float(count_text)
-    except ValueError:
-        raise ValueError(f"expected a rate like '50/workday' or '8/h', got {value!r}") from None
+    count = parse_number_text(count_text)
+    if count is None:
+        raise ValueError(f"expected a rate like '50/workday' or '8/h', got {value!r}")
     per_text = per_text.strip()
     span = parse_work_seconds(per_text if per_text[:1].isdigit() else f"1 {per_text}")
     if not count > 0 or not span > 0:
         raise ValueError(f"expected a rate > 0 like '50/workday', got {value!r}")
-    return count / span
+    rate = count / span
+    if not rate <= MAX_RATE_PER_S:  # also refuses an overflow to infinity
+        raise ValueError(f"expected a rate ≤ {MAX_RATE_TEXT} per working second, got {value!r}")
+    return rate
 
 
-#: Working time ≥ 0 in working seconds; scenario text ``"2 h"``, ``"3 workday"``.
+#: Working time in [0, 100 year] in working seconds; scenario text ``"2 h"``, ``"3 workday"``.
 WorkSeconds = Annotated[
     float,
     BeforeValidator(parse_work_seconds),
@@ -73,7 +86,7 @@ WorkSeconds = Annotated[
         {
             "type": "string",
             "description": "working time: NUMBER UNIT with UNIT in ms s min h d week "
-            "workday; counted in office hours",
+            f"workday; counted in office hours; 0 to {MAX_DURATION_TEXT}",
             "examples": ["2 h", "3 workday"],
         }
     ),
@@ -93,7 +106,7 @@ WorkRate = Annotated[
         {
             "type": "string",
             "description": "rate per working time: NUMBER/UNIT, e.g. 50/workday; arrivals "
-            "happen in office hours only",
+            f"happen in office hours only; > 0 and ≤ {MAX_RATE_TEXT}",
             "examples": ["50/workday", "6/h"],
         }
     ),
