@@ -38,7 +38,7 @@ from simdata.experiments.design import (
 )
 from simdata.experiments.executors import Executor, SerialExecutor
 from simdata.experiments.replication import run_replication
-from simdata.results import check_out_dir, manifest, utc_now, write_json, write_parquet, write_text
+from simdata.results import claim_run_dir, manifest, utc_now, write_json, write_parquet, write_text
 from simdata.scenario.loader import kpi_context, scenario_sha256, scenario_to_yaml
 from simdata.scenario.models import Scenario
 
@@ -532,11 +532,27 @@ def sweep(
         plan = design
     else:
         plan = plan_sweep(scenario, design, with_evaluator=evaluator is not None)
-    loaded = plan.bound.loaded
     out_dir = Path(out) if out is not None else None
+    lock = claim_run_dir(out_dir) if out_dir is not None else None
+    try:
+        return _execute(scenario, plan, out_dir, executor, evaluator, progress, argv)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _execute(
+    scenario: Scenario | None,
+    plan: SweepPlan,
+    out_dir: Path | None,
+    executor: Executor | None,
+    evaluator: Evaluator | None,
+    progress: Progress | None,
+    argv: Sequence[str],
+) -> SweepResult:
+    """:func:`sweep` once its directory is owned (locked): run the points, keep them."""
+    loaded = plan.bound.loaded
     if out_dir is not None:
-        check_out_dir(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
         if scenario is not None:
             write_text(out_dir / "scenario.yaml", scenario_to_yaml(scenario))
         design_text = yaml.safe_dump(

@@ -217,3 +217,30 @@ def test_resume_refuses_an_edited_plan(
     ):
         manifest_path.write_text(json.dumps({**original, **edit}))
         assert "run_identity does not match" in _resume(out)
+
+
+def test_capacity_sweep_and_compare_refuse_a_locked_out(
+    write_scenario: Callable[[str], Path], tmp_path: Path
+) -> None:
+    """capacity, sweep and compare into a directory another run owns: exit 2, nothing written."""
+    path = write_scenario(MM8_TEXT)
+    sets = [arg for value in SHORT for arg in ("--set", value)]
+    base, variant = tmp_path / "base", tmp_path / "variant"
+    for out, extra in ((base, []), (variant, ["--set", "resolution.servers=9"])):
+        done = CliRunner().invoke(
+            cli, ["run", str(path), *sets, *extra, "--replications", "2", "--out", str(out)]
+        )
+        assert done.exit_code == 0, done.output
+    design = REPO / "tests" / "golden" / "mm8-grid.yaml"
+    owned = tmp_path / "owned"
+    commands = [
+        ["capacity", str(path), *sets, "--sla", "p99<=20s", "--replications", "2"],
+        ["sweep", str(path), *sets, "--design", str(design), "--workers", "1"],
+        ["compare", str(base), str(variant)],
+    ]
+    with claim_run_dir(owned):
+        before = tree(owned)
+        for command in commands:
+            message = one_line_error(CliRunner().invoke(cli, [*command, "--out", str(owned)]))
+            assert "another run owns" in message, command
+            assert tree(owned) == before
