@@ -282,23 +282,17 @@ def _number_surprise(node: ScalarNode) -> str | None:
     when the scalar reads the same everywhere.
     """
     text = node.value
-    sign = -1 if text.startswith("-") else 1
-    digits = text.lstrip("+-").replace("_", "").lower()
-    base = {"0x": 16, "0b": 2, "0o": 8}.get(digits[:2], 10)
-    try:
-        meant = brief(sign * int(digits[2:] if base != 10 else digits, base))
-    except ValueError:  # beyond Python's 4300-digit limit for decimal conversion
-        meant = "it in decimal"
     if node.tag == "tag:yaml.org,2002:int" and not _DECIMAL_INT.match(text):
         try:
             read = brief(yaml.constructor.SafeConstructor().construct_yaml_int(node))
         except ValueError:  # beyond Python's 4300-digit limit
             read = "a number too long to show"
+        prefix = text.lstrip("+-")[:2].lower()
         if "_" in text:
             why = f"YAML 1.1 drops the underscores and reads {read}, YAML 1.2 reads text"
-        elif base == 16:
+        elif prefix == "0x":
             why = f"YAML 1.1 reads it as the hexadecimal number {read}"
-        elif base == 2:
+        elif prefix == "0b":
             why = f"YAML 1.1 reads it as the binary number {read}, YAML 1.2 as text"
         else:
             why = f"YAML 1.1 reads a leading 0 as octal: {read}"
@@ -309,10 +303,24 @@ def _number_surprise(node: ScalarNode) -> str | None:
             f"write {number!r} for the number"
         )
     elif node.tag == "tag:yaml.org,2002:str" and _YAML12_ONLY_INT.match(text):
-        why = f"YAML 1.2 reads it as the number {meant}, YAML 1.1 as text"
+        why = f"YAML 1.2 reads it as the number {_meant(text)}, YAML 1.1 as text"
     else:
         return None
-    return f"{why}; write {meant} for the number"
+    return f"{why}; write {_meant(text)} for the number"
+
+
+def _meant(text: str) -> str:
+    """The integer a planner means by ``010``, ``0x10``, ``0b101``, ``0o17`` or ``1_000``.
+
+    A leading zero is taken as decimal (``010`` → 10), prefixed bases as written.
+    """
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-").replace("_", "").lower()
+    base = {"0x": 16, "0b": 2, "0o": 8}.get(digits[:2], 10)
+    try:
+        return brief(sign * int(digits[2:] if base != 10 else digits, base))
+    except ValueError:  # beyond Python's 4300-digit limit for decimal conversion
+        return "it in decimal"
 
 
 def _separator_line(text: str, first: Node | None, second: Node) -> int:
@@ -424,12 +432,12 @@ def _read_regular(path: Path, name: str) -> bytes:
     except OSError as error:
         raise ScenarioError(f"expected a readable file, got {error.strerror}", file=name) from None
     if kind is not None:
-        raise ScenarioError(f"expected a scenario file, got {kind}", file=name)
+        raise ScenarioError(f"expected a regular file, got {kind}", file=name)
     try:
         info = os.fstat(descriptor)
         kind = file_kind(info.st_mode)
         if kind is not None:
-            raise ScenarioError(f"expected a scenario file, got {kind}", file=name)
+            raise ScenarioError(f"expected a regular file, got {kind}", file=name)
         limit = MAX_FILE_BYTES // 1024
         if info.st_size > MAX_FILE_BYTES:
             raise ScenarioError(
