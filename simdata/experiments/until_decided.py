@@ -33,7 +33,7 @@ from simdata.analysis.kpis import REGISTRY
 from simdata.analysis.stats import t_interval
 from simdata.analysis.targets import judge
 from simdata.errors import UsageError
-from simdata.scenario.models import Target
+from simdata.scenario.models import MAX_REPLICATIONS, Target
 
 FIRST_LOOK = 10
 ALPHA = 0.05
@@ -54,9 +54,10 @@ class StoppingRule:
     first: int = FIRST_LOOK
 
     def __post_init__(self) -> None:
-        if self.max_replications < 2:
+        if not 2 <= self.max_replications <= MAX_REPLICATIONS:
             raise UsageError(
-                f"--max-replications: expected an integer ≥ 2, got {self.max_replications}"
+                f"--max-replications: expected an integer from 2 to {MAX_REPLICATIONS:,}, got "
+                f"{self.max_replications}"
             )
         if not 0 < self.precision < 1:
             raise UsageError(f"--precision: expected a number in (0, 1), got {self.precision}")

@@ -57,6 +57,8 @@ def test_looks_double_from_10_to_the_cap_and_split_alpha() -> None:
         StoppingRule(precision=1.5)
     with pytest.raises(simdata.SimdataError, match="--max-replications"):
         StoppingRule(max_replications=1)
+    with pytest.raises(simdata.SimdataError, match="from 2 to 100,000"):
+        StoppingRule(max_replications=10**9)
 
 
 @pytest.mark.unit
