@@ -22,7 +22,9 @@ from simdata.errors import UsageError
 from simdata.model.arrivals import ArrivalProcess
 from simdata.model.identifiers import FULL_LIMIT
 from simdata.model.world import AUTO_BATCHED_REQUESTS
+from simdata.scenario.identifiers import BassAdoption
 from simdata.scenario.models import Scenario
+from simdata.scenario.units import DAY_S
 
 #: Event engine: peak bytes per simulated request (≈ 190–200 B measured at 10⁶–3×10⁶).
 EVENT_BYTES_PER_REQUEST = 220.0
@@ -38,6 +40,10 @@ PROCESS_BYTES = 400e6
 PUBLIC_REQUESTS_PER_S = 5_000.0
 #: Public data: peak bytes per request (its SimPy process, draws and records).
 PUBLIC_BYTES_PER_REQUEST = 4_000.0
+#: Identifier economy: bytes per enterprise-day row (six columns, counted in vectors) and
+#: rows per second (zhanjiang-baseline: ≈ 10⁵ rows in a fraction of a second).
+ENTERPRISE_DAY_BYTES = 64.0
+ENTERPRISE_DAYS_PER_S = 1.0e6
 #: Share of calendar time that is office time (8 h on ≈ 250 workdays a year): public-data
 #: rates are per working time.
 OFFICE_SHARE = 8 * 250 / (24 * 365.25)
@@ -56,6 +62,7 @@ class RunSize:
     node_requests: float
     engine: str
     public_requests: float
+    enterprise_days: float
     bytes_per_replication: float
     core_s_per_replication: float
     replications: int
@@ -83,6 +90,8 @@ class RunSize:
             parts.append(f"{_count(self.node_requests)} resolution requests ({self.engine} engine)")
         if self.public_requests:
             parts.append(f"{_count(self.public_requests)} data requests")
+        if self.enterprise_days:
+            parts.append(f"{_count(self.enterprise_days)} enterprise-days")
         work = " and ".join(parts) or "little simulated work"
         return (
             f"{self.replications} replication(s) of {work} each, about "
@@ -116,6 +125,7 @@ def estimate(scenario: Scenario, concurrency: int = 1) -> RunSize:
             if group.growth is not None:
                 growth = math.exp(min(group.growth.per_s * span_s, 700.0))
             public_requests += group.rate * span_s * OFFICE_SHARE * max(1.0, growth)
+    enterprise_days = _enterprise_days(scenario, span_s)
     if engine == "batched":
         node_bytes, node_s = BATCHED_BYTES, node_requests / BATCHED_REQUESTS_PER_S
     else:  # event, or sampled windows (run on the event engine)
@@ -125,11 +135,32 @@ def estimate(scenario: Scenario, concurrency: int = 1) -> RunSize:
         node_requests=node_requests,
         engine=engine,
         public_requests=public_requests,
-        bytes_per_replication=node_bytes + public_requests * PUBLIC_BYTES_PER_REQUEST,
-        core_s_per_replication=node_s + public_requests / PUBLIC_REQUESTS_PER_S,
+        enterprise_days=enterprise_days,
+        bytes_per_replication=node_bytes
+        + public_requests * PUBLIC_BYTES_PER_REQUEST
+        + enterprise_days * ENTERPRISE_DAY_BYTES,
+        core_s_per_replication=node_s
+        + public_requests / PUBLIC_REQUESTS_PER_S
+        + enterprise_days / ENTERPRISE_DAYS_PER_S,
         replications=run.replications,
         concurrency=concurrency,
     )
+
+
+def _enterprise_days(scenario: Scenario, span_s: float) -> float:
+    """Rows of the identifier economy's daily table: enterprises expected by the horizon ×
+    the days simulated (an upper bound: an enterprise counts from the day it joins)."""
+    enterprises = scenario.enterprises
+    if enterprises is None:
+        return 0.0
+    adoption = enterprises.adoption
+    if isinstance(adoption, BassAdoption):
+        joined = float(adoption.market_size)
+    else:
+        growth = adoption.growth.per_s if adoption.growth is not None else 0.0
+        exponent = min(growth * span_s, 700.0)
+        joined = adoption.rate * (span_s if abs(exponent) < 1e-9 else math.expm1(exponent) / growth)
+    return (len(enterprises.initial) + max(0.0, joined)) * math.ceil(span_s / DAY_S)
 
 
 def check_fits(size: RunSize, available_bytes: float | None = None) -> None:

@@ -98,3 +98,17 @@ def test_a_long_run_prints_its_estimate_first(
     first = result.stderr.splitlines()[0]
     assert first.startswith("estimate: 2 replication(s) of")
     assert "on 1 worker(s)" in first
+
+
+def test_an_identifier_economy_beyond_memory_is_refused(tmp_path: Path) -> None:
+    """10⁷ Bass candidates over 90 years: the enterprise-day table alone cannot fit."""
+    from tests.conftest import SCENARIOS
+
+    args = [
+        "run", str(SCENARIOS / "zhanjiang-baseline.yaml"),
+        "--set", "enterprises.adoption={model: bass, p: 0.5, q: 0.5, market_size: 10000000}",
+        "--set", "run.end_date=2113-12-31", "--out", str(tmp_path / "o"),
+    ]  # fmt: skip
+    message = one_line_error(CliRunner().invoke(cli, args))
+    assert "enterprise-days" in message
+    assert not (tmp_path / "o").exists()
