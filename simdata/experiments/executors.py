@@ -14,7 +14,8 @@ This module is the contract shared by ``run``, ``sweep`` and ``capacity``:
   Ctrl-C reaches the parent only, which stops submitting, cancels and terminates them;
 - :class:`DaskExecutor` submits to a Dask distributed scheduler with explicit task keys and
   ``retries`` (a retried task recomputes the same numbers); Dask is imported lazily, from
-  the optional ``simdata[dask]`` extra;
+  the optional ``simdata[dask]`` extra; an address that is not a usable scheduler is one
+  line within the connect timeout (:data:`CONNECT_TIMEOUT_S`);
 - :class:`AutoExecutor` is the CLI's default: it runs the first task here, and starts a
   pool of one process per core only if the remaining work looks long enough to repay the
   few seconds it takes to start processes (so a tiny run stays in one process).
@@ -22,11 +23,20 @@ This module is the contract shared by ``run``, ``sweep`` and ``capacity``:
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import logging
+import math
 import multiprocessing
 import os
+import pickle
 import re
 import secrets
 import signal
+import socket
+import struct
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent import futures
@@ -44,6 +54,9 @@ R = TypeVar("R")
 #: covers transient failures such as a lost connection; worker deaths are rescheduled by
 #: the scheduler itself).
 DASK_RETRIES = 2
+#: Seconds to wait for a Dask scheduler's answer before one line and exit 2 (connect,
+#: handshake, identity); ``SIMDATA_SCHEDULER_TIMEOUT`` overrides it.
+CONNECT_TIMEOUT_S = 10.0
 #: Remaining serial work (seconds) above which :class:`AutoExecutor` starts processes.
 POOL_WORTH_S = 4.0
 
@@ -192,6 +205,252 @@ def check_scheduler_address(address: str | None) -> None:
         )
 
 
+def connect_timeout_s() -> float:
+    """Seconds simdata waits for a scheduler to answer: ``SIMDATA_SCHEDULER_TIMEOUT`` or
+    :data:`CONNECT_TIMEOUT_S` (a live scheduler answers in milliseconds; a busy one on a
+    slow network may need more, hence the variable)."""
+    text = os.environ.get("SIMDATA_SCHEDULER_TIMEOUT", "").strip()
+    if not text:
+        return CONNECT_TIMEOUT_S
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= 3600:
+        raise UsageError(
+            f"SIMDATA_SCHEDULER_TIMEOUT: expected seconds in (0, 3600], got {text[:40]!r}"
+        )
+    return value
+
+
+class _NotDaskError(Exception):
+    """The peer's bytes are not a Dask message; ``args[0]`` is what it sent (a prefix)."""
+
+
+def _recv_exactly(sock: socket.socket, count: int, deadline: float, seen: bytes) -> bytes:
+    """``count`` bytes from ``sock`` before ``deadline`` (monotonic); the peer closing first
+    is :class:`_NotDaskError` with everything it sent (``seen`` plus this read's bytes)."""
+    chunks: list[bytes] = []
+    got = 0
+    while got < count:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        sock.settimeout(left)
+        try:
+            chunk = sock.recv(min(count - got, 1 << 20))
+        except ConnectionResetError:  # a text service that hung up on our handshake
+            chunk = b""
+        if not chunk:
+            raise _NotDaskError(seen + b"".join(chunks))
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def _dask_frame(message: dict[str, Any]) -> bytes:
+    """``message`` as Dask's TCP comm writes it: the byte count, the frame count, each
+    frame's length (native unsigned 64-bit, as ``distributed.comm.tcp`` packs them), then one
+    msgpack frame (a message without serialized objects is a single frame)."""
+    msgpack: Any = importlib.import_module("msgpack")
+    body: bytes = msgpack.packb(message, use_bin_type=True)
+    frames = struct.pack("QQ", 1, len(body)) + body
+    return struct.pack("Q", len(frames)) + frames
+
+
+def _read_dask_message(sock: socket.socket, deadline: float, limit: int) -> dict[str, Any]:
+    """One Dask message's first frame, decoded, or :class:`_NotDaskError`.
+
+    Every length is checked against what was announced and against ``limit`` *before*
+    anything is allocated: Dask's own reader trusts the first 8 bytes, so an HTTP reply or a
+    text banner (``220 mail``) becomes a 3–7 EiB allocation, and a peer streaming noise a
+    hang.
+    """
+    header = _recv_exactly(sock, 8, deadline, b"")
+    (total,) = struct.unpack("Q", header)
+    if not 16 <= total <= limit:
+        raise _NotDaskError(header + _a_little_more(sock, deadline))
+    data = _recv_exactly(sock, total, deadline, header)
+    (count,) = struct.unpack_from("Q", data)
+    if not 1 <= count <= (total - 8) // 8:
+        raise _NotDaskError(header + data)
+    lengths = struct.unpack_from(f"{count}Q", data, 8)
+    start = 8 * (count + 1)
+    if start + lengths[0] > total:
+        raise _NotDaskError(header + data)
+    msgpack: Any = importlib.import_module("msgpack")
+    try:
+        decoded = msgpack.unpackb(data[start : start + lengths[0]], raw=False, strict_map_key=False)
+    except Exception:  # msgpack's errors are several unrelated classes
+        raise _NotDaskError(header + data) from None
+    if not isinstance(decoded, dict):
+        raise _NotDaskError(header + data)
+    return decoded
+
+
+def _a_little_more(sock: socket.socket, deadline: float) -> bytes:
+    """What else the peer has already sent (up to 64 bytes), for a message that shows more
+    than 8 bytes of it; nothing if it sent nothing more within 0.2 s."""
+    try:
+        sock.settimeout(max(0.001, min(0.2, deadline - time.monotonic())))
+        return sock.recv(64)
+    except OSError:
+        return b""
+
+
+def _excerpt(sent: bytes) -> str:
+    """What a peer sent, for a one-line message: at most 24 bytes, escaped."""
+    text = repr(sent[:24])[2:-1]
+    return f"{text}…" if len(sent) > 24 else text
+
+
+def _probe_tcp_scheduler(address: str, host: str, port: int, deadline: float) -> None:
+    """Check, on a plain socket and before ``deadline``, that ``address`` is a Dask scheduler.
+
+    Speaks the first two steps of Dask's protocol itself — the handshake both sides send
+    on connecting, then an ``identity`` request, as ``distributed.Client`` does — with every
+    length bounded, so that an HTTP server, a text service, noise or a Dask *worker* is
+    one line instead of a huge allocation, a traceback or a hang. The scheduler sees an
+    ordinary short-lived connection (nothing in its log).
+    """
+    timeout_s = max(0.0, deadline - time.monotonic())
+    where = f"--scheduler {address}"
+    try:
+        with socket.create_connection((host, port), timeout=max(0.001, timeout_s)) as sock:
+            hello = {
+                "compression": None,
+                "python": list(sys.version_info[:3]),
+                "pickle-protocol": pickle.HIGHEST_PROTOCOL,
+            }
+            sock.sendall(_dask_frame(hello))
+            handshake = _read_dask_message(sock, deadline, 1 << 16)
+            if "pickle-protocol" not in handshake:
+                raise _NotDaskError(repr(handshake).encode())
+            sock.sendall(_dask_frame({"op": "identity", "reply": True}))
+            identity = _read_dask_message(sock, deadline, 1 << 26)
+    except socket.gaierror as error:
+        raise UsageError(f"{where}: cannot resolve host {host!r} ({error.strerror})") from None
+    except ConnectionRefusedError:
+        raise UsageError(
+            f"{where}: connection refused: no Dask scheduler listens there (start one with "
+            f"`dask scheduler`; its default port is 8786)"
+        ) from None
+    except TimeoutError:
+        raise UsageError(
+            f"{where}: no Dask scheduler answered within {_seconds(timeout_s)} (a scheduler "
+            f"answers at once; is it an HTTP server such as the dashboard on port 8787? set "
+            f"SIMDATA_SCHEDULER_TIMEOUT to wait longer)"
+        ) from None
+    except _NotDaskError as error:
+        sent: bytes = error.args[0]
+        if sent.startswith(b"HTTP/"):
+            said = (
+                f"it answered like an HTTP server (b'{_excerpt(sent)}'; the dashboard? a "
+                f"scheduler listens on port 8786 by default)"
+            )
+        elif sent:
+            said = f"it sent b'{_excerpt(sent)}' where Dask's handshake was expected"
+        else:
+            said = "it closed the connection without Dask's handshake"
+        raise UsageError(f"{where}: not a Dask scheduler: {said}") from None
+    except OSError as error:
+        raise UsageError(
+            f"{where}: cannot connect ({error.strerror or type(error).__name__})"
+        ) from None
+    kind = identity.get("type")
+    if kind != "Scheduler":
+        if "status" in identity and kind is None:
+            kind = "server that refused the identity request"
+        raise UsageError(
+            f"{where}: expected a Dask scheduler, got a Dask {str(kind)[:40]} (give the "
+            f"address the scheduler prints as 'Scheduler at:')"
+        )
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.3g} s"
+
+
+def _check_transport(distributed: Any, address: str, scheme: str) -> None:
+    """Protocols Dask knows but cannot use here are one line (Dask's own failures are a
+    traceback followed by a 40 s hang in the half-built client's destructor)."""
+    where = f"--scheduler {address}"
+    if scheme == "inproc":
+        raise UsageError(
+            f"{where}: an inproc:// scheduler exists only inside its own Python process; "
+            f"give its tcp://HOST:PORT address (or pass client= in Python)"
+        )
+    if scheme == "ucx" and importlib.util.find_spec("distributed_ucxx") is None:
+        raise UsageError(
+            f"{where}: the ucx protocol needs the distributed-ucxx package (pip install "
+            f"distributed-ucxx-cu12 or -cu13, or distributed-ucxx from conda-forge)"
+        )
+    if scheme in ("tls", "wss"):
+        security = distributed.Security()
+        if security.get_connection_args("client").get("ssl_context") is None:
+            raise UsageError(
+                f"{where}: {scheme}:// needs Dask's TLS configuration (distributed.comm.tls"
+                f".ca-file, .client.cert and .client.key, e.g. DASK_DISTRIBUTED__COMM__TLS__"
+                f"CA_FILE); none is set"
+            )
+
+
+def _connect_client(distributed: Any, address: str, deadline: float) -> Any:
+    """A ``distributed.Client`` for ``address``, or :class:`UsageError` by ``deadline``.
+
+    The constructor runs in a daemon thread so that the deadline holds even where Dask's
+    own timeout does not (its handshake read has none), and any exception it raises —
+    including ``MemoryError`` or ``OverflowError`` from a bogus frame length — is one line.
+    A client whose start failed is marked closed, so its destructor does not spend
+    2 × timeout trying to close a connection that never opened. Dask's log lines are kept
+    off the terminal while connecting: the CLI's answer is that one line.
+    """
+    timeout_s = max(0.001, deadline - time.monotonic())
+    outcome: dict[str, Any] = {}
+
+    # Named Client so the scheduler's log shows "Client-<id>" as for any client.
+    class Client(distributed.Client):  # type: ignore[misc]  # distributed's Client is untyped
+        def start(self, **kwargs: Any) -> Any:
+            try:
+                return super().start(**kwargs)
+            except BaseException:
+                self.status = "closed"
+                raise
+
+    def connect() -> None:
+        try:
+            outcome["client"] = Client(address, timeout=timeout_s, set_as_default=False)
+        except BaseException as error:  # reported by the waiting thread, one line
+            outcome["error"] = error
+
+    silence = _DropRecords()
+    handlers = logging.getLogger("distributed").handlers
+    for handler in handlers:
+        handler.addFilter(silence)
+    thread = threading.Thread(target=connect, name="simdata-dask-connect", daemon=True)
+    thread.start()
+    thread.join(timeout_s)
+    if "client" in outcome:
+        for handler in handlers:
+            handler.removeFilter(silence)
+        return outcome["client"]
+    # Failed: Dask stays silent (an abandoned attempt may still log as the process exits).
+    where = f"--scheduler {address}"
+    error = outcome.get("error")
+    if error is None:
+        raise UsageError(f"{where}: no Dask scheduler answered within {_seconds(timeout_s)}")
+    detail = " ".join(str(error).split())[:160] or type(error).__name__
+    raise UsageError(f"{where}: cannot use the Dask scheduler ({detail})")
+
+
+class _DropRecords(logging.Filter):
+    """Drops every record: Dask's handlers, while simdata connects (records of its child
+    loggers reach those handlers whatever the parent logger's level, hence a filter)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
 class DaskExecutor:
     """Tasks on a Dask distributed cluster (``--scheduler tcp://HOST:PORT``).
 
@@ -199,6 +458,12 @@ class DaskExecutor:
     run, distinct between runs sharing a scheduler), ``pure=False`` and ``retries``; a worker
     that dies mid-task has its task rescheduled by the scheduler, which recomputes the same
     numbers because a task's numbers depend on its argument alone.
+
+    Given an address, it connects its own client (``set_as_default=False``: a library must
+    not replace the caller's default client), so everything here names that client
+    explicitly. Before the client, a ``tcp://`` address is probed on a plain socket (see
+    :func:`_probe_tcp_scheduler`), and protocols whose extras are missing are refused; the
+    whole connection holds to ``timeout_s`` (default: :func:`connect_timeout_s`).
     """
 
     def __init__(
@@ -207,21 +472,27 @@ class DaskExecutor:
         *,
         client: distributed.Client | None = None,
         retries: int = DASK_RETRIES,
-        timeout_s: float = 20.0,
+        timeout_s: float | None = None,
     ) -> None:
         self._distributed = _import_distributed()
         self.retries = retries
         self._owns_client = client is None
         if client is None:
             check_scheduler_address(address)
+            assert address is not None  # checked just above
+            deadline = time.monotonic() + (
+                timeout_s if timeout_s is not None else connect_timeout_s()
+            )
+            comm = self._distributed.comm
             try:
-                client = self._distributed.Client(
-                    address, timeout=f"{timeout_s}s", set_as_default=False
-                )
-            except (OSError, TimeoutError, ValueError) as error:
-                raise UsageError(
-                    f"--scheduler {address}: cannot reach the Dask scheduler ({error})"
-                ) from None
+                scheme, location = comm.parse_address(address)
+                host, port = comm.parse_host_port(location) if scheme != "inproc" else ("", 0)
+            except ValueError as error:
+                raise UsageError(f"--scheduler {address}: {error}") from None
+            _check_transport(self._distributed, address, scheme)
+            if scheme == "tcp":
+                _probe_tcp_scheduler(address, host, int(port), deadline)
+            client = _connect_client(self._distributed, address, deadline)
         # Typed Any: distributed's own methods are untyped (mypy --strict rejects calls).
         self.client: Any = client
 
@@ -236,7 +507,10 @@ class DaskExecutor:
             for position, (item, key) in enumerate(zip(items, keys, strict=True))
         }
         try:
-            for future in self._distributed.as_completed(submitted):
+            # The loop is given explicitly: without it as_completed looks for a *default*
+            # client, and ours is deliberately not one (set_as_default=False), so the CLI's
+            # --scheduler path failed with "No clients found".
+            for future in self._distributed.as_completed(submitted, loop=self.client.loop):
                 yield submitted[future], future.result()
         except BaseException:
             self.client.cancel(list(submitted))
