@@ -12,6 +12,7 @@ This module is the contract shared by ``run``, ``sweep`` and ``capacity``:
 - :class:`PoolExecutor` runs in local worker processes started with *forkserver* (or
   *spawn* where there is none — polars warns against *fork*); workers ignore SIGINT, so a
   Ctrl-C reaches the parent only, which stops submitting, cancels and terminates them;
+  they watch the simdata process that started them and exit when it dies, even by SIGKILL;
 - :class:`DaskExecutor` submits to a Dask distributed scheduler with explicit task keys and
   ``retries`` (a retried task recomputes the same numbers); Dask is imported lazily, from
   the optional ``simdata[dask]`` extra; an address that is not a usable scheduler is one
@@ -32,6 +33,7 @@ import os
 import pickle
 import re
 import secrets
+import select
 import signal
 import socket
 import struct
@@ -59,6 +61,9 @@ DASK_RETRIES = 2
 CONNECT_TIMEOUT_S = 10.0
 #: Remaining serial work (seconds) above which :class:`AutoExecutor` starts processes.
 POOL_WORTH_S = 4.0
+#: Seconds between liveness checks of the parent where pidfd_open is missing (Linux < 5.3,
+#: other systems); with a pidfd the worker learns of the parent's death at once.
+PARENT_POLL_S = 0.5
 
 
 class Executor(Protocol):
@@ -96,9 +101,44 @@ def cpu_count() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C is the parent's to handle (it cancels and terminates)."""
+def _worker_init(parent_pid: int) -> None:
+    """Worker initializer: Ctrl-C is the parent's to handle (it cancels and terminates), and
+    the worker dies with the simdata process that started it.
+
+    With *forkserver* a worker's parent is the fork server, not simdata, so neither
+    ``getppid`` nor the parent-death signal sees simdata die; a SIGKILLed simdata used to
+    leave its ~300 MB workers (and, through them, the fork server, whose alive pipe they
+    hold) running for minutes with the caller's stdout and stderr open. A daemon thread
+    watches simdata's own pid instead.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(
+        target=_exit_with, args=(parent_pid,), name="simdata-parent-watch", daemon=True
+    ).start()
+
+
+def _exit_with(pid: int) -> None:
+    """Block until process ``pid`` ends, then end this process at once (``os._exit``: a task
+    half done is recomputed by ``--resume``, and nothing here is worth flushing).
+
+    A pidfd (Linux ≥ 5.3) becomes readable when the process terminates — zombie or not,
+    and immune to pid reuse; elsewhere the pid is polled every :data:`PARENT_POLL_S`.
+    """
+    try:
+        pidfd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):
+        pidfd = -1
+    if pidfd >= 0:
+        select.select([pidfd], [], [])
+        os._exit(1)
+    while True:
+        time.sleep(PARENT_POLL_S)
+        try:
+            os.kill(pid, 0)
+        except (ProcessLookupError, PermissionError):  # gone, or its pid reused by another user
+            os._exit(1)
 
 
 def _start_method() -> str:
@@ -123,7 +163,8 @@ class PoolExecutor:
             self._pool = futures.ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context(_start_method()),
-                initializer=_ignore_sigint,
+                initializer=_worker_init,
+                initargs=(os.getpid(),),
             )
         return self._pool
 
