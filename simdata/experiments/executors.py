@@ -13,13 +13,15 @@ This module is the contract shared by ``run``, ``sweep`` and ``capacity``:
   *spawn* where there is none — polars warns against *fork*); workers ignore SIGINT, so a
   Ctrl-C reaches the parent only, which stops submitting, cancels and terminates them;
   they watch the simdata process that started them and exit when it dies, even by SIGKILL;
+  a worker count the machine cannot hold (cores, memory) is refused before any starts;
 - :class:`DaskExecutor` submits to a Dask distributed scheduler with explicit task keys and
   ``retries`` (a retried task recomputes the same numbers); Dask is imported lazily, from
   the optional ``simdata[dask]`` extra; an address that is not a usable scheduler is one
   line within the connect timeout (:data:`CONNECT_TIMEOUT_S`);
 - :class:`AutoExecutor` is the CLI's default: it runs the first task here, and starts a
-  pool of one process per core only if the remaining work looks long enough to repay the
-  few seconds it takes to start processes (so a tiny run stays in one process).
+  pool of one process per core (as many as memory holds) only if the remaining work looks
+  long enough to repay the few seconds it takes to start processes (so a tiny run stays in
+  one process).
 """
 
 from __future__ import annotations
@@ -61,6 +63,13 @@ DASK_RETRIES = 2
 CONNECT_TIMEOUT_S = 10.0
 #: Remaining serial work (seconds) above which :class:`AutoExecutor` starts processes.
 POOL_WORTH_S = 4.0
+#: Resident memory of one pool worker: simdata, numpy, polars, scipy and SimPy imported
+#: (~145 MB) plus a replication's working set; measured 185–315 MB at the peak of the
+#: shipped scenarios (fujian-public-data to node-baseline's 360,000 requests, and M/M/8
+#: event-engine replications of 2.9 million requests).
+WORKER_BYTES = 300 * 10**6
+#: Workers per core beyond which a pool only adds memory and context switches.
+WORKERS_PER_CORE = 4
 #: Seconds between liveness checks of the parent where pidfd_open is missing (Linux < 5.3,
 #: other systems); with a pidfd the worker learns of the parent's death at once.
 PARENT_POLL_S = 0.5
@@ -99,6 +108,61 @@ def cpu_count() -> int:
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))
     return max(1, os.cpu_count() or 1)
+
+
+def available_memory_bytes() -> int | None:
+    """Memory this machine can give new processes without swapping: ``MemAvailable`` from
+    /proc/meminfo (Linux), else free physical pages; ``None`` where neither is known."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def workers_that_fit(per_worker_bytes: int = WORKER_BYTES) -> int:
+    """The most pool workers this machine holds: :data:`WORKERS_PER_CORE` per core, and no
+    more than available memory over ``per_worker_bytes`` (at least one)."""
+    most = WORKERS_PER_CORE * cpu_count()
+    available = available_memory_bytes()
+    if available is not None:
+        most = min(most, available // per_worker_bytes)
+    return max(1, most)
+
+
+def check_workers(workers: int, per_worker_bytes: int = WORKER_BYTES) -> None:
+    """Refuse a worker count this machine cannot hold, before any process starts.
+
+    ``--workers 1000`` used to start a thousand ~300 MB processes and exhaust memory; the
+    answer is one line with the estimate and the largest count that fits.
+    """
+    if workers < 1:
+        raise UsageError(f"--workers: expected an integer ≥ 1, got {workers}")
+    cores = cpu_count()
+    if workers > WORKERS_PER_CORE * cores:
+        raise UsageError(
+            f"--workers {workers}: expected at most {WORKERS_PER_CORE * cores} "
+            f"({WORKERS_PER_CORE} per core × {cores} cores); more processes only add memory "
+            f"and switching: use --workers {min(cores, workers_that_fit(per_worker_bytes))}"
+        )
+    available = available_memory_bytes()
+    if available is not None and workers * per_worker_bytes > available:
+        raise UsageError(
+            f"--workers {workers}: {workers} workers × ~{per_worker_bytes / 1e6:.0f} MB each "
+            f"≈ {_gigabytes(workers * per_worker_bytes)} exceeds the "
+            f"{_gigabytes(available)} of memory available: use --workers "
+            f"{workers_that_fit(per_worker_bytes)} or fewer"
+        )
+
+
+def _gigabytes(count: int) -> str:
+    return f"{count / 1e9:.1f} GB"
 
 
 def _worker_init(parent_pid: int) -> None:
@@ -153,8 +217,7 @@ class PoolExecutor:
     """
 
     def __init__(self, workers: int) -> None:
-        if workers < 1:
-            raise UsageError(f"--workers: expected an integer ≥ 1, got {workers}")
+        check_workers(workers)
         self.workers = workers
         self._pool: futures.ProcessPoolExecutor | None = None
 
@@ -590,16 +653,30 @@ class AutoExecutor:
             yield 0, result
             start = 1
         remaining = len(items) - start
-        if self._pool is None and (
-            self.workers < 2 or remaining < 2 or (self._task_s or 0.0) * remaining < POOL_WORTH_S
-        ):
+        if self._pool is None:
+            self._pool = self._start_pool(remaining)
+        if self._pool is None:
             for position in range(start, len(items)):
                 yield position, fn(items[position])
             return
-        if self._pool is None:
-            self._pool = PoolExecutor(min(self.workers, remaining))
         for position, result in self._pool.map(fn, items[start:], keys[start:]):
             yield start + position, result
+
+    def _start_pool(self, remaining: int) -> PoolExecutor | None:
+        """A pool for ``remaining`` tasks when it repays its start, else ``None`` (serial).
+
+        The default asks for one worker per core; where memory holds fewer, it takes what
+        fits (or stays serial) rather than refusing work nobody sized.
+        """
+        if (self._task_s or 0.0) * remaining < POOL_WORTH_S:
+            return None
+        workers = min(self.workers, remaining, workers_that_fit())
+        if workers < 2:
+            return None
+        try:
+            return PoolExecutor(workers)
+        except UsageError:  # memory taken by others since workers_that_fit looked
+            return None
 
     def close(self) -> None:
         if self._pool is not None:
@@ -624,8 +701,6 @@ def make_executor(
         return DaskExecutor(scheduler, client=client)
     if workers is None:
         return AutoExecutor(cpu_count())
-    if workers < 1:
-        raise UsageError(f"--workers: expected an integer ≥ 1, got {workers}")
     if workers == 1:
         return SerialExecutor()
-    return PoolExecutor(workers)
+    return PoolExecutor(workers)  # refuses 0, and counts that cannot fit (check_workers)
