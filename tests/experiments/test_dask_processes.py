@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from simdata.cli import cli
+from tests.cli_checks import one_line_error
 from tests.conftest import MM8_TEXT
 
 pytestmark = pytest.mark.cli
@@ -255,7 +256,7 @@ def test_a_worker_killed_mid_run_leaves_the_tables_unchanged(
         job.process.kill()
         job.process.communicate()
         raise
-    _finished(job.process)
+    assert _finished(job.process) == ""  # nothing from Dask on the terminal either
     assert json.loads((job.out / "manifest.json").read_text())["failures"] == []
     _serial(*job.inputs, "--out", tmp_path / "serial")
     assert_same_bytes(job.out, tmp_path / "serial", RUN_TABLES)
@@ -291,3 +292,21 @@ def test_capacity_on_dask_processes_equals_serial(
     _finished(job.process)
     _serial(*job.inputs, "--out", tmp_path / "serial")
     assert_same_bytes(job.out, tmp_path / "serial", ["curve.parquet", "capacity.json"])
+
+
+def test_a_worker_address_is_one_line(cluster: Cluster, tmp_path: Path) -> None:
+    """``--scheduler`` given a worker's address (it speaks Dask, but is not a scheduler) is
+    one line and exit 2, nothing written (was a traceback, then a 40 s hang)."""
+    log = cluster.worker_logs()[1].read_text(errors="replace")
+    address = log.split("Start worker at:")[1].split()[0]
+    scenario = tmp_path / "mm8.yaml"
+    scenario.write_text(MM8_TEXT, encoding="utf-8")
+    out = tmp_path / "never"
+    result = CliRunner().invoke(
+        cli, ["run", str(scenario), "--scheduler", address, "--out", str(out)]
+    )
+    assert one_line_error(result) == (
+        f"--scheduler {address}: expected a Dask scheduler, got a Dask Worker (give the "
+        f"address the scheduler prints as 'Scheduler at:')"
+    )
+    assert not out.exists()
