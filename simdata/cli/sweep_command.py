@@ -23,9 +23,8 @@ from simdata.cli.common import (
     set_option,
     workers_option,
 )
-from simdata.errors import UsageError
 from simdata.experiments.design import LoadedDesign, load_design
-from simdata.experiments.executors import cpu_count, make_executor
+from simdata.experiments.executors import check_workers, cpu_count, make_executor
 from simdata.experiments.sweep import (
     PointOutcome,
     SweepResult,
@@ -112,8 +111,8 @@ def _dry_run(
     milliseconds; a design a real sweep would refuse says so, and its estimate times a
     replication of the base scenario instead of a point that is never built.
     """
-    if workers is not None and workers < 1:
-        raise UsageError(f"--workers: expected an integer ≥ 1, got {workers}")
+    if workers is not None:
+        check_workers(workers)  # a dry run refuses --workers 1000 as the real sweep would
     size = measure_sweep(scenario, design)
     spec = design.design
     console.print(

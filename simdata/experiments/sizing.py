@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass
 
 from simdata.errors import UsageError
+from simdata.experiments.executors import available_memory_bytes
 from simdata.model.arrivals import ArrivalProcess
 from simdata.model.identifiers import FULL_LIMIT
 from simdata.model.world import AUTO_BATCHED_REQUESTS
@@ -189,17 +190,10 @@ def check_fits(size: RunSize, available_bytes: float | None = None) -> None:
 
 
 def available_memory() -> float:
-    """Bytes this machine can give a run now (MemAvailable; the physical size elsewhere)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return float(line.split()[1]) * 1024
-    except OSError:
-        pass
-    import os
-
-    return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    """Bytes this machine can give a run now (see :func:`available_memory_bytes`); when the
+    system does not say, nothing is refused for memory."""
+    available = available_memory_bytes()
+    return math.inf if available is None else float(available)
 
 
 def _count(value: float) -> str:
