@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal, overload
 
 import numpy as np
 import polars as pl
 from scipy import stats
+
+from simdata.arrays import FloatArray, IntArray
 
 CONFIDENCE = 0.95
 
@@ -28,6 +31,37 @@ class Estimate:
     n: int
 
 
+@overload
+def t_quantile(confidence: float, df: float, *, sided: Literal["two", "one"] = "two") -> float: ...
+@overload
+def t_quantile(
+    confidence: float, df: FloatArray, *, sided: Literal["two", "one"] = "two"
+) -> FloatArray: ...
+def t_quantile(
+    confidence: float, df: float | FloatArray, *, sided: Literal["two", "one"] = "two"
+) -> float | FloatArray:
+    """The Student-t quantile of a ``confidence`` interval with ``df`` degrees of freedom.
+
+    Two-sided: the ``0.5 + confidence / 2`` quantile (0.975 at 95 %); one-sided: the
+    ``confidence`` quantile (a lower bound ``mean - q·sem`` holds with that confidence).
+    """
+    level = 0.5 + confidence / 2 if sided == "two" else confidence
+    if isinstance(df, np.ndarray):
+        return np.asarray(stats.t.ppf(level, df), dtype=np.float64)
+    return float(stats.t.ppf(level, df))
+
+
+def t_half_width(
+    std: FloatArray, n: IntArray | FloatArray, confidence: float = CONFIDENCE
+) -> FloatArray:
+    """Half-width of the two-sided Student-t CI of a mean, element-wise (NaN where n < 2)."""
+    n_float = np.asarray(n, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        quantile = t_quantile(confidence, np.maximum(n_float - 1, 1))
+        half = quantile * std / np.sqrt(n_float)
+    return np.where(n_float >= 2, half, np.nan)
+
+
 def t_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> Estimate:
     """Mean and two-sided Student-t CI of i.i.d. replication values (NaNs dropped)."""
     x = np.asarray(values, dtype=np.float64)
@@ -39,7 +73,7 @@ def t_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> Estimate:
     if n == 1:
         return Estimate(mean, math.nan, math.nan, math.nan, 1)
     std = float(x.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * std / math.sqrt(n)
+    half = t_quantile(confidence, n - 1) * std / math.sqrt(n)
     return Estimate(mean, mean - half, mean + half, std, n)
 
 

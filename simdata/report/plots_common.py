@@ -22,13 +22,12 @@ import polars as pl
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from scipy import stats
 
 from simdata.analysis.kpis import REGISTRY
+from simdata.analysis.stats import t_half_width
 from simdata.report import i18n
 from simdata.report.fonts import font_families
 
-CONFIDENCE = 0.95
 PALETTE = ("#1f5f99", "#d9730d", "#2a8a4a", "#b3261e", "#6b4c9a", "#8c6d1f", "#0f7c80", "#7a7a7a")
 SLA_STYLE: dict[str, Any] = {"color": "#b3261e", "linestyle": "--", "linewidth": 1.3}
 TARGET_STYLE: dict[str, Any] = {"color": "#6b4c9a", "linestyle": ":", "linewidth": 1.5}
@@ -89,15 +88,6 @@ class Canvas:
             caption=self.t(f"caption.{key}", **fields),
             data_uri=f"data:image/png;base64,{encoded}",
         )
-
-
-def t_half_width(std: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Half-width of the two-sided Student-t CI of a mean (NaN where n < 2)."""
-    n_float = n.astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        quantile = stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(n_float - 1, 1))
-        half = quantile * std / np.sqrt(n_float)
-    return np.where(n_float >= 2, half, np.nan)
 
 
 def band(frame: pl.DataFrame, x: str, value: str = "value") -> pl.DataFrame:

@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 import yaml
 
+from simdata.analysis.stats import t_half_width
 from simdata.report import i18n
 from simdata.report.i18n import kpi_label
 from simdata.report.plots_common import (
@@ -25,7 +26,6 @@ from simdata.report.plots_common import (
     band,
     kpi_unit,
     scale_for,
-    t_half_width,
 )
 from simdata.report.source import Results
 from simdata.scenario.resolution_spec import Sla, parse_sla

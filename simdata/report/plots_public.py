@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from simdata.analysis.stats import t_half_width
 from simdata.report import i18n
 from simdata.report.plots_common import (
     PALETTE,
@@ -21,7 +22,6 @@ from simdata.report.plots_common import (
     draw_band,
     error_bars,
     summary_rows,
-    t_half_width,
 )
 from simdata.report.source import Results
 from simdata.scenario.calendar_spec import CalendarSpec

@@ -24,16 +24,22 @@ import math
 import re
 from dataclasses import dataclass
 
+MINUTE_S = 60.0
+HOUR_S = 3_600.0
 DAY_S = 86_400.0
+WEEK_S = 7 * DAY_S
+
+#: Number of equal-width time bins of the recorded time series (queue length, utilisation).
+SERIES_BINS = 500
 
 #: Seconds per unit. ``month`` and ``year`` are the Julian averages (see module docstring).
 DURATION_UNITS: dict[str, float] = {
     "ms": 1e-3,
     "s": 1.0,
-    "min": 60.0,
-    "h": 3_600.0,
+    "min": MINUTE_S,
+    "h": HOUR_S,
     "d": DAY_S,
-    "week": 7 * DAY_S,
+    "week": WEEK_S,
     "month": 30.4375 * DAY_S,
     "year": 365.25 * DAY_S,
 }

@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 import simdata
-from simdata.analysis.stats import Estimate, summarise, t_interval
+from simdata.analysis.stats import Estimate, summarise, t_half_width, t_interval, t_quantile
 from simdata.analysis.targets import combine, judge
 from simdata.analysis.warmup import mser5
 from simdata.scenario.models import Target
@@ -126,3 +126,20 @@ def test_no_mser_warning_for_a_daily_profile_that_drifts_by_design() -> None:
     times = series["time_s"].to_numpy()
     assert not mser5(series["value"].to_numpy(), float(times[1] - times[0])).determined
     assert not [w for w in result.warnings if "MSER" in w]
+
+
+def test_t_quantile_two_and_one_sided() -> None:
+    """Two-sided 95 % is the 0.975 quantile, one-sided 95 % the 0.95 quantile; arrays too."""
+    assert t_quantile(0.95, 4) == float(stats.t.ppf(0.975, 4))
+    assert t_quantile(0.95, 4, sided="one") == float(stats.t.ppf(0.95, 4))
+    df = np.array([1.0, 9.0])
+    assert np.array_equal(t_quantile(0.9, df), stats.t.ppf(0.95, df))
+
+
+def test_t_half_width_is_vectorised_and_nan_below_two() -> None:
+    """Half-widths agree with ``t_interval`` element-wise and are NaN where n < 2."""
+    values = np.array([1.0, 2.0, 4.0, 7.0])
+    estimate = t_interval(values)
+    half = t_half_width(np.array([estimate.std, 1.0]), np.array([4, 1]))
+    assert math.isclose(half[0], estimate.ci_high - estimate.mean, rel_tol=1e-12)
+    assert math.isnan(half[1])
