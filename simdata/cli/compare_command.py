@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
+from simdata.analysis import kpi_names
 from simdata.analysis.kpis import REGISTRY
 from simdata.cli.common import (
     cli,
@@ -31,7 +32,7 @@ def _print_comparison(result: CompareResult) -> None:
         cells = []
         rows = result.table.filter(result.table["variant"] == variant)
         for row in rows.iter_rows(named=True):
-            kpi = REGISTRY.get(row["kpi"].split("@", 1)[0])
+            kpi = REGISTRY.get(kpi_names.base_of(row["kpi"]))
             unit = kpi.unit if kpi else None
             low, high = row["diff_ci_low"], row["diff_ci_high"]
             ci = "—" if math.isnan(low) else f"[{fmt(low, unit)}, {fmt(high, unit)}]"

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from simdata.analysis import kpi_names
 from simdata.analysis.kpis import REGISTRY
 from simdata.analysis.stats import t_interval
 from simdata.errors import UsageError
@@ -110,7 +111,7 @@ def read_run_dir(path: Path) -> RunDir:
 
 def _better(kpi: str, low: float, high: float) -> str:
     """Which run the CI favours: ``variant``, ``base``, ``equal``, ``undecided`` or ``n/a``."""
-    entry = REGISTRY.get(kpi.split("@", 1)[0])
+    entry = REGISTRY.get(kpi_names.base_of(kpi))
     if entry is None or entry.better == "neither":
         return "n/a"
     if math.isnan(low) or math.isnan(high):

@@ -37,6 +37,7 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 from scipy import stats
 
+from simdata.analysis import kpi_names
 from simdata.analysis.kpis import REGISTRY, kpi_units
 from simdata.errors import ScenarioError
 from simdata.scenario.loader import apply_override, kpi_context, scenario_error
@@ -513,7 +514,7 @@ class Sweepable:
                 ) from None
         known = set(REGISTRY)
         for index, kpi in enumerate(self.design.kpis):
-            if kpi.split("@", 1)[0] not in known:
+            if kpi_names.base_of(kpi) not in known:
                 raise self.loaded.error(
                     ("kpis", index),
                     f"expected a KPI name from the registry (docs/kpis.md), got {kpi!r}",

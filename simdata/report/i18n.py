@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 
+from simdata.analysis import kpi_names
 from simdata.analysis.kpis import REGISTRY
 
 LANGS = ("en", "zh")
@@ -369,12 +370,6 @@ _DURATION_SUFFIX = {
 }
 
 
-def check_lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise ValueError(f"expected a language among {', '.join(LANGS)}, got {lang!r}")
-    return lang
-
-
 def text(key: str, lang: str, **fields: object) -> str:
     """The text of ``key`` in ``lang`` with ``{fields}`` filled in."""
     entry = TEXT[key]
@@ -387,10 +382,9 @@ def verdict_label(verdict: str, lang: str) -> str:
 
 
 def split_kpi(name: str) -> tuple[str, list[tuple[str, str]]]:
-    """``a.b@x=1@y=2`` → (``a.b``, [(x, 1), (y, 2)])."""
-    base, *parts = name.split("@")
-    breakdown = [tuple(part.split("=", 1)) for part in parts if "=" in part]
-    return base, [(d, v) for d, v in breakdown]
+    """``a.b@x=1@y=2`` → (``a.b``, [(x, 1), (y, 2)]); kept for ``report/html.py`` only."""
+    parsed = kpi_names.parse(name)
+    return parsed.base, list(parsed.breakdowns.items())
 
 
 def breakdown_label(dimension: str, value: str, lang: str) -> str:
@@ -404,24 +398,24 @@ def breakdown_label(dimension: str, value: str, lang: str) -> str:
 
 def kpi_label(name: str, lang: str) -> str:
     """A KPI as planners read it: the registry's Chinese label in zh, the name in en."""
-    base, breakdown = split_kpi(name)
-    kpi = REGISTRY.get(base)
-    head = kpi.label_zh if (lang == "zh" and kpi is not None) else base
-    if not breakdown:
+    parsed = kpi_names.parse(name)
+    kpi = REGISTRY.get(parsed.base)
+    head = kpi.label_zh if (lang == "zh" and kpi is not None) else parsed.base
+    if not parsed.breakdowns:
         return head
-    inner = ", ".join(breakdown_label(d, v, lang) for d, v in breakdown)
+    inner = ", ".join(breakdown_label(d, v, lang) for d, v in parsed.breakdowns.items())
     return f"{head}（{inner}）" if lang == "zh" else f"{head} ({inner})"
 
 
-def missing_translations(kpi_names: list[str]) -> list[str]:
+def missing_translations(names: list[str]) -> list[str]:
     """KPI names, breakdowns and text keys that would fall back to English in zh."""
     missing = [key for key, entry in TEXT.items() if not entry.get("zh") or not entry.get("en")]
-    for name in kpi_names:
-        base, breakdown = split_kpi(name)
-        kpi = REGISTRY.get(base)
+    for name in names:
+        parsed = kpi_names.parse(name)
+        kpi = REGISTRY.get(parsed.base)
         if kpi is None or not _has_cjk(kpi.label_zh):
             missing.append(name)
-        for dimension, value in breakdown:
+        for dimension, value in parsed.breakdowns.items():
             if dimension not in DIMENSIONS:
                 missing.append(f"@{dimension}")
             elif dimension not in FREE_DIMENSIONS and value not in VALUES:

@@ -23,6 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from simdata.analysis import kpi_names
 from simdata.analysis.kpis import REGISTRY
 from simdata.analysis.stats import t_half_width
 from simdata.report import i18n
@@ -158,7 +159,7 @@ def scale_for(unit: str | None, values: list[float], lang: str) -> Scale:
 
 
 def kpi_unit(name: str) -> str | None:
-    kpi = REGISTRY.get(i18n.split_kpi(name)[0])
+    kpi = REGISTRY.get(kpi_names.base_of(name))
     return kpi.unit if kpi is not None else None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from simdata.analysis import kpi_names
 from simdata.analysis.stats import t_half_width
 from simdata.report import i18n
 from simdata.report.plots_common import (
@@ -53,7 +54,7 @@ def _sla_workdays(results: Results) -> float | None:
 def _groups(summary: pl.DataFrame, kpi: str) -> list[str]:
     """Breakdown suffixes (``kind=…``, ``channel=…``) present for ``kpi``."""
     rows = summary_rows(summary, f"{kpi}@")
-    return [name.split("@", 1)[1] for name in rows["kpi"].to_list()] if rows.height else []
+    return [kpi_names.suffix_of(name) for name in rows["kpi"].to_list()] if rows.height else []
 
 
 def _time_to_data(results: Results, summary: pl.DataFrame, canvas: Canvas) -> Plot | None:

@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from simdata.arrays import FloatArray
 from simdata.scenario.quantities import Number, Seconds
 
 V = TypeVar("V")
@@ -37,8 +38,6 @@ MAX_CV = 100.0
 MAX_SIGMA = 10.0
 #: Largest integer draw: counts stay exact in float64 and far from int64's limit.
 MAX_INTEGER_DRAW = 10**15
-
-FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
 
 class _Distribution(BaseModel, ABC, Generic[V]):

@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from simdata.analysis import kpi_names  # the name grammar only: a leaf module
 from simdata.scenario.calendar_spec import CalendarSpec
 from simdata.scenario.identifiers import (
     EnterprisesSpec,
@@ -280,7 +281,7 @@ class Target(BaseModel):
         units = (info.context or {}).get("kpi_units")
         if units is None:
             return name
-        base = name.split("@", 1)[0]
+        base = kpi_names.base_of(name)
         if base not in units:
             close = sorted(k for k in units if k.split(".")[0] == base.split(".")[0])
             known = ", ".join(close or sorted(units))
@@ -292,7 +293,7 @@ class Target(BaseModel):
         units = (info.context or {}).get("kpi_units")
         if units is None:
             return self
-        unit = units[self.kpi.split("@", 1)[0]]
+        unit = units[kpi_names.base_of(self.kpi)]
         if self.dimension == "number" and unit in ("s", "1/s"):
             example = "'1.2 s'" if unit == "s" else "'7/s'"
             raise ValueError(
