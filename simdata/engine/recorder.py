@@ -9,7 +9,7 @@ costs one array store per field and no Python object per event. At the end the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import polars as pl
@@ -59,22 +59,42 @@ class ColumnTable:
         return pl.DataFrame({name: column[: self.size] for name, column in self.columns.items()})
 
 
+class Named(Protocol):
+    """A frame's identity in the model's catalogue (``simdata.model.frames.Frame``): the
+    recorder stays free of domain names, the model never spells them as strings."""
+
+    @property
+    def name(self) -> str: ...
+
+
 @dataclass
 class Recorder:
-    """All record tables and time series of one replication."""
+    """All record tables, derived frames and time series of one replication."""
 
     tables: dict[str, ColumnTable] = field(default_factory=dict)
     series: list[pl.DataFrame] = field(default_factory=list)
     #: Frames derived after the run (they replace a table of the same name).
-    frames_extra: dict[str, pl.DataFrame] = field(default_factory=dict)
+    _derived: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     def table(
-        self, name: str, schema: dict[str, type[np.generic]], capacity: int = 1024
+        self, frame: Named, schema: dict[str, type[np.generic]], capacity: int = 1024
     ) -> ColumnTable:
-        """The table ``name``, created with ``schema`` on first use."""
-        if name not in self.tables:
-            self.tables[name] = ColumnTable(schema, capacity)
-        return self.tables[name]
+        """The record table of ``frame``, created with ``schema`` on first use."""
+        if frame.name not in self.tables:
+            self.tables[frame.name] = ColumnTable(schema, capacity)
+        return self.tables[frame.name]
+
+    def put(self, frame: Named, data: pl.DataFrame) -> None:
+        """Hand over ``frame`` as a finished polars frame (it replaces a record table of the
+        same name)."""
+        self._derived[frame.name] = data
+
+    def get(self, frame: Named) -> pl.DataFrame | None:
+        """A frame handed over so far (derived, or a record table's rows), if any."""
+        if frame.name in self._derived:
+            return self._derived[frame.name]
+        table = self.tables.get(frame.name)
+        return None if table is None else table.frame()
 
     def add_series(self, name: str, group: str, time_s: Array, value: Array) -> None:
         """Record a time series in the long form of ``timeseries.parquet``."""
@@ -92,7 +112,7 @@ class Recorder:
     def frames(self) -> dict[str, pl.DataFrame]:
         """Every table as a polars frame, plus ``timeseries`` when any series was added."""
         result = {name: table.frame() for name, table in self.tables.items()}
-        result.update(self.frames_extra)
+        result.update(self._derived)
         if self.series:
             result["timeseries"] = pl.concat(self.series)
         return result

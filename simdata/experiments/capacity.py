@@ -47,7 +47,8 @@ from simdata.engine.streams import Streams
 from simdata.errors import ScenarioError, UsageError
 from simdata.experiments.executors import Executor, SerialExecutor
 from simdata.model.arrivals import HOUR_S, ArrivalProcess
-from simdata.model.identifiers import record_identifier_economy
+from simdata.model.frames import NODE_DAYS
+from simdata.model.identifiers.economy import record_identifier_economy
 from simdata.model.resolution_batched import BatchedResolutionNode
 from simdata.results import (
     claim_run_dir,
@@ -290,7 +291,8 @@ def _final_day_profile(
     counted = scenario.model_copy(update={"resolution": None})
     recorder = Recorder()
     record_identifier_economy(counted, Streams(root_seed, replication), recorder, None)
-    node_days = recorder.frames_extra["node_days"]
+    node_days = recorder.get(NODE_DAYS)
+    assert node_days is not None  # the economy always counts its days
     last = node_days.sort("date").row(-1, named=True)
     per_day = float(last["resolutions"]) + float(last["registrations"])
     if not per_day > 0:

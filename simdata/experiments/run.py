@@ -39,7 +39,7 @@ from simdata.experiments.replication import (
 )
 from simdata.experiments.sizing import check_fits, estimate
 from simdata.experiments.until_decided import Look, StoppingRule, look
-from simdata.model.identifiers import ENTERPRISE_TABLES
+from simdata.model.frames import FRAMES
 from simdata.results import (
     claim_run_dir,
     iso,
@@ -72,7 +72,7 @@ Progress = Callable[[Replication], None]
 Planned = Callable[[int], None]
 
 #: Model tables written to the run directory when a replication produces them.
-WRITTEN_TABLES = (*ENTERPRISE_TABLES, "latency_histogram")
+WRITTEN_TABLES = tuple(f.name for f in FRAMES.values() if f.written and f.name != "timeseries")
 
 
 @dataclass

@@ -43,6 +43,7 @@ import simpy
 
 from simdata.engine.recorder import ColumnTable, Recorder, interval_bin_means
 from simdata.engine.streams import Streams
+from simdata.model.frames import NODE_HOURS, NODE_REQUESTS
 from simdata.model.resolution_draws import (
     BLOCK,
     COMPONENT,
@@ -111,7 +112,7 @@ class ResolutionNode:
         self.servers = spec.servers
         self.limit = spec.queue_limit if spec.queue_limit is not None else np.iinfo(np.int64).max
         expected = int(self.source.expected_count(start_s, horizon_s) * 1.05) + 64
-        self.requests: ColumnTable = recorder.table("requests", REQUEST_SCHEMA, expected)
+        self.requests: ColumnTable = recorder.table(NODE_REQUESTS, REQUEST_SCHEMA, expected)
         self._recorder = recorder
         self._busy = 0
         self._waiting: deque[int] = deque()
@@ -280,7 +281,7 @@ class ResolutionNode:
         )
         if len(hours) >= 2:
             busy = interval_bin_means(frame["start_s"].to_numpy(), frame["end_s"].to_numpy(), hours)
-            self._recorder.frames_extra["node_hours"] = node_hours_frame(hours, busy, self.servers)
+            self._recorder.put(NODE_HOURS, node_hours_frame(hours, busy, self.servers))
         edges = np.linspace(self.start_s, self.horizon_s, SERIES_BINS + 1)
         in_system = interval_bin_means(
             frame["node_arrival_s"].to_numpy(), frame["end_s"].to_numpy(), edges

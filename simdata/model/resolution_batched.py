@@ -28,6 +28,7 @@ from simdata.engine import batched, histogram
 from simdata.engine.batched import FcfsStream
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
+from simdata.model.frames import NODE_HOURS
 from simdata.model.resolution_draws import Block, RequestSource, clock_hours, node_hours_frame
 from simdata.scenario.resolution_spec import LATENCY_PERCENTILES, ResolutionSpec
 
@@ -232,8 +233,9 @@ class BatchedResolutionNode:
         )
         hours = self.stream.busy_edges
         if hours is not None and len(hours) >= 2:
-            self._recorder.frames_extra["node_hours"] = node_hours_frame(
-                hours, self.stream.busy_servers(), self.spec.servers
+            self._recorder.put(
+                NODE_HOURS,
+                node_hours_frame(hours, self.stream.busy_servers(), self.spec.servers),
             )
 
     def kpis(self) -> dict[str, float]:

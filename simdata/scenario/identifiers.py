@@ -8,8 +8,8 @@ enterprise on the local secondary node qualifies with ≥ 100,000 registered ide
 valid until 2025-12-31 [004:98].
 
 Each field's description tags its default: S = source documents, O = outside sources, A =
-assumption (DOMAIN.md §5). :mod:`simdata.model.enterprises` and
-:mod:`simdata.model.subsidy` use these sections.
+assumption (DOMAIN.md §5). :mod:`simdata.model.identifiers.enterprises` and
+:mod:`simdata.model.identifiers.subsidy` use these sections.
 """
 
 from __future__ import annotations

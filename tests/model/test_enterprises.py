@@ -18,7 +18,7 @@ from scipy import stats
 
 from simdata.engine.streams import Streams
 from simdata.model.calendar import WorkCalendar
-from simdata.model.enterprises import (
+from simdata.model.identifiers.enterprises import (
     HOLIDAY,
     MONTH_S,
     WEEKDAY,

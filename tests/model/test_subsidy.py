@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 from pydantic import ValidationError
 
-from simdata.model.subsidy import judge_days, judge_subsidy, subsidy_summary
+from simdata.model.identifiers.subsidy import judge_days, judge_subsidy, subsidy_summary
 from simdata.scenario.identifiers import SubsidySpec, check_deadline
 
 JOINED = dt.date(2024, 9, 23)  # a Monday, one week before the National Day break

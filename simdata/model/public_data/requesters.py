@@ -14,15 +14,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from simdata.engine.streams import Streams
 from simdata.model.calendar import WorkCalendar
-from simdata.model.catalogue import Catalogue
+from simdata.model.component import World
+from simdata.model.frames import DATA_REQUESTS
+from simdata.model.public_data.catalogue import Catalogue, CatalogueComponent
 from simdata.scenario.distributions import sample_integers
+from simdata.scenario.models import Scenario
 from simdata.scenario.public_data import RequestersSpec
+from simdata.scenario.units import DAY_S
 
 COMPONENT = "requesters"
 CHANNELS = ("sharing", "opening", "development")
+#: A request's outcome codes in the sharing desk's record, by index.
+OUTCOMES = ("open", "delivered", "rejected", "abandoned")
 KINDS = ("government", "enterprise", "research", "social")
 
 IntArray = np.ndarray[Any, np.dtype[np.int64]]
@@ -141,3 +148,68 @@ def draw_requests(
 
 def _split(rows: IntArray, sizes: list[int]) -> list[IntArray]:
     return np.split(rows, np.cumsum(sizes)[:-1]) if sizes else []
+
+
+class RequestersComponent:
+    """The data requesters in the world: every request drawn when they are built (arrival,
+    datasets, needs — by request index, so variants see the same requests); after the run,
+    the requests' record completed with who asked and the working time they waited, and
+    the daily arrivals, completions and backlog."""
+
+    @classmethod
+    def wanted(cls, scenario: Scenario) -> bool:
+        return scenario.requesters is not None and scenario.catalogue is not None
+
+    def __init__(self, world: World) -> None:
+        run, spec = world.scenario.run, world.scenario.requesters
+        catalogue = world.get(CatalogueComponent)
+        if spec is None or catalogue is None:
+            raise ValueError("the requesters need a requesters section and a catalogue")
+        self.world = world
+        self.start_s, self.end_s = run.sim_start_s, run.horizon
+        self.window = (run.measure_start_s, run.horizon)
+        self.requests = draw_requests(
+            spec, catalogue.catalogue, world.calendar, world.streams, self.start_s, self.end_s
+        )
+        self.groups = [g.name for g in spec.groups] + ["initial backlog"]
+
+    def start(self) -> None:
+        return None
+
+    def finish(self) -> None:
+        recorded = self.world.recorder.get(DATA_REQUESTS)
+        if recorded is None:
+            raise ValueError("no data_requests record: the sharing policy did not take part")
+        calendar = self.world.calendar
+        arrival, end = recorded["arrival_s"].to_numpy(), recorded["end_s"].to_numpy()
+        done = ~np.isnan(end)
+        work = np.full(len(end), np.nan)
+        work[done] = calendar.work_between(arrival[done], end[done])
+        requests = self.requests
+        self.world.recorder.put(
+            DATA_REQUESTS,
+            recorded.with_columns(
+                pl.Series("work_s", work),
+                pl.Series("outcome", np.array(OUTCOMES)[recorded["outcome"].to_numpy()]),
+                pl.Series("kind", np.array(KINDS)[requests.kind]),
+                pl.Series("channel", np.array(CHANNELS)[requests.channel]),
+                pl.Series("group", np.array(self.groups)[requests.group]),
+                pl.Series("initial", requests.initial),
+            ),
+        )
+        self._record_daily(arrival, end)
+        start, stop = self.window
+        self.world.constants["window_work_s"] = float(calendar.work_between(start, stop))
+        self.world.constants["workday_s"] = calendar.workday_s
+
+    def _record_daily(self, arrival: FloatArray, end: FloatArray) -> None:
+        first_day = np.floor(self.start_s / DAY_S) * DAY_S
+        edges = np.arange(first_day, self.end_s + DAY_S, DAY_S)
+        arrivals, _ = np.histogram(arrival, edges)
+        completions, _ = np.histogram(end[~np.isnan(end)], edges)
+        backlog = np.cumsum(arrivals) - np.cumsum(completions)
+        days = edges[:-1]
+        recorder = self.world.recorder
+        recorder.add_series("requests.arrivals", "day", days, arrivals)
+        recorder.add_series("requests.completions", "day", days, completions)
+        recorder.add_series("requests.backlog", "end of day", days, backlog)

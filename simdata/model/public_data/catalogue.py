@@ -16,6 +16,7 @@ found after a detection time and fixed by the online correction process after a 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,8 +26,11 @@ import polars as pl
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
 from simdata.model.calendar import WorkCalendar
+from simdata.model.component import World
+from simdata.model.frames import CATALOGUE
+from simdata.scenario.models import Scenario
 from simdata.scenario.public_data import CatalogueSpec, department_names
-from simdata.scenario.units import DURATION_UNITS
+from simdata.scenario.units import DAY_S, DURATION_UNITS
 
 COMPONENT = "catalogue"
 
@@ -169,7 +173,7 @@ def record_catalogue(
     in_window = (catalogue.defect_start_s >= start) & (catalogue.defect_start_s < end)
     ages = catalogue.defect_end_s[in_window] - catalogue.defect_start_s[in_window]
     table = recorder.table(
-        "catalogue",
+        CATALOGUE,
         {"fresh_share": np.float64, "defect_age_mean_s": np.float64, "defects": np.int64},
         capacity=1,
     )
@@ -193,3 +197,47 @@ def record_catalogue(
         "catalogue.fresh_share", "report", report_times, 1.0 - open_overdue / np.maximum(size, 1)
     )
     recorder.add_series("catalogue.open_defects", "report", report_times, open_defects)
+
+
+def quarterly_report_times(start_date: dt.date, first_s: float, end_s: float) -> FloatArray:
+    """Quarterly report due dates — the 20th of each quarter's last month (doc 001:54)."""
+    times: list[float] = []
+    year = start_date.year - 1
+    while True:
+        for month in (3, 6, 9, 12):
+            when = (dt.date(year, month, 20) - start_date).days * DAY_S
+            if when >= end_s:
+                return np.array(times, dtype=np.float64)
+            if when >= first_s:
+                times.append(when)
+        year += 1
+
+
+class CatalogueComponent:
+    """The catalogue in the world: its whole update and defect history drawn when it is
+    built (nothing in it queues), its freshness and quarterly reports recorded after the
+    run."""
+
+    @classmethod
+    def wanted(cls, scenario: Scenario) -> bool:
+        return scenario.requesters is not None and scenario.catalogue is not None
+
+    def __init__(self, world: World) -> None:
+        run, spec = world.scenario.run, world.scenario.catalogue
+        if spec is None or run.start_date is None:
+            raise ValueError("the catalogue needs a catalogue section and run.start_date")
+        self.world = world
+        self.spec: CatalogueSpec = spec
+        self.start_date = run.start_date
+        self.catalogue = build_catalogue(
+            spec, world.calendar, world.streams, run.sim_start_s, run.horizon
+        )
+
+    def start(self) -> None:
+        return None
+
+    def finish(self) -> None:
+        run = self.world.scenario.run
+        window = (run.measure_start_s, run.horizon)
+        reports = quarterly_report_times(self.start_date, window[0], run.horizon)
+        record_catalogue(self.catalogue, self.world.recorder, self.world.calendar, window, reports)

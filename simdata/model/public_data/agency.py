@@ -15,12 +15,17 @@ from collections.abc import Generator
 from typing import Any
 
 import numpy as np
+import polars as pl
 import simpy
 
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
 from simdata.model.calendar import WorkCalendar
-from simdata.scenario.public_data import AgencySpec
+from simdata.model.component import World
+from simdata.model.frames import AGENCY, PROJECTS
+from simdata.model.public_data.requesters import RequestersComponent
+from simdata.scenario.models import Scenario
+from simdata.scenario.public_data import AgencySpec, PolicySpec
 
 COMPONENT = "agency"
 
@@ -54,7 +59,7 @@ class Agency:
         self.review = spec.output_review.sample(streams.generator(COMPONENT, "review"), cases)
         self.platform_s = platform_s
         self.projects = recorder.table(
-            "projects",
+            PROJECTS,
             {
                 "queued_s": np.float64,
                 "slot_s": np.float64,
@@ -93,3 +98,59 @@ class Agency:
         self.projects.columns["published_s"][row] = env.now
         yield env.timeout(self.platform_s[case])
         return DELIVERED, False
+
+
+class AgencyComponent:
+    """The development agency in the world (switched off unless ``agency`` is given: then
+    every development request is refused); after the run, its sandbox and analyst busy
+    time, projects and products in the window."""
+
+    @classmethod
+    def wanted(cls, scenario: Scenario) -> bool:
+        return scenario.requesters is not None and scenario.catalogue is not None
+
+    def __init__(self, world: World) -> None:
+        requesters = world.get(RequestersComponent)
+        if requesters is None:
+            raise ValueError("the agency serves requesters: none take part")
+        scenario, streams = world.scenario, world.streams
+        self.world = world
+        self.spec = scenario.agency or AgencySpec(enabled=False)
+        policy = scenario.policy or PolicySpec()
+        requests = requesters.requests
+        cases = requests.count + len(requests.item_dataset)
+        platform = policy.platform_time.sample(streams.generator(COMPONENT, "platform"), cases)
+        self.agency = Agency(
+            world.env, self.spec, world.calendar, streams, world.recorder, cases, platform
+        )
+
+    def start(self) -> None:
+        return None
+
+    def finish(self) -> None:
+        run = self.world.scenario.run
+        start, end = run.measure_start_s, run.horizon
+        projects = self.agency.projects.frame()
+        slot = projects["slot_s"].to_numpy()
+        published = projects["published_s"].to_numpy()
+        a0, a1 = projects["analyst_start_s"].to_numpy(), projects["analyst_end_s"].to_numpy()
+        slot_busy = np.clip(
+            np.minimum(np.nan_to_num(published, nan=end), end) - np.maximum(slot, start), 0, None
+        )
+        lo = np.clip(np.nan_to_num(a0, nan=end), start, end)
+        hi = np.clip(np.nan_to_num(a1, nan=end), start, end)
+        calendar = self.world.calendar
+        analyst_busy = calendar.work_between(lo, np.maximum(hi, lo)) if len(lo) else lo
+        self.world.recorder.put(
+            AGENCY,
+            pl.DataFrame(
+                {
+                    "slot_busy_s": [float(np.nansum(slot_busy))],
+                    "analyst_busy_work_s": [float(np.sum(analyst_busy))],
+                    "projects": [int(((published >= start) & (published < end)).sum())],
+                    "products": [int((published < end).sum())],
+                }
+            ),
+        )
+        self.world.constants["sandbox_slots"] = float(self.spec.sandbox_slots)
+        self.world.constants["analysts"] = float(self.spec.analysts)

@@ -9,7 +9,7 @@ Per dataset of a request, by channel and class (DOMAIN.md §5 processes 2–4):
   shared → refused, or redirected to the development agency when the policy allows.
 * **opening** (society): ordinary-open datasets are delivered at once; on-application
   opening follows the conditional path; not-open datasets are refused or redirected.
-* **development**: the whole request goes to the agency (:mod:`simdata.model.agency`).
+* **development**: the whole request goes to the agency (:mod:`simdata.model.public_data.agency`).
 
 A request ends delivered when all its datasets are, rejected when any is finally refused
 (unless ``partial_delivery``), or abandoned when its requester's patience runs out first.
@@ -22,14 +22,18 @@ from collections.abc import Generator
 from typing import Any
 
 import numpy as np
+import polars as pl
 import simpy
 
 from simdata.engine.recorder import ColumnTable, Recorder
 from simdata.engine.streams import Streams
-from simdata.model.agency import DELIVERED, REFUSED, Agency
 from simdata.model.calendar import WorkCalendar
-from simdata.model.catalogue import Catalogue
-from simdata.model.requesters import CHANNELS, Requests
+from simdata.model.component import World
+from simdata.model.frames import DATA_REQUESTS, DEPARTMENTS, REVIEWS
+from simdata.model.public_data.agency import DELIVERED, REFUSED, Agency, AgencyComponent
+from simdata.model.public_data.catalogue import Catalogue, CatalogueComponent
+from simdata.model.public_data.requesters import CHANNELS, RequestersComponent, Requests
+from simdata.scenario.models import Scenario
 from simdata.scenario.public_data import CatalogueSpec, PolicySpec
 
 COMPONENT = "policy"
@@ -87,11 +91,11 @@ class SharingDesk:
         self.signoff = policy.signoff_wait.sample(draw(COMPONENT, "signoff"), items)
         self.reject_u = draw(COMPONENT, "reject").random(items)
         self.platform = policy.platform_time.sample(draw(COMPONENT, "platform"), items)
-        self.table: ColumnTable = recorder.table("data_requests", REQUEST_SCHEMA, requests.count)
+        self.table: ColumnTable = recorder.table(DATA_REQUESTS, REQUEST_SCHEMA, requests.count)
         self.table.reserve(requests.count)
         # The table's columns are at least 16 long: fill only the requests' rows.
         self.table.columns["arrival_s"][: requests.count] = requests.arrival_s
-        self.reviews = recorder.table("reviews", REVIEW_SCHEMA)
+        self.reviews = recorder.table(REVIEWS, REVIEW_SCHEMA)
 
     def start(self) -> None:
         """Schedule every request's arrival."""
@@ -177,3 +181,62 @@ class SharingDesk:
             self.reviews.columns["end_s"][row] = env.now
         yield env.timeout(max(0.0, calendar.add_work(env.now, self.signoff[i]) - env.now))
         return bool(self.reject_u[i] >= self.policy.reject_probability)
+
+
+class PolicyComponent:
+    """The sharing policy in the world: the desk that runs every request through review,
+    auto-approval, sign-off and the agency; after the run, reviewer staff, busy working
+    time and waiting per owning department."""
+
+    @classmethod
+    def wanted(cls, scenario: Scenario) -> bool:
+        return scenario.requesters is not None and scenario.catalogue is not None
+
+    def __init__(self, world: World) -> None:
+        catalogue = world.get(CatalogueComponent)
+        requesters = world.get(RequestersComponent)
+        agency = world.get(AgencyComponent)
+        if catalogue is None or requesters is None or agency is None:
+            raise ValueError("the sharing policy needs the catalogue, requesters and agency")
+        self.world = world
+        self.policy = world.scenario.policy or PolicySpec()
+        self.catalogue = catalogue.catalogue
+        self.desk = SharingDesk(
+            world.env, self.policy, catalogue.spec, catalogue.catalogue, requesters.requests,
+            world.calendar, world.streams, world.recorder, agency.agency,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        self.desk.start()
+
+    def finish(self) -> None:
+        run = self.world.scenario.run
+        start, end = run.measure_start_s, run.horizon
+        reviews = self.desk.reviews.frame()
+        calendar = self.world.calendar
+        busy = np.zeros(len(self.catalogue.departments))
+        waiting = np.zeros(len(self.catalogue.departments))
+        if reviews.height:
+            dept = reviews["department"].to_numpy()
+            queued, begun, finished = (
+                reviews[c].to_numpy() for c in ("queued_s", "start_s", "end_s")
+            )
+            finished = np.where(np.isnan(finished), end, finished)
+            begun = np.where(np.isnan(begun), end, begun)
+            lo, hi = np.clip(begun, start, end), np.clip(finished, start, end)
+            np.add.at(busy, dept, calendar.work_between(lo, np.maximum(hi, lo)))
+            wait = np.clip(np.minimum(begun, end) - np.maximum(queued, start), 0.0, None)
+            np.add.at(waiting, dept, wait)
+        self.world.recorder.put(
+            DEPARTMENTS,
+            pl.DataFrame(
+                {
+                    "department": self.catalogue.departments,
+                    "reviewers": self.desk.reviewer_counts,
+                    "busy_work_s": busy,
+                    "waiting_s": waiting,
+                }
+            ),
+        )
+        self.world.constants["sla_s"] = self.policy.sla
+        self.world.constants["extension_s"] = self.policy.extension

@@ -32,7 +32,11 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from simdata.model.component import World
+from simdata.model.frames import ENTERPRISE_DAYS, ENTERPRISES, SUBSIDY, SUBSIDY_FAILED
+from simdata.model.identifiers.economy import EnterprisesComponent
 from simdata.scenario.identifiers import SubsidySpec
+from simdata.scenario.models import Scenario
 from simdata.scenario.units import DAY_S
 
 CONDITIONS = ("registrations", "resolutions", "cases")
@@ -215,3 +219,56 @@ def first_dates(judged: pl.DataFrame) -> dict[int, dt.date | None]:
     return dict(
         zip(judged["enterprise"].to_list(), judged["qualified_date"].to_list(), strict=True)
     )
+
+
+class SubsidyComponent:
+    """The subsidy rule as a world component: judged from the counted days when it is built
+    (no SimPy process); the per-enterprise table gains the rule's judgement — the first date
+    each condition held, the qualified date — and the totals go to ``subsidy`` and
+    ``subsidy_failed``."""
+
+    @classmethod
+    def wanted(cls, scenario: Scenario) -> bool:
+        return scenario.subsidy is not None and EnterprisesComponent.wanted(scenario)
+
+    def __init__(self, world: World) -> None:
+        spec, recorder = world.scenario.subsidy, world.recorder
+        days, per_enterprise = recorder.get(ENTERPRISE_DAYS), recorder.get(ENTERPRISES)
+        if spec is None or days is None or per_enterprise is None:
+            raise ValueError("the subsidy needs a subsidy section and the counted enterprises")
+        judged = judge_subsidy(days, spec, per_enterprise)
+        summary = subsidy_summary(judged, spec)
+        new_columns = [c for c in judged.columns if c not in per_enterprise.columns]
+        recorder.put(
+            ENTERPRISES,
+            per_enterprise.join(
+                judged.select("enterprise", *new_columns), on="enterprise", how="left"
+            ),
+        )
+        nan = float("nan")
+        recorder.put(
+            SUBSIDY,
+            pl.DataFrame(
+                {
+                    "at": ["deadline", "horizon"],
+                    "qualified": [summary.qualified_count, summary.qualified_count_at_horizon],
+                    "time_to_qualify_p50_s": [summary.time_to_qualify_p50_s, nan],
+                    "outlay": [nan if summary.outlay is None else summary.outlay, nan],
+                }
+            ),
+        )
+        recorder.put(
+            SUBSIDY_FAILED,
+            pl.DataFrame(
+                {
+                    "condition": list(CONDITIONS),
+                    "share": [summary.failed_share.get(c, nan) for c in CONDITIONS],
+                }
+            ),
+        )
+
+    def start(self) -> None:
+        return None
+
+    def finish(self) -> None:
+        return None
