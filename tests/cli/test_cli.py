@@ -257,7 +257,7 @@ def test_terminal_values_are_scaled_for_reading(value: float, unit: str, shown: 
         (["--max-replications", "20"], "--max-replications/--precision: expected them with"),
         (["--until-decided", "--replications", "5"], "expected one of them, got both"),
         (["--until-decided", "--precision", "2"], "--precision: expected a number in (0, 1)"),
-        (["--until-decided", "--max-replications", "1"], "expected an integer from 2 to 100,000, got 1"),
+        (["--until-decided", "--max-replications", "1"], "from 2 to 100,000, got 1"),
         (["--workers", "0"], "--workers: expected an integer ≥ 1, got 0"),
     ],
 )
