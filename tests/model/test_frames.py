@@ -14,8 +14,8 @@ from tests.conftest import REPO, SCENARIOS
 
 pytestmark = pytest.mark.unit
 
-#: One small run of each kind of model: a node alone (both engines), the identifier economy with sampled
-#: windows, the public-data model.
+#: One small run of each kind of model: a node alone (both engines), the identifier
+#: economy with sampled windows, the public-data model.
 RUNS = {
     "node": ("node-baseline.yaml", ["run.horizon=600 s", "run.warmup=60 s"]),
     "batched": (
