@@ -18,6 +18,7 @@ from typing import Literal
 
 import polars as pl
 
+from simdata.model.frames import Frame
 from simdata.model.world import Simulated, Window
 
 Better = Literal["lower", "higher", "neither"]
@@ -41,7 +42,7 @@ class Kpi:
     better: Better
     description: str
     label_zh: str
-    frame: str
+    frame: Frame
     expr: ExprFactory
     by: tuple[str | None, ...] = (None,)
     values: tuple[str, ...] | None = None
@@ -92,7 +93,7 @@ def compute_kpis(simulated: Simulated) -> dict[str, float]:
     plan: dict[tuple[str, str | None], list[Kpi]] = {}
     for kpi in (*REGISTRY.values(), *VARIANTS):
         for dimension in kpi.by:
-            plan.setdefault((kpi.frame, dimension), []).append(kpi)
+            plan.setdefault((kpi.frame.name, dimension), []).append(kpi)
     window = simulated.window
     for (frame_name, dimension), kpis in plan.items():
         frame = simulated.frames.get(frame_name)
@@ -116,7 +117,7 @@ def kpis_markdown() -> str:
     lines = [
         "# KPI reference",
         "",
-        "Generated from `simdata/analysis/kpis.py` by `python -m simdata.analysis.kpis` "
+        "Generated from `simdata/analysis/kpis.py` by `python -m simdata.reference_docs` "
         "(a test fails when this page is stale).",
         "",
         "Values are SI: seconds (`s`), per second (`1/s`), fractions 0–1, counts. Each KPI "
@@ -136,7 +137,7 @@ def kpis_markdown() -> str:
             also += f" Values: {', '.join(kpi.values)}."
         for variant in (v for v in VARIANTS if v.name == kpi.name):
             dims = ", ".join(f"`@{d}=…`" for d in variant.by if d is not None)
-            also += f" Also {dims} from `{variant.frame}`."
+            also += f" Also {dims} from `{variant.frame.name}`."
         lines.append(
             f"| `{kpi.name}` | {kpi.unit} | {kpi.better} | {kpi.label_zh} | "
             f"{kpi.description}{also} |"
@@ -144,12 +145,11 @@ def kpis_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-# The definitions register themselves on import (resolution node, public data).
-from simdata.analysis import (  # noqa: E402, F401
-    kpis_identifiers,
-    kpis_public_data,
-    kpis_resolution,
-)
-
-if __name__ == "__main__":
-    print(kpis_markdown(), end="")
+# The definitions register themselves on import. The identifier KPIs import the resolution
+# KPIs first (their windows are variants of them), so the registry — and docs/kpis.md —
+# reads resolution, identifiers, public data.
+# isort: off
+from simdata.analysis.identifiers import kpis as _identifier_kpis  # noqa: E402, F401
+from simdata.analysis.public_data import kpis as _public_data_kpis  # noqa: E402, F401
+from simdata.analysis import kpis_resolution  # noqa: E402, F401
+# isort: on

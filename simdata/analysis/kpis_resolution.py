@@ -13,8 +13,9 @@ from __future__ import annotations
 import polars as pl
 
 from simdata.analysis.kpis import ExprFactory, Kpi, register, register_variant
+from simdata.model.frames import NODE_HOURS, NODE_REQUESTS
 from simdata.model.world import Window
-from simdata.scenario.resolution_spec import LATENCY_PERCENTILES
+from simdata.scenario.resolution import LATENCY_PERCENTILES
 
 _arrival = pl.col("arrival_s")
 _node_arrival = pl.col("node_arrival_s")
@@ -62,7 +63,7 @@ _RESOLUTION = [
         "neither",
         "Resolution requests issued in the measured window (cache hits, admitted or rejected).",
         "解析请求到达数",
-        "requests",
+        NODE_REQUESTS,
         lambda w: _measured(w).sum().cast(pl.Float64),
     ),
     Kpi(
@@ -71,7 +72,7 @@ _RESOLUTION = [
         "lower",
         "Mean time an admitted request waits for a server (from its arrival at the node).",
         "平均排队等待时间",
-        "requests",
+        NODE_REQUESTS,
         lambda w: (_start - _node_arrival).filter(_served(w)).mean(),
     ),
     Kpi(
@@ -81,7 +82,7 @@ _RESOLUTION = [
         "Mean time in the node (wait + service) of admitted requests; end-to-end latency "
         "is resolution.latency_mean.",
         "节点内平均逗留时间",
-        "requests",
+        NODE_REQUESTS,
         lambda w: (_end - _node_arrival).filter(_served(w)).mean(),
     ),
     Kpi(
@@ -90,7 +91,7 @@ _RESOLUTION = [
         "lower",
         "Median time in the node of admitted requests (per-replication quantile).",
         "节点内逗留时间中位数",
-        "requests",
+        NODE_REQUESTS,
         _sojourn_quantile(0.50),
     ),
     Kpi(
@@ -99,7 +100,7 @@ _RESOLUTION = [
         "lower",
         "99th percentile of time in the node of admitted requests (per-replication).",
         "节点内逗留时间第99百分位",
-        "requests",
+        NODE_REQUESTS,
         _sojourn_quantile(0.99),
     ),
     Kpi(
@@ -108,7 +109,7 @@ _RESOLUTION = [
         "lower",
         "Time-average number of requests waiting (not in service) over the window.",
         "平均排队请求数",
-        "requests",
+        NODE_REQUESTS,
         lambda w: _overlap(_node_arrival, _start, w).filter(_admitted).sum() / w.length_s,
     ),
     Kpi(
@@ -117,7 +118,7 @@ _RESOLUTION = [
         "neither",
         "Share of server time busy over the window (busy time / servers / window).",
         "服务器利用率",
-        "requests",
+        NODE_REQUESTS,
         lambda w: _overlap(_start, _end, w).filter(_admitted).sum() / (w.servers * w.length_s),
     ),
     Kpi(
@@ -126,7 +127,7 @@ _RESOLUTION = [
         "higher",
         "Requests the node's servers completed per second within the window.",
         "解析吞吐量（每秒）",
-        "requests",
+        NODE_REQUESTS,
         lambda w: ((_end >= w.start_s) & (_end < w.end_s)).sum() / w.length_s,
     ),
     Kpi(
@@ -136,7 +137,7 @@ _RESOLUTION = [
         "Share of arrivals at the node (cache misses) rejected because the node held "
         "queue_limit requests.",
         "拒绝请求占比",
-        "requests",
+        NODE_REQUESTS,
         lambda w: 1.0 - _admitted.filter(_measured(w) & ~_hit).mean().cast(pl.Float64),
     ),
     Kpi(
@@ -147,7 +148,7 @@ _RESOLUTION = [
         "wait + service + enterprise node; a timed-out request counts as the timeout, a "
         "rejected one is left out.",
         "端到端平均解析时延",
-        "requests",
+        NODE_REQUESTS,
         lambda w: _latency.filter(_answered(w)).mean(),
     ),
     *(
@@ -159,7 +160,7 @@ _RESOLUTION = [
             "(per-replication; timed-out requests count as the timeout, rejected ones are "
             "left out).",
             "端到端解析时延中位数" if p == 50 else f"端到端解析时延第{p}百分位",
-            "requests",
+            NODE_REQUESTS,
             _latency_quantile(p / 100),
         )
         for p in LATENCY_PERCENTILES
@@ -172,7 +173,7 @@ _RESOLUTION = [
         "threshold of resolution.sla; the SLA p<NN> holds when this is ≥ NN %. Without "
         "an SLA: the share answered at all.",
         "满足时延SLA的请求占比",
-        "requests",
+        NODE_REQUESTS,
         lambda w: pl.col("within_sla").filter(_measured(w)).mean().cast(pl.Float64),
     ),
     Kpi(
@@ -181,7 +182,7 @@ _RESOLUTION = [
         "lower",
         "Share of measured requests answered as failed because they hit resolution.timeout.",
         "超时失败请求占比",
-        "requests",
+        NODE_REQUESTS,
         lambda w: pl.col("failed").filter(_measured(w)).mean().cast(pl.Float64),
     ),
     Kpi(
@@ -190,7 +191,7 @@ _RESOLUTION = [
         "higher",
         "Share of measured requests answered by the recursive node's cache.",
         "缓存命中率",
-        "requests",
+        NODE_REQUESTS,
         lambda w: _hit.filter(_measured(w)).mean().cast(pl.Float64),
     ),
 ]
@@ -207,7 +208,7 @@ register_variant(
         "neither",
         "",
         "",
-        "node_hours",
+        NODE_HOURS,
         lambda w: pl.col("utilisation").max(),
         ("window",),
     )

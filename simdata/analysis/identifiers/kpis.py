@@ -12,6 +12,14 @@ import polars as pl
 
 from simdata.analysis import kpis_resolution  # noqa: F401 - the variants' base KPIs first
 from simdata.analysis.kpis import Kpi, register, register_variant
+from simdata.model.frames import (
+    ENTERPRISES,
+    NODE_DAYS,
+    SUBSIDY,
+    SUBSIDY_FAILED,
+    WINDOW_REQUESTS,
+    WINDOW_SERVERS,
+)
 
 DAY_S = 86_400.0
 _measured_days = pl.col("measured")
@@ -29,7 +37,7 @@ _KPIS = [
         "Enterprises on the secondary node by the horizon (joined during the run, plus "
         "those already there at the start date).",
         "接入企业数",
-        "enterprises",
+        ENTERPRISES,
         lambda w: pl.len().cast(pl.Float64),
     ),
     Kpi(
@@ -39,7 +47,7 @@ _KPIS = [
         "Identifiers registered on the node by the end of the horizon (per year: by the "
         "end of that year, `@year=2025`).",
         "标识注册总量",
-        "node_days",
+        NODE_DAYS,
         lambda w: pl.col("identifiers").last().cast(pl.Float64),
         (None, "year"),
     ),
@@ -49,7 +57,7 @@ _KPIS = [
         "higher",
         "Mean resolutions per day on the node over the measured days.",
         "日均解析量",
-        "node_days",
+        NODE_DAYS,
         lambda w: pl.col("resolutions").filter(_measured_days).mean().cast(pl.Float64),
     ),
     Kpi(
@@ -58,7 +66,7 @@ _KPIS = [
         "neither",
         "Most resolutions on one measured day at the node.",
         "单日最高解析量",
-        "node_days",
+        NODE_DAYS,
         lambda w: pl.col("resolutions").filter(_measured_days).max().cast(pl.Float64),
     ),
     Kpi(
@@ -68,7 +76,7 @@ _KPIS = [
         "Enterprises meeting all three subsidy conditions on one day by the deadline "
         "(`@at=horizon`: by the end of the run).",
         "达标企业数",
-        "subsidy",
+        SUBSIDY,
         # The deadline row first: the whole-frame value is the deadline's, a group's its own.
         lambda w: pl.col("qualified").sort_by(pl.col("at") != "deadline").first().cast(pl.Float64),
         (None, "at"),
@@ -81,7 +89,7 @@ _KPIS = [
         "Median time from joining the node to qualifying (enterprises that joined during "
         "the run and qualified).",
         "达标所需时间中位数",
-        "subsidy",
+        SUBSIDY,
         lambda w: _at("deadline", "time_to_qualify_p50_s"),
     ),
     Kpi(
@@ -91,7 +99,7 @@ _KPIS = [
         "Among enterprises on the node by the deadline that did not qualify, the share for "
         "which the condition did not hold on the deadline (shares may overlap).",
         "未达标条件占比",
-        "subsidy_failed",
+        SUBSIDY_FAILED,
         lambda w: pl.col("share").first().cast(pl.Float64),
         ("condition",),
     ),
@@ -102,7 +110,7 @@ _KPIS = [
         "Subsidy paid: amount × qualified enterprises by the deadline (when an amount is "
         "given; in the amount's currency).",
         "奖补资金",
-        "subsidy",
+        SUBSIDY,
         lambda w: _at("deadline", "outlay"),
     ),
 ]
@@ -122,7 +130,7 @@ _WINDOW_KPIS = [
         "lower",
         "",
         "",
-        "window_requests",
+        WINDOW_REQUESTS,
         lambda w: _latency.mean(),
         _WINDOW,
     ),
@@ -132,7 +140,7 @@ _WINDOW_KPIS = [
         "lower",
         "",
         "",
-        "window_requests",
+        WINDOW_REQUESTS,
         lambda w: _latency.quantile(0.5, "linear"),
         _WINDOW,
     ),
@@ -142,7 +150,7 @@ _WINDOW_KPIS = [
         "lower",
         "",
         "",
-        "window_requests",
+        WINDOW_REQUESTS,
         lambda w: _latency.quantile(0.99, "linear"),
         _WINDOW,
     ),
@@ -152,7 +160,7 @@ _WINDOW_KPIS = [
         "higher",
         "",
         "",
-        "window_requests",
+        WINDOW_REQUESTS,
         lambda w: pl.col("within_sla").cast(pl.Float64).mean(),
         _WINDOW,
     ),
@@ -162,7 +170,7 @@ _WINDOW_KPIS = [
         "lower",
         "",
         "",
-        "window_requests",
+        WINDOW_REQUESTS,
         lambda w: pl.col("failed").cast(pl.Float64).mean(),
         _WINDOW,
     ),
@@ -172,7 +180,7 @@ _WINDOW_KPIS = [
         "neither",
         "",
         "",
-        "window_requests",
+        WINDOW_REQUESTS,
         lambda w: pl.col("cache_hit").cast(pl.Float64).mean(),
         _WINDOW,
     ),
@@ -182,7 +190,7 @@ _WINDOW_KPIS = [
         "neither",
         "",
         "",
-        "window_servers",
+        WINDOW_SERVERS,
         lambda w: pl.col("busy_s").sum() / pl.col("capacity_s").sum(),
         _WINDOW,
     ),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import polars as pl
 
 from simdata.analysis.kpis import ExprFactory, Kpi, register
+from simdata.model.frames import AGENCY, CATALOGUE, DATA_REQUESTS, DEPARTMENTS
 from simdata.model.world import Window
 
 _arrival = pl.col("arrival_s")
@@ -55,7 +56,7 @@ _REQUESTS = [
         "lower",
         "Mean elapsed time from request to delivery (delivered requests).",
         "平均数据获取时长",
-        "data_requests",
+        DATA_REQUESTS,
         _ttd(None),
         BREAKDOWNS,
     ),
@@ -65,7 +66,7 @@ _REQUESTS = [
         "lower",
         "Median elapsed time from request to delivery (per-replication quantile).",
         "数据获取时长中位数",
-        "data_requests",
+        DATA_REQUESTS,
         _ttd(0.5),
         BREAKDOWNS,
     ),
@@ -75,7 +76,7 @@ _REQUESTS = [
         "lower",
         "90th percentile of elapsed time from request to delivery.",
         "数据获取时长第90百分位",
-        "data_requests",
+        DATA_REQUESTS,
         _ttd(0.9),
         BREAKDOWNS,
     ),
@@ -86,7 +87,7 @@ _REQUESTS = [
         "90th percentile of working days from request to delivery (working time / one "
         "day's office hours).",
         "数据获取工作日第90百分位",
-        "data_requests",
+        DATA_REQUESTS,
         _ttd_workdays(0.9),
         BREAKDOWNS,
     ),
@@ -97,7 +98,7 @@ _REQUESTS = [
         "Share of requests answered (delivered or rejected) within the SLA, judged in "
         "working time; extended requests count as late. Channels with an SLA only.",
         "时限内办结占比",
-        "data_requests",
+        DATA_REQUESTS,
         lambda w: _share(
             _outcome.is_in(["delivered", "rejected"]) & (pl.col("work_s") <= w.constants["sla_s"]),
             w,
@@ -112,7 +113,7 @@ _REQUESTS = [
         "Share of requests not answered within the SLA plus the longest extension (working "
         "time): answered later, abandoned or still open. Channels with an SLA only.",
         "超出延长时限占比",
-        "data_requests",
+        DATA_REQUESTS,
         lambda w: _share(
             ~(
                 _outcome.is_in(["delivered", "rejected"])
@@ -129,7 +130,7 @@ _REQUESTS = [
         "lower",
         "Share of requests that ended rejected.",
         "驳回占比",
-        "data_requests",
+        DATA_REQUESTS,
         lambda w: _share(_outcome == "rejected", w),
         BREAKDOWNS,
     ),
@@ -139,7 +140,7 @@ _REQUESTS = [
         "lower",
         "Share of requests abandoned when the requester's patience ran out.",
         "放弃占比",
-        "data_requests",
+        DATA_REQUESTS,
         lambda w: _share(_outcome == "abandoned", w),
         BREAKDOWNS,
     ),
@@ -149,7 +150,7 @@ _REQUESTS = [
         "lower",
         "Requests open at the horizon (arrived before it, not yet ended).",
         "期末积压请求数",
-        "data_requests",
+        DATA_REQUESTS,
         lambda w: (
             ((_arrival < w.end_s) & (_end.is_nan() | (_end >= w.end_s))).sum().cast(pl.Float64)
         ),
@@ -160,7 +161,7 @@ _REQUESTS = [
         "neither",
         "Requests arriving in the measured window.",
         "数据请求数",
-        "data_requests",
+        DATA_REQUESTS,
         lambda w: _measured(w).sum().cast(pl.Float64),
         BREAKDOWNS,
     ),
@@ -170,7 +171,7 @@ _REQUESTS = [
         "higher",
         "Share of development requests served from an already published product.",
         "产品复用占比",
-        "data_requests",
+        DATA_REQUESTS,
         lambda w: (
             pl.col("reused")
             .filter(_measured(w) & (pl.col("channel") == "development"))
@@ -189,7 +190,7 @@ _STAFF = [
         "neither",
         "Mean over departments of reviewer utilisation in working time.",
         "审核人员平均利用率",
-        "departments",
+        DEPARTMENTS,
         lambda w: (_busy_share / w.constants["window_work_s"]).mean(),
     ),
     Kpi(
@@ -199,7 +200,7 @@ _STAFF = [
         "Utilisation of the busiest department's reviewers (named by the per-department "
         "breakdown `reviewers.utilisation@department=…`).",
         "最忙部门审核利用率",
-        "departments",
+        DEPARTMENTS,
         lambda w: (_busy_share / w.constants["window_work_s"]).max(),
     ),
     Kpi(
@@ -208,7 +209,7 @@ _STAFF = [
         "neither",
         "Reviewer utilisation in working time, per department.",
         "部门审核利用率",
-        "departments",
+        DEPARTMENTS,
         lambda w: (_busy_share / w.constants["window_work_s"]).mean(),
         ("department",),
     ),
@@ -218,7 +219,7 @@ _STAFF = [
         "lower",
         "Time-average number of conditional requests waiting for a reviewer (all departments).",
         "平均待审核请求数",
-        "departments",
+        DEPARTMENTS,
         lambda w: pl.col("waiting_s").sum() / w.length_s,
     ),
     Kpi(
@@ -227,7 +228,7 @@ _STAFF = [
         "neither",
         "Share of sandbox-slot time held by projects (elapsed time).",
         "沙箱利用率",
-        "agency",
+        AGENCY,
         lambda w: pl.col("slot_busy_s").sum() / (w.constants["sandbox_slots"] * w.length_s),
     ),
     Kpi(
@@ -236,7 +237,7 @@ _STAFF = [
         "neither",
         "Share of analysts' working time spent on projects.",
         "分析师利用率",
-        "agency",
+        AGENCY,
         lambda w: (
             pl.col("analyst_busy_work_s").sum()
             / (w.constants["analysts"] * w.constants["window_work_s"])
@@ -248,7 +249,7 @@ _STAFF = [
         "higher",
         "Development projects completed (product published) in the window.",
         "完成开发项目数",
-        "agency",
+        AGENCY,
         lambda w: pl.col("projects").sum().cast(pl.Float64),
     ),
     Kpi(
@@ -257,7 +258,7 @@ _STAFF = [
         "higher",
         "Data products published by the horizon (including the warm-up).",
         "已发布数据产品数",
-        "agency",
+        AGENCY,
         lambda w: pl.col("products").sum().cast(pl.Float64),
     ),
     Kpi(
@@ -266,7 +267,7 @@ _STAFF = [
         "higher",
         "Time-average share of datasets not overdue for a scheduled update.",
         "目录数据及时更新率",
-        "catalogue",
+        CATALOGUE,
         lambda w: pl.col("fresh_share").first(),
     ),
     Kpi(
@@ -276,7 +277,7 @@ _STAFF = [
         "Mean time a data defect stays open, from the faulty update to its fix "
         "(defects arising in the window).",
         "问题数据平均存续时长",
-        "catalogue",
+        CATALOGUE,
         lambda w: pl.col("defect_age_mean_s").first(),
     ),
 ]

@@ -1,0 +1,1 @@
+"""KPIs of the identifier economy and the subsidy rule (registered on import)."""

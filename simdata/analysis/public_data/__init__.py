@@ -1,0 +1,1 @@
+"""KPIs of the public-data sharing model (registered on import)."""
