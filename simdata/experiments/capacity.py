@@ -60,7 +60,7 @@ from simdata.results import (
 )
 from simdata.scenario.loader import scenario_sha256, scenario_to_yaml
 from simdata.scenario.models import Scenario
-from simdata.scenario.resolution_spec import ResolutionSpec, Sla, TrafficSpec, parse_sla
+from simdata.scenario.resolution import ResolutionSpec, Sla, TrafficSpec, parse_sla
 
 Status = Literal["found", "below_range", "above_range", "failed"]
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from simdata.scenario.resolution_spec import HOURS_PER_DAY, TrafficSpec
+from simdata.scenario.resolution import HOURS_PER_DAY, TrafficSpec
 
 HOUR_S = 3_600.0
 DAY_S = 86_400.0

@@ -29,7 +29,7 @@ import simpy
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
 from simdata.model.resolution import ResolutionNode
-from simdata.scenario.resolution_spec import ResolutionSpec, TrafficSpec
+from simdata.scenario.resolution import ResolutionSpec, TrafficSpec
 
 HOUR_S = 3_600.0
 #: Simulated before each window's hour, from an empty node, and not measured.

@@ -51,7 +51,7 @@ from simdata.model.resolution_draws import (
     clock_hours,
     node_hours_frame,
 )
-from simdata.scenario.resolution_spec import ResolutionSpec
+from simdata.scenario.resolution import ResolutionSpec
 
 __all__ = ["BLOCK", "COMPONENT", "REQUEST_SCHEMA", "ResolutionNode"]
 #: Requests drawn per vector block.

@@ -30,7 +30,7 @@ from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
 from simdata.model.frames import NODE_HOURS
 from simdata.model.resolution_draws import Block, RequestSource, clock_hours, node_hours_frame
-from simdata.scenario.resolution_spec import LATENCY_PERCENTILES, ResolutionSpec
+from simdata.scenario.resolution import LATENCY_PERCENTILES, ResolutionSpec
 
 #: Bins of the in-system time series (as the event engine's; used by the MSER-5 check).
 SERIES_BINS = 500

@@ -21,7 +21,7 @@ import polars as pl
 
 from simdata.engine.streams import Streams
 from simdata.model.arrivals import ArrivalProcess
-from simdata.scenario.resolution_spec import ResolutionSpec
+from simdata.scenario.resolution import ResolutionSpec
 
 COMPONENT = "resolution"
 #: Requests drawn per vector block.

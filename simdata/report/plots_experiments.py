@@ -28,7 +28,7 @@ from simdata.report.plots_common import (
     scale_for,
 )
 from simdata.report.source import Results
-from simdata.scenario.resolution_spec import Sla, parse_sla
+from simdata.scenario.resolution import Sla, parse_sla
 
 #: The most KPIs a forest plot shows (targets first, then the clearest differences).
 FOREST_KPIS = 12

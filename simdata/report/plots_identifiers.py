@@ -38,7 +38,7 @@ from simdata.report.plots_common import (
 from simdata.report.source import Results
 from simdata.scenario.identifiers import SubsidySpec
 from simdata.scenario.models import RunSpec
-from simdata.scenario.resolution_spec import parse_sla
+from simdata.scenario.resolution import parse_sla
 
 LARGEST = 8
 REGISTRATIONS_LINE = 100_000

@@ -23,6 +23,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
+    TypeAdapter,
     model_serializer,
     model_validator,
 )
@@ -448,3 +449,8 @@ def sample_integers(distribution: Distribution, rng: np.random.Generator, size: 
     """
     draws = np.rint(distribution.sample(rng, size))
     return np.clip(draws, 0, MAX_INTEGER_DRAW).astype(np.int64)
+
+
+def validated_default(kind: Any, data: Any) -> Any:
+    """A field's default written as scenario data (``{"dist": …}``, ``"0.5/year"``) as ``kind``."""
+    return TypeAdapter(kind).validate_python(data)

@@ -39,13 +39,12 @@ from simdata.scenario.identifiers import (
 from simdata.scenario.public_data import (
     AgencySpec,
     CatalogueSpec,
-    GrowthRate,
     PolicySpec,
     RequestersSpec,
     department_names,
 )
-from simdata.scenario.quantities import Seconds
-from simdata.scenario.resolution_spec import ResolutionSpec
+from simdata.scenario.quantities import GrowthRate, Seconds
+from simdata.scenario.resolution import ResolutionSpec
 from simdata.scenario.section import Section
 from simdata.scenario.units import (
     DAY_S,

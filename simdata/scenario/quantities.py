@@ -8,6 +8,7 @@ with an example. Bare numbers are refused where a unit is needed, with the right
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
@@ -15,6 +16,8 @@ from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 from simdata.scenario.units import (
     MAX_DURATION_S,
     MAX_DURATION_TEXT,
+    MAX_GROWTH_PER_S,
+    MAX_GROWTH_TEXT,
     MAX_NUMBER,
     MAX_NUMBER_TEXT,
     MAX_RATE_PER_S,
@@ -22,6 +25,7 @@ from simdata.scenario.units import (
     format_duration,
     format_rate,
     parse_duration,
+    parse_growth,
     parse_rate,
     parse_share,
 )
@@ -117,3 +121,56 @@ Share = Annotated[
 
 #: A plain finite number within ±1e15 (YAML booleans refused, unlike pydantic's lax float).
 Number = Annotated[float, BeforeValidator(_real_number)]
+
+
+def check_mix_sums_to_one(mix: dict[str, float], field: str) -> None:
+    """Refuse a mix of shares (``{name: share}``) whose shares do not sum to 1."""
+    total = sum(mix.values())
+    if not math.isclose(total, 1.0, abs_tol=1e-9):
+        raise ValueError(f"{field}: expected shares summing to 1 (100%), got {total:.6g}")
+
+
+@dataclass(frozen=True, slots=True)
+class GrowthRate:
+    """A compounding growth ``percent``%/``unit``, kept as written so it reads back exactly."""
+
+    percent: float
+    unit: str
+
+    @property
+    def per_s(self) -> float:
+        """Continuous growth rate g: the quantity is multiplied by exp(g·t)."""
+        return parse_growth(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.percent!r}%/{self.unit}"
+
+
+def _parse_growth_rate(value: Any) -> GrowthRate:
+    """A growth above -100% and at most 1000%/month (or as fast in another unit).
+
+    Faster compounding overflows any run of more than a few months; how far a rate may
+    compound over the whole run is checked against the run's span by the scenario.
+    """
+    if isinstance(value, GrowthRate):
+        return value
+    if parse_growth(value) > MAX_GROWTH_PER_S:  # validates, with the grammar's message
+        raise ValueError(
+            f"expected a growth ≤ {MAX_GROWTH_TEXT} (or as fast in another unit), got {value!r}"
+        )
+    number, _, unit = str(value).partition("%")
+    return GrowthRate(float(number), unit.strip().lstrip("/").strip())
+
+
+Growth = Annotated[
+    GrowthRate,
+    BeforeValidator(_parse_growth_rate),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": f"growth: NUMBER%/UNIT, above -100% and ≤ {MAX_GROWTH_TEXT}",
+            "examples": ["3%/month"],
+        }
+    ),
+]

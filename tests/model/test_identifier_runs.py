@@ -32,7 +32,7 @@ from simdata.model.node_windows import (
 )
 from simdata.model.resolution import ResolutionNode
 from simdata.scenario.identifiers import DEFAULT_HOURLY_WEIGHTS
-from simdata.scenario.resolution_spec import ResolutionSpec, TrafficSpec
+from simdata.scenario.resolution import ResolutionSpec, TrafficSpec
 from tests.conftest import SCENARIOS
 from tests.validation.test_queue_theory import erlang_c, t_interval
 

@@ -27,7 +27,7 @@ from simdata.experiments.replication import run_replication
 from simdata.experiments.run import RunResult
 from simdata.model.arrivals import ArrivalProcess
 from simdata.model.resolution import ResolutionNode
-from simdata.scenario.resolution_spec import ResolutionSpec, Sla, TrafficSpec, parse_sla
+from simdata.scenario.resolution import ResolutionSpec, Sla, TrafficSpec, parse_sla
 from tests.validation.test_queue_theory import erlang_c, kpi_values, t_interval
 
 ALPHA = 0.01

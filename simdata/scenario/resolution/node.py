@@ -1,4 +1,4 @@
-"""Scenario section of the identifier-resolution secondary node (``resolution``).
+"""Scenario section ``resolution``: the identifier-resolution secondary node.
 
 Besides the node's servers and queue, the section describes the path a resolution takes
 (DOMAIN.md §5): a caching recursive node (``cache``), the national top-level node
@@ -10,91 +10,21 @@ the node is the plain FCFS multi-server queue.
 
 from __future__ import annotations
 
-import math
-import re
-from dataclasses import dataclass
-from typing import Annotated, Literal, Self
+from typing import Literal, Self
 
-from pydantic import AfterValidator, Field, StrictInt, StrictStr, model_validator
+from pydantic import Field, StrictInt, model_validator
 
 from simdata.scenario.distributions import DurationDistribution, LogNormal
-from simdata.scenario.quantities import MAX_DAY_FACTOR, Number, RatePerS, Seconds, Share
+from simdata.scenario.quantities import Seconds, Share
+from simdata.scenario.resolution.sla import Sla, SlaText, parse_sla
+from simdata.scenario.resolution.traffic import TrafficSpec
 from simdata.scenario.section import Section
-from simdata.scenario.units import UnitError, parse_duration, parse_rate, parse_share
+from simdata.scenario.units import parse_share
 
-HOURS_PER_DAY = 24
 #: Most servers one node may have (a national node has tens).
 MAX_SERVERS = 100_000
 #: Largest finite queue limit (a larger one is, in effect, unlimited).
 MAX_QUEUE_LIMIT = 10**9
-
-
-class TrafficSpec(Section):
-    """Resolution requests arriving at the node (a Poisson process, possibly non-homogeneous).
-
-    The rate at elapsed time t is ``rate × w[hour(t)] / mean(w) × day factor`` (weekday or
-    weekend factor), hours and days counted from time 0 (`run.start_date` 00:00).
-    """
-
-    rate: RatePerS = Field(
-        default=parse_rate("5/s"),
-        description="Mean arrival rate (> 0) over a day whose day factor is 1 (with the "
-        "default factors, over every day). Default ≈ 5/s, DOMAIN.md §4: 1.5亿 resolutions "
-        "a day over >330 secondary nodes.",
-        examples=["7.2/s", "432000/d"],
-    )
-    hourly_weights: list[Number] | None = Field(
-        default=None,
-        description="24 relative weights (≥ 0, positive sum) for the hours 00–23 of a day; "
-        "hour h gets rate × w[h] / mean(w). Flat when absent. DOMAIN.md §5 (assumption): "
-        "peaks at 10:00 and 15:00, night 10 % of peak.",
-    )
-    weekday_factor: Number = Field(
-        default=1.0,
-        ge=0,
-        le=MAX_DAY_FACTOR,
-        description=f"Rate multiplier on Monday–Friday (0 to {MAX_DAY_FACTOR:g}).",
-    )
-    weekend_factor: Number = Field(
-        default=1.0,
-        ge=0,
-        le=MAX_DAY_FACTOR,
-        description="Rate multiplier on Saturday and Sunday (0 to "
-        f"{MAX_DAY_FACTOR:g}); DOMAIN.md §5 (assumption): 0.4. The weekday of time 0 is "
-        "that of `run.start_date` (Monday for undated runs).",
-    )
-
-    @model_validator(mode="after")
-    def _check_profile(self) -> Self:
-        weights = self.hourly_weights
-        if weights is not None:
-            if len(weights) != HOURS_PER_DAY:
-                raise ValueError(
-                    f"hourly_weights: expected {HOURS_PER_DAY} weights (hours 00–23), "
-                    f"got {len(weights)}"
-                )
-            if any(w < 0 for w in weights) or not sum(weights) > 0:
-                raise ValueError(
-                    f"hourly_weights: expected weights ≥ 0 with a positive sum, got {weights}"
-                )
-        if not (self.weekday_factor > 0 or self.weekend_factor > 0):
-            raise ValueError(
-                "weekend_factor: expected weekday_factor or weekend_factor > 0, got both 0"
-            )
-        return self
-
-    @property
-    def homogeneous(self) -> bool:
-        """True when the rate is the same at every instant (a plain Poisson process)."""
-        flat = self.hourly_weights is None or len(set(self.hourly_weights)) == 1
-        return flat and self.weekday_factor == self.weekend_factor == 1.0
-
-    def hour_multipliers(self) -> list[float]:
-        """w[h] / mean(w) for h = 0..23 (all 1 when flat)."""
-        if self.hourly_weights is None:
-            return [1.0] * HOURS_PER_DAY
-        mean = sum(self.hourly_weights) / HOURS_PER_DAY
-        return [w / mean for w in self.hourly_weights]
 
 
 class CacheSpec(Section):
@@ -118,86 +48,6 @@ def _constant(text: str) -> DurationDistribution:
     from simdata.scenario.distributions import Constant
 
     return Constant[Seconds].model_validate({"dist": "constant", "value": text})
-
-
-# --- the latency SLA --------------------------------------------------------------------
-
-SlaOperator = Literal["<", "<="]
-SLA_EXAMPLE = "'p99<=100ms' or 'resolution.latency_p99 <= 100 ms'"
-_SLA_RE = re.compile(
-    r"^\s*(?P<name>[A-Za-z_][\w.]*?)\s*(?P<op><=|<)\s*(?P<value>\S.*?)\s*$",
-)
-_QUANTILE_RE = re.compile(r"^p(?P<nn>\d+(?:\.\d+)?)$")
-SLA_KPI_PREFIX = "resolution.latency_"
-#: Latency percentiles registered as KPIs (``resolution.latency_p50``, ``…_p99``).
-LATENCY_PERCENTILES = (50, 99)
-
-
-@dataclass(frozen=True)
-class Sla:
-    """A latency SLA: the ``quantile`` of end-to-end latency must be ``op`` ``threshold_s``."""
-
-    quantile: float
-    op: SlaOperator
-    threshold_s: float
-
-    @property
-    def kpi(self) -> str:
-        """The KPI the SLA is judged on, e.g. ``resolution.latency_p99``."""
-        return f"{SLA_KPI_PREFIX}p{100 * self.quantile:g}"
-
-    def met(self, latency_s: float) -> bool:
-        """Whether one request's latency is within the threshold."""
-        if self.op == "<=":
-            return latency_s <= self.threshold_s
-        return latency_s < self.threshold_s
-
-
-def parse_sla(text: object) -> Sla:
-    """Parse ``"p99<=100ms"`` (or ``"resolution.latency_p99 <= 100 ms"``) into an :class:`Sla`.
-
-    The quantile is ``p<NN>`` with 0 < NN < 100 (decimals allowed: ``p99.9``), the
-    operator ``<=`` or ``<``, the threshold a duration with its unit. Anything else is a
-    one-line ``ValueError`` starting with "expected".
-    """
-    if not isinstance(text, str):
-        raise ValueError(f"expected an SLA like {SLA_EXAMPLE}, got {text!r}")
-    match = _SLA_RE.match(text)
-    if match is None:
-        raise ValueError(f"expected an SLA like {SLA_EXAMPLE}, got {text!r}")
-    name = match["name"]
-    if name.startswith("resolution."):
-        known = [f"{SLA_KPI_PREFIX}p{p}" for p in LATENCY_PERCENTILES]
-        if name not in known:
-            raise ValueError(
-                f"expected a latency quantile KPI ({', '.join(known)}) or p<NN> in the SLA, "
-                f"got {name!r} in {text!r}"
-            )
-        name = name.removeprefix(SLA_KPI_PREFIX)
-    quantile_match = _QUANTILE_RE.match(name)
-    if quantile_match is None:
-        raise ValueError(
-            f"expected a quantile p<NN> (like p99) before the operator, got {name!r} in {text!r}"
-        )
-    percent = float(quantile_match["nn"])
-    if not 0 < percent < 100:
-        raise ValueError(f"expected a quantile p<NN> with 0 < NN < 100, got {name!r} in {text!r}")
-    try:
-        threshold = parse_duration(match["value"])
-    except UnitError as error:
-        raise ValueError(f"{error} in SLA {text!r}") from None
-    if not threshold > 0 or not math.isfinite(threshold):
-        raise ValueError(f"expected an SLA threshold > 0, got {match['value']!r} in {text!r}")
-    op: SlaOperator = "<=" if match["op"] == "<=" else "<"
-    return Sla(round(percent / 100.0, 12), op, threshold)
-
-
-def _check_sla(text: str) -> str:
-    parse_sla(text)
-    return text
-
-
-SlaText = Annotated[StrictStr, AfterValidator(_check_sla)]
 
 
 class ResolutionSpec(Section):

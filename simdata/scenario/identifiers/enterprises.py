@@ -1,39 +1,29 @@
-"""Scenario sections of the identifier-resolution economy: ``enterprises`` and ``subsidy``.
+"""Scenario section ``enterprises``: enterprises joining a secondary node and using it.
 
-Enterprises join a secondary node (标识解析二级节点) over months, file their prefix (备案),
-register identifiers in batches on working days and resolve them; innovative application
-cases arrive as rare events. The ``subsidy`` section is Zhanjiang's rule [004:70]: an
-enterprise on the local secondary node qualifies with ≥ 100,000 registered identifiers,
-≥ 1,000 resolutions a day on average and ≥ 1 innovative application case, all together,
-valid until 2025-12-31 [004:98].
-
-Each field's description tags its default: S = source documents, O = outside sources, A =
-assumption (DOMAIN.md §5). :mod:`simdata.model.identifiers.enterprises` and
-:mod:`simdata.model.identifiers.subsidy` use these sections.
+Enterprises join a secondary node (标识解析二级节点) over months (a Bass or Poisson
+adoption), file their prefix (备案), register identifiers in batches on working days and
+resolve them; innovative application cases arrive as rare events. Each field's description
+tags its default: S = source documents, O = outside sources, A = assumption (DOMAIN.md §5).
+:mod:`simdata.model.identifiers.enterprises` uses this section.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, StrictInt, TypeAdapter, model_validator
+from pydantic import Field, StrictInt, model_validator
 
-from simdata.scenario.calendar_spec import CalendarDate
 from simdata.scenario.distributions import (
     DurationDistribution,
     IntegerDistribution,
     NumberDistribution,
+    validated_default,
 )
-from simdata.scenario.public_data import Growth
-from simdata.scenario.quantities import MAX_DAY_FACTOR, Number, RatePerS, Seconds, Share
+from simdata.scenario.quantities import MAX_DAY_FACTOR, Growth, Number, RatePerS, Share
 from simdata.scenario.section import Section
-from simdata.scenario.units import DAY_S, parse_duration
 from simdata.scenario.worktime import WorkDistribution
 
-#: Traffic over the day, one weight per hour 00–23 (A, DOMAIN.md §5): peaks at 10:00 and
-#: 15:00, night at 10% of the peak.
 #: Most candidate enterprises of a Bass model (China has ~5×10⁷ enterprises in all).
 MAX_MARKET_SIZE = 10_000_000
 #: Most identifiers one enterprise holds (the national total is ~5×10¹¹, O).
@@ -45,14 +35,12 @@ MAX_CASES = 10**9
 #: Longest gap between registration batches, in working days (~40 years).
 MAX_BATCH_EVERY = 10_000
 
+#: Traffic over the day, one weight per hour 00–23 (A, DOMAIN.md §5): peaks at 10:00 and
+#: 15:00, night at 10% of the peak.
 DEFAULT_HOURLY_WEIGHTS: tuple[float, ...] = (
     0.10, 0.10, 0.10, 0.10, 0.10, 0.10, 0.15, 0.30, 0.60, 0.90, 1.00, 0.90,
     0.60, 0.70, 0.90, 1.00, 0.90, 0.70, 0.50, 0.35, 0.25, 0.20, 0.15, 0.10,
 )  # fmt: skip
-
-
-def _adapt(kind: Any, data: Any) -> Any:
-    return TypeAdapter(kind).validate_python(data)
 
 
 class BassAdoption(Section):
@@ -108,7 +96,7 @@ class CasesSpec(Section):
     """
 
     rate: RatePerS | None = Field(
-        default_factory=lambda: _adapt(RatePerS, "0.5/year"),
+        default_factory=lambda: validated_default(RatePerS, "0.5/year"),
         description="Cases per enterprise regardless of size, e.g. '0.5/year' (A); none = 0.",
     )
     per_identifier: RatePerS | None = Field(
@@ -183,7 +171,7 @@ class EnterprisesSpec(Section):
     """
 
     adoption: Adoption = Field(
-        default_factory=lambda: _adapt(
+        default_factory=lambda: validated_default(
             Adoption, {"model": "poisson", "rate": "4/month", "growth": "5%/month"}
         ),
         description="How enterprises join: {model: poisson, rate, growth} (A, DOMAIN.md §5: "
@@ -192,14 +180,14 @@ class EnterprisesSpec(Section):
         examples=[{"model": "bass", "p": 0.01, "q": 0.3, "market_size": 200}],
     )
     filing_delay: WorkDistribution = Field(
-        default_factory=lambda: _adapt(
+        default_factory=lambda: validated_default(
             WorkDistribution, {"dist": "lognormal", "median": "5 workday", "cv": 1.0}
         ),
         description="Working time from joining to the prefix filing (备案) with the "
         "top-level node (A: lognormal, median 5 workdays).",
     )
     final_identifiers: IntegerDistribution = Field(
-        default_factory=lambda: _adapt(
+        default_factory=lambda: validated_default(
             IntegerDistribution, {"dist": "lognormal", "median": 20000, "sigma": 1.5}
         ),
         description="Identifiers an enterprise registers in all, across enterprises, "
@@ -207,7 +195,7 @@ class EnterprisesSpec(Section):
         "mean of ~1.3M per firm, O).",
     )
     ramp_time: DurationDistribution = Field(
-        default_factory=lambda: _adapt(
+        default_factory=lambda: validated_default(
             DurationDistribution, {"dist": "lognormal", "median": "6 month", "sigma": 0.5}
         ),
         description="Elapsed time from filing over which the batches reach the final count "
@@ -221,7 +209,7 @@ class EnterprisesSpec(Section):
         "A: 5 = weekly; DOMAIN.md §5: about 1,000 identifiers per weekly batch).",
     )
     usage_intensity: NumberDistribution = Field(
-        default_factory=lambda: _adapt(
+        default_factory=lambda: validated_default(
             NumberDistribution, {"dist": "lognormal", "median": 0.01, "sigma": 1.0}
         ),
         description="Resolutions per registered identifier per working day, across "
@@ -280,70 +268,3 @@ class EnterprisesSpec(Section):
         """The hourly weights normalised to sum to 1."""
         total = math.fsum(self.hourly_weights)
         return [w / total for w in self.hourly_weights]
-
-
-def _default_window() -> float:
-    return parse_duration("30 d")
-
-
-class SubsidySpec(Section):
-    """Zhanjiang's subsidy rule [004:70], judged per enterprise per day: all three
-    conditions on the same day, by the deadline [004:98]."""
-
-    min_registrations: StrictInt = Field(
-        default=100_000,
-        ge=0,
-        le=MAX_IDENTIFIERS,
-        description="Identifiers registered in total (0 to 10^12; S [004:70]: ≥ 10万).",
-    )
-    min_daily_resolutions: Number = Field(
-        default=1000.0,
-        ge=0,
-        description="Resolutions a day on average over `window` (S [004:70]: ≥ 1000).",
-    )
-    min_cases: StrictInt = Field(
-        default=1,
-        ge=0,
-        le=MAX_CASES,
-        description="Innovative application cases (0 to 10^9; S [004:70]: ≥ 1).",
-    )
-    window: Seconds = Field(
-        default_factory=_default_window,
-        description="Days the daily average is taken over, a whole number of days ≥ 1 "
-        "(A: 30 d; the document does not say). The average is judged only once the "
-        "enterprise has that many days on the node.",
-        examples=["30 d", "10 d"],
-    )
-    deadline: CalendarDate = Field(
-        default=dt.date(2025, 12, 31),
-        description="Last day an enterprise can qualify (S [004:98]: valid to 2025-12-31).",
-    )
-    amount: Number | None = Field(
-        default=None,
-        ge=0,
-        description="Subsidy per qualifying enterprise in 元 (the document does not say); "
-        "the outlay is reported only when given.",
-    )
-
-    @model_validator(mode="after")
-    def _whole_days(self) -> Self:
-        days = self.window / DAY_S
-        if not (days >= 1 and days == math.floor(days)):
-            raise ValueError(
-                f"window: expected a whole number of days ≥ 1 like '30 d', got {days:g} d"
-            )
-        return self
-
-    @property
-    def window_days(self) -> int:
-        """The averaging window in days."""
-        return round(self.window / DAY_S)
-
-
-def check_deadline(spec: SubsidySpec, start_date: dt.date | None) -> None:
-    """Refuse a deadline before ``run.start_date`` (a scenario-level check, one line)."""
-    if start_date is not None and spec.deadline < start_date:
-        raise ValueError(
-            f"deadline: expected a date on or after run.start_date ({start_date}), "
-            f"got {spec.deadline}"
-        )

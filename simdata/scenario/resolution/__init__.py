@@ -1,0 +1,15 @@
+"""Scenario sections of the identifier-resolution node: ``traffic``, ``resolution``, the SLA."""
+
+from simdata.scenario.resolution.node import CacheSpec, ResolutionSpec
+from simdata.scenario.resolution.sla import LATENCY_PERCENTILES, Sla, parse_sla
+from simdata.scenario.resolution.traffic import HOURS_PER_DAY, TrafficSpec
+
+__all__ = [
+    "HOURS_PER_DAY",
+    "LATENCY_PERCENTILES",
+    "CacheSpec",
+    "ResolutionSpec",
+    "Sla",
+    "TrafficSpec",
+    "parse_sla",
+]
