@@ -151,5 +151,5 @@ def kpis_markdown() -> str:
 # isort: off
 from simdata.analysis.identifiers import kpis as _identifier_kpis  # noqa: E402, F401
 from simdata.analysis.public_data import kpis as _public_data_kpis  # noqa: E402, F401
-from simdata.analysis import kpis_resolution  # noqa: E402, F401
+from simdata.analysis.resolution import kpis as _resolution_kpis  # noqa: E402, F401
 # isort: on

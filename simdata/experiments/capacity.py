@@ -46,10 +46,10 @@ from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
 from simdata.errors import ScenarioError, UsageError
 from simdata.experiments.executors import Executor, SerialExecutor
-from simdata.model.arrivals import HOUR_S, ArrivalProcess
 from simdata.model.frames import NODE_DAYS
 from simdata.model.identifiers.economy import record_identifier_economy
-from simdata.model.resolution_batched import BatchedResolutionNode
+from simdata.model.resolution.arrivals import HOUR_S, ArrivalProcess
+from simdata.model.resolution.batched import BatchedResolutionNode
 from simdata.results import (
     claim_run_dir,
     manifest,

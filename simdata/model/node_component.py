@@ -9,7 +9,7 @@ Three plans, chosen from the scenario alone:
   resolution and registration of the measured days, placed in time
   (:func:`node_traffic`), when there are at most :data:`FULL_LIMIT`;
 - otherwise the peak hour of the busiest weekday of each month, sampled
-  (:mod:`simdata.model.node_windows`).
+  (:mod:`simdata.model.resolution.windows`).
 
 After the drain it records the node's series and its latency histogram, and hands the
 batched engine's streaming KPIs to the world.
@@ -26,10 +26,10 @@ from simdata.arrays import BoolArray, FloatArray
 from simdata.model.component import World
 from simdata.model.frames import LATENCY_HISTOGRAM, NODE_DAYS, WINDOW_REQUESTS, WINDOW_SERVERS
 from simdata.model.identifiers.economy import EnterprisesComponent
-from simdata.model.latency_table import latency_histogram_frame, of_latencies
-from simdata.model.node_windows import WINDOW, peak_windows, simulate_windows
-from simdata.model.resolution import ResolutionNode
-from simdata.model.resolution_batched import BatchedResolutionNode
+from simdata.model.resolution.batched import BatchedResolutionNode
+from simdata.model.resolution.event import ResolutionNode
+from simdata.model.resolution.latency_table import latency_histogram_frame, of_latencies
+from simdata.model.resolution.windows import WINDOW, peak_windows, simulate_windows
 from simdata.scenario.models import Scenario
 from simdata.scenario.units import DAY_S, HOUR_S
 

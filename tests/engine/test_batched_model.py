@@ -21,7 +21,7 @@ import simdata
 from simdata.analysis.kpis import compute_kpis
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
-from simdata.model.resolution_batched import BatchedResolutionNode
+from simdata.model.resolution.batched import BatchedResolutionNode
 from simdata.model.world import simulate
 from tests.engine.test_batched import CASES
 

@@ -23,14 +23,14 @@ import simdata
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
 from simdata.experiments.run import RunResult
-from simdata.model.node_windows import (
+from simdata.model.resolution.event import ResolutionNode
+from simdata.model.resolution.windows import (
     HOUR_S,
     WARMUP_S,
     _WindowStreams,
     peak_windows,
     simulate_windows,
 )
-from simdata.model.resolution import ResolutionNode
 from simdata.scenario.identifiers import DEFAULT_HOURLY_WEIGHTS
 from simdata.scenario.resolution import ResolutionSpec, TrafficSpec
 from tests.conftest import SCENARIOS

@@ -25,8 +25,8 @@ from simdata.engine.streams import Streams
 from simdata.errors import ScenarioError
 from simdata.experiments.replication import run_replication
 from simdata.experiments.run import RunResult
-from simdata.model.arrivals import ArrivalProcess
-from simdata.model.resolution import ResolutionNode
+from simdata.model.resolution.arrivals import ArrivalProcess
+from simdata.model.resolution.event import ResolutionNode
 from simdata.scenario.resolution import ResolutionSpec, Sla, TrafficSpec, parse_sla
 from tests.validation.test_queue_theory import erlang_c, kpi_values, t_interval
 

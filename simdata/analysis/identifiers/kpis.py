@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from simdata.analysis import kpis_resolution  # noqa: F401 - the variants' base KPIs first
 from simdata.analysis.kpis import Kpi, register, register_variant
+from simdata.analysis.resolution import kpis as _resolution_kpis  # noqa: F401 - the variants' base KPIs first
 from simdata.model.frames import (
     ENTERPRISES,
     NODE_DAYS,
@@ -119,7 +119,7 @@ for _kpi in _KPIS:
     register(_kpi)
 
 # Latency of the node sampled in peak-hour windows (frames ``window_requests`` and
-# ``window_servers``, see simdata/model/node_windows.py): the same KPIs as the continuously
+# ``window_servers``, see simdata/model/resolution/windows.py): the same KPIs as the continuously
 # simulated node, named ``…@window=peak_hour``.
 _latency = pl.col("latency_s")
 _WINDOW = ("window",)

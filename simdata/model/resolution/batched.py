@@ -29,7 +29,7 @@ from simdata.engine.batched import FcfsStream
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
 from simdata.model.frames import NODE_HOURS
-from simdata.model.resolution_draws import Block, RequestSource, clock_hours, node_hours_frame
+from simdata.model.resolution.draws import Block, RequestSource, clock_hours, node_hours_frame
 from simdata.scenario.resolution import LATENCY_PERCENTILES, ResolutionSpec
 
 #: Bins of the in-system time series (as the event engine's; used by the MSER-5 check).

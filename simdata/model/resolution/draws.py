@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from simdata.engine.streams import Streams
-from simdata.model.arrivals import ArrivalProcess
+from simdata.model.resolution.arrivals import ArrivalProcess
 from simdata.scenario.resolution import ResolutionSpec
 
 COMPONENT = "resolution"

@@ -28,7 +28,7 @@ import simpy
 
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
-from simdata.model.resolution import ResolutionNode
+from simdata.model.resolution.event import ResolutionNode
 from simdata.scenario.resolution import ResolutionSpec, TrafficSpec
 
 HOUR_S = 3_600.0

@@ -44,7 +44,7 @@ import simpy
 from simdata.engine.recorder import ColumnTable, Recorder, interval_bin_means
 from simdata.engine.streams import Streams
 from simdata.model.frames import NODE_HOURS, NODE_REQUESTS
-from simdata.model.resolution_draws import (
+from simdata.model.resolution.draws import (
     BLOCK,
     COMPONENT,
     RequestSource,

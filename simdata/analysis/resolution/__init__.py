@@ -1,0 +1,1 @@
+"""KPIs of the identifier-resolution node (registered on import)."""
