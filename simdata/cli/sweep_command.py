@@ -23,27 +23,22 @@ from simdata.cli.common import (
     set_option,
     workers_option,
 )
-from simdata.experiments.design import LoadedDesign, load_design
 from simdata.experiments.executors import check_workers, cpu_count, make_executor
 from simdata.experiments.sweep import (
+    LoadedDesign,
     PointOutcome,
     SweepResult,
     SweepSizeError,
+    load_design,
     measure_sweep,
     pilot,
     plan_sweep,
     sweep,
 )
+from simdata.experiments.sweep.methods import METHODS
 from simdata.results import default_run_dir
 from simdata.scenario.models import Scenario
-
-#: The index each method ranks parameters by, and the ones shown beside it.
-_SHOWN = {
-    "morris": ("mu_star", "sigma"),
-    "sobol": ("ST", "S1"),
-    "fast": ("ST", "S1"),
-    "lhs": ("S1",),
-}
+from simdata.scenario.units import DAY_S, HOUR_S, YEAR_S
 
 
 def _duration(seconds: float) -> str:
@@ -51,11 +46,11 @@ def _duration(seconds: float) -> str:
         return f"{seconds:.0f} s"
     if seconds < 7200:
         return f"{seconds / 60:.1f} min"
-    if seconds < 2 * 86_400:
-        return f"{seconds / 3600:.1f} h"
-    if seconds < 2 * 365.25 * 86_400:
-        return f"{seconds / 86_400:.1f} d"
-    return f"{seconds / (365.25 * 86_400):,.0f} years"
+    if seconds < 2 * DAY_S:
+        return f"{seconds / HOUR_S:.1f} h"
+    if seconds < 2 * YEAR_S:
+        return f"{seconds / DAY_S:.1f} d"
+    return f"{seconds / YEAR_S:,.0f} years"
 
 
 def _cell(row: dict[str, object] | None) -> str:
@@ -72,8 +67,8 @@ def _cell(row: dict[str, object] | None) -> str:
 
 
 def _print_indices(console: Console, result: SweepResult) -> None:
-    shown = _SHOWN.get(result.design.method)
-    if shown is None:
+    shown = METHODS[result.design.method].shown
+    if not shown:
         return
     for kpi in result.design.kpis:
         rows = result.indices.filter(pl.col("kpi") == kpi)

@@ -10,8 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from simdata.experiments.design import design_from_data
-from simdata.experiments.sweep import sweep
+from simdata.experiments.sweep import design_from_data, sweep
 
 A, B = 7.0, 0.1
 #: Analytic indices of Ishigami (a = 7, b = 0.1): Saltelli et al. (2008), §4.

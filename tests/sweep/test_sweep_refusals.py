@@ -18,7 +18,8 @@ from click.testing import CliRunner
 import simdata
 from simdata.cli import cli
 from simdata.experiments import sweep as sweep_module
-from simdata.experiments.design import Sweepable, design_from_data
+from simdata.experiments.sweep import Sweepable, design_from_data
+from simdata.experiments.sweep import plan as sweep_plan
 from tests.cli_checks import one_line_error, replace_once, tree
 from tests.conftest import SCENARIOS
 from tests.sweep.test_sweep_cli import GRID_TEXT, MMC_TEXT
@@ -165,7 +166,7 @@ def test_a_plan_larger_than_memory_is_refused(
     write_scenario: Callable[[str, str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A design within the run cap whose plan exceeds half the available memory is one line."""
-    monkeypatch.setattr(sweep_module, "_available_memory", lambda: 2**19)
+    monkeypatch.setattr(sweep_plan, "_available_memory", lambda: 2**19)
     scenario = write_scenario(MMC_TEXT, "mmc.yaml")
     design = write_scenario(replace_once(GRID_TEXT, "levels: 2", "levels: 20"), "grid.yaml")
     before = tree(tmp_path)
@@ -184,7 +185,7 @@ def test_a_point_whose_replication_cannot_fit_is_refused(
 ) -> None:
     """A point at 1000/s (10⁶ requests on the event engine, ≈ 220 MB) with 16 MB available:
     a real sweep is one line naming the point, exit 2; --dry-run says so and exits 0."""
-    monkeypatch.setattr(sweep_module, "_available_memory", lambda: 16 * 2**20)
+    monkeypatch.setattr(sweep_plan, "_available_memory", lambda: 16 * 2**20)
     scenario = write_scenario(
         replace_once(MMC_TEXT, "traffic: {rate: 2.4/s}", "engine: event\n  traffic: {rate: 2.4/s}"),
         "mmc.yaml",
@@ -220,7 +221,7 @@ def test_a_name_with_a_newline_keeps_a_refusal_on_one_line(
 ) -> None:
     """A refused point whose parameter name holds CR LF and ESC: still one line, the controls
     shown as \\xNN."""
-    monkeypatch.setattr(sweep_module, "_available_memory", lambda: 16 * 2**20)
+    monkeypatch.setattr(sweep_plan, "_available_memory", lambda: 16 * 2**20)
     scenario = write_scenario(
         replace_once(MMC_TEXT, "traffic: {rate: 2.4/s}", "engine: event\n  traffic: {rate: 2.4/s}"),
         "mmc.yaml",
@@ -245,7 +246,7 @@ def test_a_sweep_that_cannot_finish_is_refused(
     write_scenario: Callable[[str, str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Estimated computing past the run-size limit (lowered here to 0.01 s): one line, exit 2."""
-    monkeypatch.setattr(sweep_module.sizing, "MAX_CORE_S", 0.01)
+    monkeypatch.setattr(sweep_plan.sizing, "MAX_CORE_S", 0.01)
     scenario = write_scenario(MMC_TEXT, "mmc.yaml")
     design = write_scenario(GRID_TEXT, "grid.yaml")
     result = CliRunner().invoke(
