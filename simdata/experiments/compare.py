@@ -10,6 +10,7 @@ and are refused. CIs are Student-t on the paired differences.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from collections.abc import Sequence
@@ -184,26 +185,7 @@ def compare(
                 f"{run.path}: expected each run directory once (base and variants), got it twice"
             )
         seen.add(run.path.resolve())
-        if run.root_seed != base_run.root_seed:
-            raise UsageError(
-                f"{run.path}: root_seed: expected {base_run.root_seed} like the base "
-                f"{base_run.path} (paired differences need common random numbers), got "
-                f"{run.root_seed}"
-            )
-        shared = set(base_run.kpis["replication"].to_list()) & set(
-            run.kpis["replication"].to_list()
-        )
-        if len(shared) < 2:
-            raise UsageError(
-                f"{run.path}: expected at least 2 replication indices shared with the base "
-                f"{base_run.path}, got {len(shared)}"
-            )
-        common = set(base_run.kpis["kpi"].to_list()) & set(run.kpis["kpi"].to_list())
-        if not common:
-            raise UsageError(
-                f"{run.path}: expected KPIs in common with the base {base_run.path} (runs of "
-                "the same model with another policy), got none"
-            )
+        _check_pairable(base_run, run)
         # The scenario's name, unless it does not tell the runs apart (e.g. a --set variant).
         label = run.name
         labels.append(label if label not in (*labels, base_run.name) else run.path.name)
@@ -217,7 +199,41 @@ def compare(
     ]
     table = pl.DataFrame(rows, schema=COMPARE_SCHEMA, orient="row")
     result = CompareResult(table, base_run, variant_runs, out_dir)
-    result.manifest = manifest(
+    result.manifest = _manifest(result, labels, started, argv)
+    if out_dir is not None:
+        with claim_run_dir(out_dir):
+            write_parquet(out_dir / "compare.parquet", table)
+            write_json(out_dir / "manifest.json", result.manifest)
+    return result
+
+
+def _check_pairable(base_run: RunDir, run: RunDir) -> None:
+    """Refuse a variant without common random numbers, shared replications or KPIs."""
+    if run.root_seed != base_run.root_seed:
+        raise UsageError(
+            f"{run.path}: root_seed: expected {base_run.root_seed} like the base "
+            f"{base_run.path} (paired differences need common random numbers), got "
+            f"{run.root_seed}"
+        )
+    shared = set(base_run.kpis["replication"].to_list()) & set(run.kpis["replication"].to_list())
+    if len(shared) < 2:
+        raise UsageError(
+            f"{run.path}: expected at least 2 replication indices shared with the base "
+            f"{base_run.path}, got {len(shared)}"
+        )
+    common = set(base_run.kpis["kpi"].to_list()) & set(run.kpis["kpi"].to_list())
+    if not common:
+        raise UsageError(
+            f"{run.path}: expected KPIs in common with the base {base_run.path} (runs of "
+            "the same model with another policy), got none"
+        )
+
+
+def _manifest(
+    result: CompareResult, labels: list[str], started: dt.datetime, argv: Sequence[str]
+) -> dict[str, Any]:
+    base_run, table = result.base, result.table
+    return manifest(
         kind="compare",
         status="complete",
         argv=list(argv),
@@ -236,12 +252,7 @@ def compare(
                     "label": label,
                     "scenario_sha256": run.manifest.get("scenario_sha256"),
                 }
-                for run, label in zip(variant_runs, labels, strict=True)
+                for run, label in zip(result.variants, labels, strict=True)
             ],
         },
     )
-    if out_dir is not None:
-        with claim_run_dir(out_dir):
-            write_parquet(out_dir / "compare.parquet", table)
-            write_json(out_dir / "manifest.json", result.manifest)
-    return result
