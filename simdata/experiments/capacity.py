@@ -40,8 +40,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from simdata.engine import histogram
-from simdata.engine.batched import BUSY_AREA, FAILED, REJECTED, WITHIN_SLA
+from simdata.analysis.resolution.kpis import kpis_from_statistics
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
 from simdata.errors import ScenarioError, UsageError
@@ -50,6 +49,7 @@ from simdata.model.frames import NODE_DAYS
 from simdata.model.identifiers.economy import record_identifier_economy
 from simdata.model.resolution.arrivals import HOUR_S, ArrivalProcess
 from simdata.model.resolution.batched import BatchedResolutionNode
+from simdata.model.resolution.rules import sla_met
 from simdata.results import (
     claim_run_dir,
     manifest,
@@ -342,30 +342,23 @@ def evaluate(profile: LoadProfile, sla: Sla, load: float) -> Point:
         write_share=profile.write_share,
     )
     node.run()
-    stats_ = node.stream.stats
-    measured = node.measured
-    within = stats_[WITHIN_SLA] + node.hits_within_sla
-    share = within / measured if measured else math.nan
-    latency = node.latency_histogram()
-    window = profile.horizon_s - profile.measure_start_s
-    # Writes are not measured: their node arrivals are not in ARRIVED, so failures are
-    # rejections and timeouts of measured requests over all measured requests.
-    failed = stats_[FAILED] + stats_[REJECTED] + node.hits_failed
+    statistics = node.statistics()
+    kpis = kpis_from_statistics(statistics)
+    # Writes are not measured; a rejected or timed-out measured request counts against the
+    # SLA like a late one.
+    measured = statistics.measured
+    failed = statistics.timed_out + statistics.rejected
     return Point(
         profile.replication,
         load,
         load * profile.peak_rate / profile.mean_rate,
-        _quantile(latency, 0.5),
-        _quantile(latency, 0.99),
-        share,
-        stats_[BUSY_AREA] / (spec.servers * window),
+        kpis["resolution.latency_p50"],
+        kpis["resolution.latency_p99"],
+        kpis["resolution.sla_share"],
+        kpis["resolution.utilisation"],
         failed / measured if measured else math.nan,
-        bool(measured > 0 and share >= sla.quantile),
+        sla_met(statistics.within_sla, measured, sla.quantile),
     )
-
-
-def _quantile(counts: np.ndarray[Any, np.dtype[np.int64]], q: float) -> float:
-    return histogram.quantile(counts, q) if histogram.count(counts) else math.nan
 
 
 def search(profile: LoadProfile, sla: Sla, precision: float = PRECISION) -> Search:

@@ -12,19 +12,22 @@ import pytest
 
 import simdata
 from simdata.engine import histogram
-from simdata.engine.batched import (
-    ADMITTED,
-    ARRIVED,
-    FAILED,
+from simdata.experiments.replication import run_replication
+from simdata.model.resolution.fcfs import (
     LATENCY_SUM,
-    REJECTED,
     SERVICE_SUM,
     WAIT_SUM,
-    WITHIN_SLA,
     FcfsStream,
     fcfs_waits,
 )
-from simdata.experiments.replication import run_replication
+from simdata.model.resolution.rules import (
+    NO_LIMIT,
+    OVER_SLA,
+    REJECTED,
+    TIMED_OUT,
+    WITHIN_SLA,
+    NodeRules,
+)
 from tests.validation.test_queue_theory import erlang_c, t_interval
 
 TOLERANCE_S = 1e-9
@@ -79,7 +82,7 @@ def test_batched_equals_event_engine_on_identical_draws(
     order = misses[np.argsort(columns["node_arrival_s"][misses], kind="stable")]
     node_arrival = columns["node_arrival_s"][order]
     start, end, admitted = fcfs_waits(
-        node_arrival, columns["service_s"][order], spec.servers, spec.queue_limit, spec.timeout
+        node_arrival, columns["service_s"][order], spec.servers, spec.queue_limit
     )
     assert np.array_equal(admitted, columns["admitted"][order])
     event_wait = columns["start_s"][order] - node_arrival
@@ -160,7 +163,9 @@ def test_stream_in_blocks_equals_one_shot(queue_limit: int | None, timeout: floa
     service = rng.lognormal(-0.5, 1.0, n)
     extra = rng.uniform(0.0, 0.5, n)
     start, end, admitted = fcfs_waits(arrival, service, servers, queue_limit)
-    stream = FcfsStream(servers, queue_limit, timeout, sla_s=2.0, record_from_s=1_000.0)
+    limit = NO_LIMIT if queue_limit is None else queue_limit
+    rules = NodeRules(servers, limit, math.inf if timeout is None else timeout, 2.0, False)
+    stream = FcfsStream(rules, window_lo_s=1_000.0)
     edges = np.unique(np.concatenate([[0, n], rng.integers(0, n, 40)]))
     parts = [
         stream.feed(arrival[lo:hi], service[lo:hi], extra[lo:hi])
@@ -175,10 +180,10 @@ def test_stream_in_blocks_equals_one_shot(queue_limit: int | None, timeout: floa
     failed = latency > (math.inf if timeout is None else timeout)
     latency = np.where(failed, timeout if timeout is not None else 0.0, latency)
     stats = stream.stats
-    assert stats[ARRIVED] == recorded.sum()
-    assert stats[ADMITTED] == kept.sum()
+    assert stream.count(WITHIN_SLA, OVER_SLA, TIMED_OUT, REJECTED) == recorded.sum()
+    assert stream.count(WITHIN_SLA, OVER_SLA, TIMED_OUT) == kept.sum()
     assert stats[REJECTED] == (recorded & ~admitted).sum()
-    assert stats[FAILED] == (kept & failed).sum()
+    assert stats[TIMED_OUT] == (kept & failed).sum()
     assert stats[WITHIN_SLA] == (kept & ~failed & (latency <= 2.0)).sum()
     assert stats[WAIT_SUM] == pytest.approx((start - arrival)[kept].sum(), rel=1e-12)
     assert stats[LATENCY_SUM] == pytest.approx(latency[kept].sum(), rel=1e-12)
@@ -187,7 +192,6 @@ def test_stream_in_blocks_equals_one_shot(queue_limit: int | None, timeout: floa
     assert np.array_equal(stream.wait, histogram.of((start - arrival)[kept]))
     if queue_limit is not None:
         assert stats[REJECTED] > 0
-        assert stats[FAILED] > 0
-    summary = stream.summary()
+        assert stats[TIMED_OUT] > 0
     exact_p99 = float(np.quantile(latency[kept], 0.99, method="inverted_cdf"))
-    assert summary["latency_p99_s"] == pytest.approx(exact_p99, rel=0.01)
+    assert histogram.quantile(stream.latency, 0.99) == pytest.approx(exact_p99, rel=0.01)

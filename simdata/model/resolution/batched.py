@@ -1,45 +1,54 @@
 """The resolution path with the batched engine: the exact FCFS recursion over vector blocks.
 
-The event engine (:mod:`simdata.model.resolution`) spends two SimPy events per request,
-about 300,000 requests/s; a national day (1.5×10⁸ requests) would take minutes. Here the
-same requests (:class:`~simdata.model.resolution_draws.RequestSource`, same streams, same
-order) go through the Kiefer–Wolfowitz recursion compiled with numba
-(:class:`~simdata.engine.batched.FcfsStream`), which gives every request exactly the start
-and end the event engine gives it, and keeps only bounded statistics: counts, sums, time
-integrals over the measured window and log-bucket histograms of latency, sojourn and wait
-(relative error < 1 %). Memory does not grow with the number of requests.
+The event engine (:mod:`simdata.model.resolution.event`) spends two SimPy events per
+request, about 300,000 requests/s; a national day (1.5×10⁸ requests) would take minutes.
+Here the same requests (:class:`~simdata.model.resolution.draws.RequestSource`, same
+streams, same order) go through the Kiefer–Wolfowitz recursion compiled with numba
+(:class:`~simdata.model.resolution.fcfs.FcfsStream`), which gives every request exactly the
+start and end the event engine gives it, under the same rules
+(:mod:`simdata.model.resolution.rules`: node-arrival order, admission, timeout, SLA), and
+keeps only bounded statistics: counts, sums, time integrals over the measured window and
+log-bucket histograms of latency, sojourn and wait (relative error < 1 %). Memory does not
+grow with the number of requests.
 
-Node arrivals (client arrival + top-level lookup) can overtake each other across blocks,
-so, as in the event engine, the misses of a block wait in a pending buffer until no later
-request can reach the node before them (node arrival ≤ the block's last client arrival).
-
-The KPIs keep the event engine's names and definitions (:mod:`simdata.analysis.
-kpis_resolution`); quantiles come from the histograms instead of the sorted latencies.
+Its KPIs are the registry's (:mod:`simdata.analysis.resolution.kpis`), computed from its
+sufficient statistics (:meth:`BatchedResolutionNode.statistics`); quantiles come from the
+histograms instead of the sorted latencies.
 """
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
 import numpy as np
 
-from simdata.engine import batched, histogram
-from simdata.engine.batched import FcfsStream
+from simdata.arrays import BoolArray, FloatArray, IntArray
+from simdata.engine import histogram
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
 from simdata.model.frames import NODE_HOURS
 from simdata.model.resolution.draws import Block, RequestSource, clock_hours, node_hours_frame
-from simdata.scenario.resolution import LATENCY_PERCENTILES, ResolutionSpec
+from simdata.model.resolution.fcfs import (
+    BUSY_AREA,
+    ENDS_IN_WINDOW,
+    LATENCY_SUM,
+    QUEUE_AREA,
+    SOJOURN_SUM,
+    WAIT_SUM,
+    FcfsStream,
+)
+from simdata.model.resolution.rules import (
+    OUTCOMES,
+    TIMED_OUT,
+    WITHIN_SLA,
+    NodeRules,
+    ReorderBuffer,
+    judge_many,
+)
+from simdata.model.resolution.statistics import NodeStatistics
+from simdata.scenario.resolution import ResolutionSpec
+from simdata.scenario.units import SERIES_BINS
 
-#: Bins of the in-system time series (as the event engine's; used by the MSER-5 check).
-SERIES_BINS = 500
 #: The batched engine's block: larger than the event engine's, to amortise numpy calls.
 BATCH = 1 << 16
-
-FloatArray = np.ndarray[Any, np.dtype[np.float64]]
-BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
-IntArray = np.ndarray[Any, np.dtype[np.int64]]
 
 
 class BatchedResolutionNode:
@@ -73,36 +82,23 @@ class BatchedResolutionNode:
         self.horizon_s = horizon_s
         self.measure_start_s = measure_start_s
         self._recorder = recorder
-        sla = spec.sla_parsed
+        self.rules = NodeRules.of(spec)
         self._edges = np.linspace(start_s, horizon_s, SERIES_BINS + 1)
         self.stream = FcfsStream(
-            spec.servers,
-            spec.queue_limit,
-            spec.timeout,
-            sla.threshold_s if sla is not None else None,
-            sla_strict=sla is not None and sla.op == "<",
+            self.rules,
             window_lo_s=measure_start_s,
             window_hi_s=horizon_s,
             series_edges=self._edges,
             busy_edges=clock_hours(measure_start_s, horizon_s),
         )
-        self._timeout = math.inf if spec.timeout is None else float(spec.timeout)
-        self._sla = sla
-        # Misses drawn but not yet safe to feed (node arrival after the last client
-        # arrival drawn): index, node arrival, service, extra latency, measured flag.
-        self._pending: tuple[IntArray, FloatArray, FloatArray, FloatArray, BoolArray] = (
-            np.zeros(0, dtype=np.int64),
-            np.zeros(0),
-            np.zeros(0),
-            np.zeros(0),
-            np.zeros(0, dtype=np.bool_),
-        )
+        # Misses wait here until no later request can reach the node before them; their
+        # columns: request index, service, extra latency, measured flag.
+        self._order = ReorderBuffer()
         self._drawn = 0
         #: Measured requests (client arrival in the window, not a write), and their hits.
         self.measured = 0
         self.hits = 0
-        self.hits_failed = 0
-        self.hits_within_sla = 0
+        self.hit_outcomes = np.zeros(OUTCOMES, dtype=np.int64)
         self.hits_latency_sum = 0.0
         self.hit_latency = histogram.empty()
         #: Requests that reached the node's queue (admitted or rejected), writes included.
@@ -139,43 +135,18 @@ class BatchedResolutionNode:
                     measured[misses],
                 )
             else:
-                self._feed(
-                    first + np.arange(block.kept) if self._collect else None,
-                    block.arrival,
-                    block.service,
-                    block.enterprise,
-                    measured,
-                )
+                index = first + np.arange(block.kept) if self._collect else None
+                self._feed(index, block.arrival, block.service, block.enterprise, measured)
             return
         misses = np.flatnonzero(~block.hit)
-        pending = self._pending
-        index = np.concatenate([pending[0], first + misses])
-        when = np.concatenate([pending[1], block.node_arrival[misses]])
-        order = np.argsort(when, kind="stable")
-        ready = (
-            len(order)
-            if block.exhausted
-            else int(np.searchsorted(when[order], block.last_arrival, side="right"))
-        )
         extra = block.node_arrival[misses] - block.arrival[misses] + block.enterprise[misses]
-        columns = (
-            index,
-            when,
-            np.concatenate([pending[2], block.service[misses]]),
-            np.concatenate([pending[3], extra]),
-            np.concatenate([pending[4], measured[misses]]),
+        when, (index, service, extra, measured) = self._order.release(
+            block.node_arrival[misses],
+            (first + misses, block.service[misses], extra, measured[misses]),
+            block.last_arrival,
+            block.exhausted,
         )
-        now, later = order[:ready], order[ready:]
-        self._pending = (
-            columns[0][later],
-            columns[1][later],
-            columns[2][later],
-            columns[3][later],
-            columns[4][later],
-        )
-        self._feed(
-            columns[0][now], columns[1][now], columns[2][now], columns[3][now], columns[4][now]
-        )
+        self._feed(index, when, service, extra, measured)
 
     def _feed(
         self,
@@ -199,16 +170,9 @@ class BatchedResolutionNode:
         count = int(np.count_nonzero(hits))
         if count == 0:
             return
-        latency = block.hit_latency[hits]
-        failed = latency > self._timeout
-        latency = np.where(failed, self._timeout, latency)
-        within = ~failed
-        if self._sla is not None:
-            threshold = self._sla.threshold_s
-            within &= latency < threshold if self._sla.op == "<" else latency <= threshold
+        latency, outcome = judge_many(block.hit_latency[hits], self.rules)
         self.hits += count
-        self.hits_failed += int(np.count_nonzero(failed))
-        self.hits_within_sla += int(np.count_nonzero(within))
+        self.hit_outcomes += np.bincount(outcome, minlength=OUTCOMES)
         self.hits_latency_sum += float(latency.sum())
         histogram.add_many(self.hit_latency, latency)
 
@@ -238,46 +202,40 @@ class BatchedResolutionNode:
                 node_hours_frame(hours, self.stream.busy_servers(), self.spec.servers),
             )
 
-    def kpis(self) -> dict[str, float]:
-        """The resolution KPIs, under the event engine's names and definitions."""
+    def statistics(self) -> NodeStatistics:
+        """The sufficient statistics of the measured requests so far (see
+        :mod:`~simdata.model.resolution.statistics`)."""
         stats = self.stream.stats
-        length = self.horizon_s - self.measure_start_s
-        measured = float(self.measured)
-        admitted = stats[batched.ADMITTED]
-        answered = admitted + self.hits
-        latency = self.stream.latency + self.hit_latency
-        sojourn = self.stream.sojourn
+        return NodeStatistics(
+            window_s=self.horizon_s - self.measure_start_s,
+            servers=self.spec.servers,
+            measured=self.measured,
+            hits=self.hits,
+            hits_timed_out=int(self.hit_outcomes[TIMED_OUT]),
+            hits_within_sla=int(self.hit_outcomes[WITHIN_SLA]),
+            hits_latency_sum=self.hits_latency_sum,
+            outcomes=(float(stats[0]), float(stats[1]), float(stats[2]), float(stats[3])),
+            wait_sum=float(stats[WAIT_SUM]),
+            sojourn_sum=float(stats[SOJOURN_SUM]),
+            latency_sum=float(stats[LATENCY_SUM]),
+            queue_area=float(stats[QUEUE_AREA]),
+            busy_area=float(stats[BUSY_AREA]),
+            ends_in_window=float(stats[ENDS_IN_WINDOW]),
+            latency=self.latency_histogram(),
+            sojourn=self.stream.sojourn.copy(),
+        )
 
-        def ratio(numerator: float, denominator: float) -> float:
-            return numerator / denominator if denominator > 0 else math.nan
+    def kpis(self) -> dict[str, float]:
+        """The registry's resolution KPIs from :meth:`statistics`.
 
-        values = {
-            "resolution.arrivals_count": measured,
-            "resolution.wait_mean": ratio(stats[batched.WAIT_SUM], admitted),
-            "resolution.sojourn_mean": ratio(stats[batched.SOJOURN_SUM], admitted),
-            "resolution.sojourn_p50": _quantile(sojourn, 0.50),
-            "resolution.sojourn_p99": _quantile(sojourn, 0.99),
-            "resolution.queue_mean": stats[batched.QUEUE_AREA] / length,
-            "resolution.utilisation": stats[batched.BUSY_AREA] / (self.spec.servers * length),
-            "resolution.throughput": stats[batched.ENDS_IN_WINDOW] / length,
-            "resolution.rejected_share": ratio(stats[batched.REJECTED], stats[batched.ARRIVED]),
-            "resolution.latency_mean": ratio(
-                stats[batched.LATENCY_SUM] + self.hits_latency_sum, answered
-            ),
-            "resolution.sla_share": ratio(
-                stats[batched.WITHIN_SLA] + self.hits_within_sla, measured
-            ),
-            "resolution.failed_share": ratio(stats[batched.FAILED] + self.hits_failed, measured),
-            "resolution.cache_hit_share": ratio(self.hits, measured),
-        }
-        for p in LATENCY_PERCENTILES:
-            values[f"resolution.latency_p{p}"] = _quantile(latency, p / 100)
-        return {name: float(value) for name, value in values.items()}
+        A bridge until the world hands the statistics to the KPI step itself: the model
+        layer imports the analysis layer here, at call time, so that each KPI stays
+        defined once (:mod:`simdata.analysis.resolution.kpis`).
+        """
+        from simdata.analysis.resolution.kpis import kpis_from_statistics
+
+        return kpis_from_statistics(self.statistics())
 
     def latency_histogram(self) -> IntArray:
         """Counts of the measured end-to-end latencies (hits and node), log buckets."""
         return self.stream.latency + self.hit_latency
-
-
-def _quantile(counts: IntArray, q: float) -> float:
-    return histogram.quantile(counts, q) if histogram.count(counts) else math.nan

@@ -25,10 +25,12 @@ Why it looks the way it does:
   per request. Waiting requests are indices in a deque. Node arrivals are scheduled in the
   order of their node arrival time (client arrival + top-level latency), merged per block
   — exact, because a request not yet drawn reaches the node after the last one drawn.
-* **Draws in vector blocks, at arrival**, from :class:`~simdata.model.resolution_draws.
+* **Draws in vector blocks, at arrival**, from :class:`~simdata.model.resolution.draws.
   RequestSource` — the same requests, in the same order, as the batched engine
-  (:mod:`simdata.model.resolution_batched`) sees; arrivals are exact non-homogeneous
-  Poisson points (:mod:`simdata.model.arrivals`).
+  (:mod:`simdata.model.resolution.batched`) sees; arrivals are exact non-homogeneous
+  Poisson points (:mod:`simdata.model.resolution.arrivals`).
+* **The node's rules are shared** (:mod:`simdata.model.resolution.rules`): node-arrival
+  order, admission, the timeout and SLA judgement, as in the batched engine.
 * **Columnar records.** Per-request times go into numpy columns by request index; KPIs are
   polars expressions over them. ``start_s``/``end_s`` are the server's times.
 """
@@ -41,25 +43,23 @@ from typing import Any
 import numpy as np
 import simpy
 
+from simdata.arrays import BoolArray, FloatArray
 from simdata.engine.recorder import ColumnTable, Recorder, interval_bin_means
 from simdata.engine.streams import Streams
 from simdata.model.frames import NODE_HOURS, NODE_REQUESTS
-from simdata.model.resolution.draws import (
-    BLOCK,
-    COMPONENT,
-    RequestSource,
-    clock_hours,
-    node_hours_frame,
+from simdata.model.resolution.draws import RequestSource, clock_hours, node_hours_frame
+from simdata.model.resolution.rules import (
+    TIMED_OUT,
+    WITHIN_SLA,
+    NodeRules,
+    ReorderBuffer,
+    admits,
+    judge_many,
 )
 from simdata.scenario.resolution import ResolutionSpec
+from simdata.scenario.units import SERIES_BINS
 
-__all__ = ["BLOCK", "COMPONENT", "REQUEST_SCHEMA", "ResolutionNode"]
-#: Requests drawn per vector block.
-#: Bins of the in-system time series (used for the MSER-5 warm-up check).
-SERIES_BINS = 500
-
-
-FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+__all__ = ["REQUEST_SCHEMA", "ResolutionNode"]
 
 REQUEST_SCHEMA: dict[str, type[np.generic]] = {
     # The client issues the request (it reaches the recursive node / the path's start).
@@ -100,7 +100,7 @@ class ResolutionNode:
         horizon_s: float,
         start_weekday: int = 0,
         write_share: float = 0.0,
-        given: tuple[FloatArray, np.ndarray[Any, np.dtype[np.bool_]]] | None = None,
+        given: tuple[FloatArray, BoolArray] | None = None,
     ) -> None:
         self.env = env
         self.spec = spec
@@ -110,15 +110,15 @@ class ResolutionNode:
         self.start_s = start_s
         self.horizon_s = horizon_s
         self.servers = spec.servers
-        self.limit = spec.queue_limit if spec.queue_limit is not None else np.iinfo(np.int64).max
+        self.rules = NodeRules.of(spec)
         expected = int(self.source.expected_count(start_s, horizon_s) * 1.05) + 64
         self.requests: ColumnTable = recorder.table(NODE_REQUESTS, REQUEST_SCHEMA, expected)
         self._recorder = recorder
         self._busy = 0
         self._waiting: deque[int] = deque()
         self._exhausted = False  # the client arrivals reached the horizon
-        # Misses drawn but not yet safe to schedule, in node-arrival order.
-        self._pending = np.zeros(0, dtype=np.int64)
+        # Misses drawn but not yet safe to schedule wait here (column: request index).
+        self._order = ReorderBuffer()
         # Node arrivals ready to schedule (request index, time), and the next position.
         self._due_index: list[int] = []
         self._due_when: list[float] = []
@@ -158,24 +158,14 @@ class ResolutionNode:
         columns["latency_s"][rows] = block.hit_latency
         columns["write"][rows] = block.write
         self._bind_columns()
-        misses = first + np.flatnonzero(~block.hit)
-        self._merge(misses, block.node_arrival, first, block.last_arrival)
-
-    def _merge(self, misses: Any, node_arrival: FloatArray, first: int, last: float) -> None:
-        """Order pending and new misses by node arrival (ties by index); those that reach
-        the node no later than the last drawn client arrival are ready to schedule."""
-        index = np.concatenate([self._pending, misses])
-        when = np.concatenate(
-            [self.requests.columns["node_arrival_s"][self._pending], node_arrival[misses - first]]
+        misses = np.flatnonzero(~block.hit)
+        when, (index,) = self._order.release(
+            block.node_arrival[misses], (first + misses,), block.last_arrival, block.exhausted
         )
-        order = np.argsort(when, kind="stable")
-        index, when = index[order], when[order]
-        ready = len(index) if self._exhausted else int(np.searchsorted(when, last, side="right"))
-        self._due_index = index[:ready].tolist()
-        self._due_when = when[:ready].tolist()
-        self._due_count = ready
+        self._due_index = index.tolist()
+        self._due_when = when.tolist()
+        self._due_count = len(index)
         self._next = 0
-        self._pending = index[ready:]
 
     # --- the node's queue (the one place its logic lives) -------------------------------
 
@@ -194,7 +184,7 @@ class ResolutionNode:
 
     def _arrive(self, event: Any) -> None:
         index: int = event.value
-        if self._busy + len(self._waiting) >= self.limit:
+        if not admits(self._busy + len(self._waiting), self.rules.limit):
             self._schedule_next()
             return
         self._admitted[index] = True
@@ -224,7 +214,9 @@ class ResolutionNode:
 
         Latency is the hit time for cache hits, else end − arrival + enterprise-node
         latency (= top-level + wait + service + enterprise node); NaN for rejected
-        requests. Over the timeout it becomes the timeout and the request ``failed``.
+        requests. The node's rules judge it (:func:`~.rules.judge`): over the timeout it
+        becomes the timeout and the request ``failed`` (timed out); ``within_sla`` when
+        answered within the SLA threshold (without an SLA: answered at all).
         """
         if self._finished:
             return
@@ -237,21 +229,10 @@ class ResolutionNode:
             columns["latency_s"][:size],
             columns["end_s"][:size] - columns["arrival_s"][:size] + columns["enterprise_s"][:size],
         )
-        failed = np.zeros(size, dtype=np.bool_)
-        timeout = self.spec.timeout
-        if timeout is not None:
-            failed = latency > timeout  # NaN (rejected) compares False
-            latency = np.where(failed, timeout, latency)
+        latency, outcome = judge_many(latency, self.rules)
         columns["latency_s"][:size] = latency
-        columns["failed"][:size] = failed
-        # Without an SLA the threshold is infinite: the share answered at all. (NaN would
-        # follow the brief of issue 5 but breaks dict equality of KPIs in
-        # tests/engine/test_streams_and_determinism.py, which compares NaN with ==.)
-        answered = ~np.isnan(latency) & ~failed
-        sla = self.spec.sla_parsed
-        if sla is not None:
-            answered &= latency <= sla.threshold_s if sla.op == "<=" else latency < sla.threshold_s
-        columns["within_sla"][:size] = answered
+        columns["failed"][:size] = outcome == TIMED_OUT
+        columns["within_sla"][:size] = outcome == WITHIN_SLA
 
     def counts(self) -> dict[str, int]:
         """Every request drawn before the horizon, by fate: answered (not failed), failed
