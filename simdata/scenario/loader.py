@@ -71,6 +71,21 @@ def _display(path: Path, cwd: Path) -> str:
 def _read_chain(path: Path, shown: str, chain: tuple[Path, ...]) -> tuple[Any, SourceMap]:
     """Read ``path`` and the scenarios it extends, merged, with their origins."""
     data, source = read_yaml_file(path, shown)
+    _check_mapping(data, shown)
+    if "extends" not in data or data["extends"] is None:
+        data.pop("extends", None)
+        return data, source
+    parent_text = data.pop("extends")
+    origin = source.origins.get(("extends",))
+    parent = _parent_file(path, shown, parent_text, origin.line if origin else None, chain)
+    base, base_source = _read_chain(parent, _display(parent, Path.cwd()), (*chain, path.resolve()))
+    merged = _deep_merge(base, data)
+    _merge_sources(base_source, data, source)
+    return merged, base_source
+
+
+def _check_mapping(data: Any, shown: str) -> None:
+    """Refuse a scenario file that is not a mapping of fields."""
     if data is None:
         raise ScenarioError(
             "expected a mapping of scenario fields (name, run, resolution, …), "
@@ -87,53 +102,34 @@ def _read_chain(path: Path, shown: str, chain: tuple[Path, ...]) -> tuple[Any, S
             file=shown,
             line=1,
         )
-    if "extends" not in data or data["extends"] is None:
-        data.pop("extends", None)
-        return data, source
-    parent_text = data.pop("extends")
-    origin = source.origins.get(("extends",))
-    line = origin.line if origin else None
+
+
+def _parent_file(
+    path: Path, shown: str, parent_text: Any, line: int | None, chain: tuple[Path, ...]
+) -> Path:
+    """The file ``extends: parent_text`` names: a regular file, no cycle, not too deep."""
+
+    def refused(message: str) -> ScenarioError:
+        return ScenarioError(message, file=shown, line=line, path="extends")
+
     if not isinstance(parent_text, str) or not parent_text.strip():
-        raise ScenarioError(
-            f"expected a relative path to a scenario file, got {brief(parent_text)}",
-            file=shown,
-            line=line,
-            path="extends",
-        )
+        raise refused(f"expected a relative path to a scenario file, got {brief(parent_text)}")
     parent = (path.parent / parent_text).resolve()
     if parent in chain or parent == path.resolve():
         cycle = " → ".join(p.name for p in (*chain, path.resolve(), parent))
-        raise ScenarioError(
-            f"expected no cycle of extends, got {cycle}", file=shown, line=line, path="extends"
-        )
+        raise refused(f"expected no cycle of extends, got {cycle}")
     if len(chain) >= MAX_EXTENDS_DEPTH:
-        raise ScenarioError(
-            f"expected at most {MAX_EXTENDS_DEPTH} levels of extends, got more",
-            file=shown,
-            line=line,
-            path="extends",
-        )
+        raise refused(f"expected at most {MAX_EXTENDS_DEPTH} levels of extends, got more")
     try:
         parent_kind = file_kind(parent.stat().st_mode)
     except OSError:  # missing, a dangling link, a path through a file, unreadable
-        raise ScenarioError(
+        raise refused(
             f"expected an existing scenario file, got {brief(parent_text)} (no such file "
-            f"beside {path.name})",
-            file=shown,
-            line=line,
-            path="extends",
+            f"beside {path.name})"
         ) from None
     if parent_kind is not None:
-        raise ScenarioError(
-            f"expected a scenario file, got {brief(parent_text)}, {parent_kind}",
-            file=shown,
-            line=line,
-            path="extends",
-        )
-    base, base_source = _read_chain(parent, _display(parent, Path.cwd()), (*chain, path.resolve()))
-    merged = _deep_merge(base, data)
-    _merge_sources(base_source, data, source)
-    return merged, base_source
+        raise refused(f"expected a scenario file, got {brief(parent_text)}, {parent_kind}")
+    return parent
 
 
 def _split_override(text: str, file: str) -> tuple[Path_, str]:
@@ -187,6 +183,15 @@ def apply_override(data: dict[str, Any], source: SourceMap, text: str, file: str
 def _apply_override(data: dict[str, Any], source: SourceMap, text: str, file: str) -> None:
     path, value_text = _split_override(text, file)
     value, value_source = parse_yaml_text(value_text, file, prefix=path, override=True)
+    container = _container_of(data, path, file)
+    _assign(container, path, value, file)
+    parsed = value_source.origins.get(path)  # none for a value that is only a comment
+    value_source.origins[path] = Origin(file, None, parsed.raw if parsed else None, True)
+    source.replace_subtree(path, value_source)
+
+
+def _container_of(data: dict[str, Any], path: Path_, file: str) -> Any:
+    """The mapping or list holding ``path``'s last part (missing mappings created)."""
     container: Any = data
     for depth, part in enumerate(path[:-1]):
         here = _dotted(path[: depth + 1])
@@ -203,9 +208,8 @@ def _apply_override(data: dict[str, Any], source: SourceMap, text: str, file: st
             container = container[part]
         elif isinstance(container, list):
             if not isinstance(part, int) or part >= len(container):
-                size = len(container)
                 raise ScenarioError(
-                    f"expected a list index below {size} at {here}, got {part!r}",
+                    f"expected a list index below {len(container)} at {here}, got {part!r}",
                     file=file,
                     path=_dotted(path),
                     override=True,
@@ -218,6 +222,11 @@ def _apply_override(data: dict[str, Any], source: SourceMap, text: str, file: st
                 path=_dotted(path),
                 override=True,
             )
+    return container
+
+
+def _assign(container: Any, path: Path_, value: Any, file: str) -> None:
+    """Set ``path``'s last part in ``container`` to ``value``."""
     last = path[-1]
     if isinstance(container, list):
         if not isinstance(last, int) or last >= len(container):
@@ -244,9 +253,6 @@ def _apply_override(data: dict[str, Any], source: SourceMap, text: str, file: st
             path=_dotted(path),
             override=True,
         )
-    parsed = value_source.origins.get(path)  # none for a value that is only a comment
-    value_source.origins[path] = Origin(file, None, parsed.raw if parsed else None, True)
-    source.replace_subtree(path, value_source)
 
 
 #: Discriminator keys of the scenario's tagged unions (distributions, adoption models).

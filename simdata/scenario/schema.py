@@ -85,14 +85,10 @@ def json_schema_text() -> str:
 def _default_text(info: FieldInfo, model: type[BaseModel], name: str) -> str:
     if info.is_required():
         return "required"
-    try:
-        instance = model.model_construct()
-        value = getattr(instance, name)
-    except Exception:
-        return "—"
-    if isinstance(value, BaseModel) and len(_models_in(info.annotation)) == 1:
+    instance = model.model_construct()  # every field not required has a default
+    if isinstance(getattr(instance, name), BaseModel) and len(_models_in(info.annotation)) == 1:
         return "see below"
-    dumped = model.model_construct().model_dump(mode="json", by_alias=True).get(info.alias or name)
+    dumped = instance.model_dump(mode="json", by_alias=True).get(info.alias or name)
     if dumped in (None, [], {}):
         return "none" if dumped is None else "empty"
     return f"`{json.dumps(dumped, ensure_ascii=False)}`"
@@ -153,28 +149,39 @@ def reference_markdown() -> str:
     queue: list[tuple[str, type[BaseModel]]] = [("(top level)", Scenario)]
     while queue:
         title, model = queue.pop(0)
-        if model in seen:
+        if model not in seen:
+            seen.add(model)
+            lines += _section_lines(title, model, queue)
+    return "\n".join(lines + _closing_lines())
+
+
+def _section_lines(
+    title: str, model: type[BaseModel], queue: list[tuple[str, type[BaseModel]]]
+) -> list[str]:
+    """One section's table; the sections its fields hold are queued after it."""
+    lines = [f"## `{title}`", "", (model.__doc__ or "").strip().splitlines()[0], ""]
+    lines += ["| field | type | default | description |", "| --- | --- | --- | --- |"]
+    for name, info in model.model_fields.items():
+        if info.exclude:
             continue
-        seen.add(model)
-        lines += [f"## `{title}`", "", (model.__doc__ or "").strip().splitlines()[0], ""]
-        lines += ["| field | type | default | description |", "| --- | --- | --- | --- |"]
-        for name, info in model.model_fields.items():
-            if info.exclude:
-                continue
-            key = info.alias or name
-            description = (info.description or "").replace("|", "\\|").replace("\n", " ")
-            lines.append(
-                f"| `{key}` | {_type_text(info)} | "
-                f"{_default_text(info, model, name)} | {description} |"
-            )
-            nested = _models_in(info.annotation)
-            ours = len(nested) == 1 and nested[0].__module__.startswith("simdata.scenario")
-            if ours and nested[0] is not Target:
-                prefix = "" if title == "(top level)" else title + "."
-                item = "[]" if get_origin(info.annotation) is list else ""
-                queue.append((prefix + key + item, nested[0]))
-        lines.append("")
-    lines += [
+        key = info.alias or name
+        description = (info.description or "").replace("|", "\\|").replace("\n", " ")
+        lines.append(
+            f"| `{key}` | {_type_text(info)} | {_default_text(info, model, name)} | {description} |"
+        )
+        nested = _models_in(info.annotation)
+        ours = len(nested) == 1 and nested[0].__module__.startswith("simdata.scenario")
+        if ours and nested[0] is not Target:
+            prefix = "" if title == "(top level)" else title + "."
+            item = "[]" if get_origin(info.annotation) is list else ""
+            queue.append((prefix + key + item, nested[0]))
+    lines.append("")
+    return lines
+
+
+def _closing_lines() -> list[str]:
+    """Bounds by kind, targets and distributions: what no single field says."""
+    return [
         "## Bounds",
         "",
         "Every value is bounded so that a run that validates can finish: far beyond any "
@@ -216,8 +223,3 @@ def reference_markdown() -> str:
         "integer ≥ 0.",
         "",
     ]
-    return "\n".join(lines)
-
-
-if __name__ == "__main__":
-    print(reference_markdown(), end="")
