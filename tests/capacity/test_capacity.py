@@ -213,7 +213,7 @@ def test_one_replication_has_no_ci_and_writes_strict_json(
 def test_a_replication_that_raises_makes_the_search_failed_not_below_range(
     write_scenario: Callable[[str, str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from simdata.experiments import capacity as module
+    from simdata.experiments.capacity import bisection as module
 
     def broken(*_: object) -> object:
         raise RuntimeError("model broke")

@@ -1,0 +1,243 @@
+"""The capacity experiment: every replication's search through an executor, the summary
+over replications, and the results directory (``capacity.json``, ``curve.parquet``)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from simdata.analysis.stats import CONFIDENCE, t_quantile
+from simdata.errors import ScenarioError, UsageError
+from simdata.experiments.capacity.bisection import (
+    PRECISION,
+    CapacityTask,
+    Search,
+    Status,
+    search_task,
+    sla_text,
+)
+from simdata.experiments.executors import Executor, SerialExecutor
+from simdata.results import (
+    claim_run_dir,
+    manifest,
+    utc_now,
+    write_json,
+    write_parquet,
+    write_text,
+)
+from simdata.scenario.loader import scenario_sha256, scenario_to_yaml
+from simdata.scenario.models import Scenario
+from simdata.scenario.resolution import Sla, parse_sla
+
+#: The common grid of loads, as multiples of the mean capacity.
+GRID = (0.4, 0.6, 0.8, 0.9, 1.0, 1.1)
+
+CURVE_SCHEMA = {
+    "replication": pl.Int64,
+    "load_per_s": pl.Float64,
+    "peak_load_per_s": pl.Float64,
+    "latency_p50_s": pl.Float64,
+    "latency_p99_s": pl.Float64,
+    "sla_share": pl.Float64,
+    "utilisation": pl.Float64,
+    "failed_share": pl.Float64,
+    "sla_met": pl.Boolean,
+}
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class CapacityResult:
+    """The answer and its curve, as written to the results directory."""
+
+    scenario: Scenario
+    sla: Sla
+    confidence: float
+    status: Status
+    capacity: float | None
+    ci_low: float | None
+    ci_high: float | None
+    capacity_conservative: float | None
+    peak_capacity: float | None
+    searches: list[Search]
+    curve: pl.DataFrame
+    out_dir: Path | None = None
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """``capacity.json``: the answer, its CI, what was searched and how."""
+        found = [s.capacity for s in self.searches if s.capacity is not None]
+        return {
+            "capacity": self.capacity,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "capacity_conservative": self.capacity_conservative,
+            "peak_capacity": self.peak_capacity,
+            "unit": "1/s",
+            "sla": sla_text(self.sla),
+            "confidence": self.confidence,
+            "status": self.status,
+            "replications": len(self.searches),
+            "replications_found": len(found),
+            "per_replication": [
+                {
+                    "replication": s.replication,
+                    "status": s.status,
+                    "capacity": s.capacity,
+                    "peak_capacity": None if s.capacity is None else s.capacity * s.peak_ratio,
+                    "error": s.error,
+                }
+                for s in self.searches
+            ],
+            "precision": PRECISION,
+            "load": "mean offered rate of the node's traffic profile (all requests, writes "
+            "included), per second",
+        }
+
+
+def resolve_sla(scenario: Scenario, text: str | None, file: str | None = None) -> Sla:
+    """``--sla`` if given (same grammar as ``resolution.sla``), else the scenario's
+    (``file`` names the scenario in errors)."""
+    if text is not None:
+        try:
+            return parse_sla(text)
+        except ValueError as error:
+            raise UsageError(f"--sla: {error}") from None
+    resolution = scenario.resolution
+    if resolution is None:
+        raise ScenarioError(
+            "expected a resolution section to search the capacity of, got none",
+            path="resolution",
+            file=file,
+        )
+    if resolution.sla_parsed is None:
+        raise ScenarioError(
+            "expected an SLA to search against (set resolution.sla or pass --sla "
+            '"p99<=100ms"), got none',
+            path="resolution.sla",
+            file=file,
+        )
+    return resolution.sla_parsed
+
+
+def _summarise(
+    searches: Sequence[Search], confidence: float
+) -> tuple[Status, float | None, float | None, float | None, float | None]:
+    statuses = {s.status for s in searches}
+    if "failed" in statuses:
+        return "failed", None, None, None, None
+    if "below_range" in statuses:
+        return "below_range", None, None, None, None
+    if "above_range" in statuses:
+        return "above_range", None, None, None, None
+    values = np.array([s.capacity for s in searches], dtype=np.float64)
+    mean = float(values.mean())
+    n = len(values)
+    if n < 2:  # no CI from one replication (null in capacity.json, never NaN)
+        return "found", mean, None, None, None
+    sem = float(values.std(ddof=1)) / math.sqrt(n)
+    half = t_quantile(CONFIDENCE, n - 1) * sem
+    conservative = mean - t_quantile(confidence, n - 1, sided="one") * sem
+    return "found", mean, mean - half, mean + half, conservative
+
+
+def _curve(searches: Sequence[Search]) -> pl.DataFrame:
+    rows = [asdict(p) for s in searches for p in s.points]
+    frame = pl.DataFrame(rows, schema=CURVE_SCHEMA) if rows else pl.DataFrame(schema=CURVE_SCHEMA)
+    return frame.sort("replication", "load_per_s")
+
+
+def capacity(
+    scenario: Scenario,
+    *,
+    sla: str | None = None,
+    confidence: float = 0.95,
+    out: str | Path | None = None,
+    executor: Executor | None = None,
+    argv: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> CapacityResult:
+    """Search the scenario's capacity over ``run.replications`` replications."""
+    if not 0.5 <= confidence < 1:
+        raise ScenarioError(
+            f"expected a confidence in [0.5, 1), got {confidence:g}", path="--confidence"
+        )
+    parsed = resolve_sla(scenario, sla)
+    if scenario.resolution is None:
+        raise ScenarioError("expected a resolution section, got none", path="resolution")
+    out_dir = Path(out) if out is not None else None
+    lock = claim_run_dir(out_dir) if out_dir is not None else None
+    try:
+        return _search(scenario, parsed, confidence, out_dir, executor, argv, progress)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _search(
+    scenario: Scenario,
+    parsed: Sla,
+    confidence: float,
+    out_dir: Path | None,
+    executor: Executor | None,
+    argv: Sequence[str],
+    progress: Progress | None,
+) -> CapacityResult:
+    """:func:`capacity` once its directory is owned: search, summarise, write."""
+    executor = executor or SerialExecutor()
+    started = utc_now()
+    run = scenario.run
+    tasks = [CapacityTask(scenario, parsed, index, run.seed) for index in range(run.replications)]
+    keys = [f"capacity-{run.seed}-rep-{index:06d}" for index in range(run.replications)]
+    searches: list[Search] = [Search(i, "failed", None) for i in range(run.replications)]
+    for position, found in executor.map(search_task, tasks, keys):
+        searches[position] = found
+        if progress is not None:
+            progress(1)
+    errors = [s for s in searches if s.error is not None]
+    status, mean, low, high, conservative = _summarise(searches, confidence)
+    if mean is not None and not errors:
+        grid = tuple(mean * g for g in GRID)
+        grid_tasks = [
+            CapacityTask(scenario, parsed, index, run.seed, grid=grid)
+            for index in range(run.replications)
+        ]
+        grid_keys = [f"{key}-grid" for key in keys]
+        for position, on_grid in executor.map(search_task, grid_tasks, grid_keys):
+            searches[position].points.extend(on_grid.points)
+    peak = None
+    if mean is not None:  # each replication's capacity at its own profile's peak hour
+        peak = float(np.mean([s.capacity * s.peak_ratio for s in searches if s.capacity]))
+    result = CapacityResult(
+        scenario, parsed, confidence, status, mean, low, high, conservative, peak,
+        searches, _curve(searches), out_dir,
+    )  # fmt: skip
+    failures = [
+        {"replication": s.replication, "root_seed": run.seed, "error": s.error} for s in errors
+    ]
+    result.manifest = manifest(
+        kind="capacity",
+        status="failed" if failures else "complete",
+        argv=list(argv),
+        started=started,
+        finished=utc_now(),
+        scenario_sha256=scenario_sha256(scenario),
+        root_seed=run.seed,
+        replications=run.replications,
+        warnings=[],
+        failures=failures,
+        extra={"scenario_name": scenario.name, "sla": sla_text(parsed), "status_detail": status},
+    )
+    if out_dir is not None:
+        write_text(out_dir / "scenario.yaml", scenario_to_yaml(scenario))
+        write_json(out_dir / "capacity.json", result.as_json())
+        write_parquet(out_dir / "curve.parquet", result.curve)
+        write_json(out_dir / "manifest.json", result.manifest)
+    return result
