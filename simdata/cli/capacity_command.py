@@ -91,7 +91,7 @@ def capacity_command(
     Common random numbers across loads (the same requests, arrival times rescaled), a
     bisection per replication to 0.5 % of the load, the mean over replications with its
     95 % CI. Writes capacity.json and curve.parquet (load vs latency p50/p99, utilisation,
-    failed share) to a results directory of kind capacity.
+    share timed out or rejected) to a results directory of kind capacity.
     """
     loaded = load_scenario(scenario, overrides(sets, replications, seed))
     resolve_sla(loaded, sla, str(scenario))  # a bad or missing SLA is one line before anything runs

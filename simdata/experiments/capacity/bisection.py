@@ -39,7 +39,9 @@ class Point:
     latency_p99_s: float
     sla_share: float
     utilisation: float
-    failed_share: float
+    #: Measured requests timed out or rejected (queue limit), a share (not
+    #: ``resolution.failed_share``, which counts the timed-out only).
+    failed_or_rejected_share: float
     sla_met: bool
 
 
@@ -97,7 +99,7 @@ def evaluate(profile: LoadProfile, sla: Sla, load: float) -> Point:
     # Writes are not measured; a rejected or timed-out measured request counts against the
     # SLA like a late one.
     measured = statistics.measured
-    failed = statistics.timed_out + statistics.rejected
+    failed_or_rejected = statistics.timed_out + statistics.rejected
     return Point(
         profile.replication,
         load,
@@ -106,7 +108,7 @@ def evaluate(profile: LoadProfile, sla: Sla, load: float) -> Point:
         kpis["resolution.latency_p99"],
         kpis["resolution.sla_share"],
         kpis["resolution.utilisation"],
-        failed / measured if measured else math.nan,
+        failed_or_rejected / measured if measured else math.nan,
         sla_met(statistics.within_sla, measured, sla.quantile),
     )
 

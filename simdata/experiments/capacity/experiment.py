@@ -46,7 +46,7 @@ CURVE_SCHEMA = {
     "latency_p99_s": pl.Float64,
     "sla_share": pl.Float64,
     "utilisation": pl.Float64,
-    "failed_share": pl.Float64,
+    "failed_or_rejected_share": pl.Float64,
     "sla_met": pl.Boolean,
 }
 
