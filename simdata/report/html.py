@@ -25,16 +25,17 @@ from simdata.analysis.kpis import REGISTRY
 from simdata.errors import UsageError
 from simdata.report import i18n
 from simdata.report.fonts import FontWarning, find_cjk_font
-from simdata.report.plots_common import Canvas, Plot, kpi_unit
-from simdata.report.plots_experiments import (
+from simdata.report.plots import (
     capacity_plots,
     capacity_sla,
     compare_plots,
+    identifier_plots,
+    node_plots,
+    public_data_plots,
     sweep_kpis,
     sweep_plots,
 )
-from simdata.report.plots_identifiers import identifier_plots, node_plots
-from simdata.report.plots_public import public_data_plots
+from simdata.report.plots.common import Canvas, Plot, kpi_unit
 from simdata.report.source import Results, open_results
 from simdata.results import write_text
 

@@ -14,6 +14,7 @@ import re
 
 from simdata.analysis import kpi_names
 from simdata.analysis.kpis import REGISTRY
+from simdata.scenario.units import DAY_S, HOUR_S, MINUTE_S
 
 LANGS = ("en", "zh")
 VERDICTS = ("pass", "fail", "undecided")
@@ -437,7 +438,7 @@ def format_value(value: float | None, unit: str | None, lang: str) -> str:
     suffixes = _DURATION_SUFFIX[lang]
     if unit == "s":
         magnitude = abs(value)
-        for size, key in ((86_400.0, "d"), (3_600.0, "h"), (60.0, "min"), (1.0, "s")):
+        for size, key in ((DAY_S, "d"), (HOUR_S, "h"), (MINUTE_S, "min"), (1.0, "s")):
             if magnitude >= size:
                 return f"{value / size:.4g}{suffixes[key]}"
         if magnitude >= 1e-3 or value == 0:

@@ -23,10 +23,10 @@ from typing import Annotated, Self
 from pydantic import BeforeValidator, Field, model_validator
 
 from simdata.scenario.section import Section
+from simdata.scenario.units import DAY_S
 
 MINUTE_S = 60.0
 DAY_MINUTES = 24 * 60
-DAY_S = 86_400.0
 
 _INTERVAL_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _INTERVAL_FORM = '"HH:MM-HH:MM"'

@@ -19,10 +19,13 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 from simdata.scenario.units import (
+    DAY_S,
+    HOUR_S,
     MAX_DURATION_S,
     MAX_DURATION_TEXT,
     MAX_RATE_PER_S,
     MAX_RATE_TEXT,
+    MINUTE_S,
     WorkDuration,
     format_duration,
     parse_number_text,
@@ -30,7 +33,7 @@ from simdata.scenario.units import (
 )
 
 #: Office seconds per working day under the default office hours (09:00–12:00, 14:00–17:30).
-DEFAULT_WORKDAY_S = 6.5 * 3600.0
+DEFAULT_WORKDAY_S = 6.5 * HOUR_S
 
 #: Working seconds in one ``workday`` for the scenario being validated.
 WORKDAY_S: contextvars.ContextVar[float] = contextvars.ContextVar(
@@ -120,7 +123,7 @@ def office_day_seconds(office_hours: Any, always_open: Any = False) -> float:
     day, 86,400 s.
     """
     if always_open is True:
-        return 86_400.0
+        return DAY_S
     if not isinstance(office_hours, list) or not office_hours:
         return DEFAULT_WORKDAY_S
     total = 0.0
@@ -137,7 +140,7 @@ def office_day_seconds(office_hours: Any, always_open: Any = False) -> float:
 
 def _clock_s(text: str) -> float:
     hours, _, minutes = text.strip().partition(":")
-    return int(hours) * 3600.0 + int(minutes or 0) * 60.0
+    return int(hours) * HOUR_S + int(minutes or 0) * MINUTE_S
 
 
 def _work_distribution() -> Any:

@@ -10,7 +10,7 @@ import pytest
 
 from simdata.analysis.kpis import REGISTRY
 from simdata.report import i18n
-from simdata.report.plots_common import Canvas
+from simdata.report.plots.common import Canvas
 
 pytestmark = pytest.mark.unit
 

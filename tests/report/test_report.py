@@ -18,7 +18,7 @@ from simdata.report import build_report, fonts, write_report
 from simdata.report import html as report_html
 from simdata.report.fonts import FontWarning
 from simdata.report.i18n import kpi_label
-from simdata.report.plots_experiments import capacity_band, shared_loads
+from simdata.report.plots.capacity import capacity_band, shared_loads
 from tests.cli_checks import one_line_error, tree
 from tests.report.conftest import (
     CAPACITIES,

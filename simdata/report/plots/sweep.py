@@ -1,8 +1,7 @@
-"""Figures of the loops around runs: capacity search, sweep, comparison.
+"""A sweep's figures: per KPI its sensitivity indices (Sobol'/FAST or Morris) and a tornado.
 
-Each reads the files its experiment writes (``curve.parquet`` + ``capacity.json``;
-``points.parquet`` + ``indices.parquet`` + ``design.yaml``; ``compare.parquet``) and skips
-what is absent, so a report shows what the directory has.
+Reads ``points.parquet``, ``indices.parquet`` and ``design.yaml``; each caption says how much
+of the KPI's variation is replication noise, and whether the figure can be trusted.
 """
 
 from __future__ import annotations
@@ -18,150 +17,20 @@ import yaml
 from simdata.analysis.stats import t_half_width
 from simdata.report import i18n
 from simdata.report.i18n import kpi_label
-from simdata.report.plots_common import (
+from simdata.report.plots.common import (
     PALETTE,
-    SLA_STYLE,
     Canvas,
     Plot,
-    band,
+    finite_number,
     kpi_unit,
     scale_for,
 )
 from simdata.report.source import Results
-from simdata.scenario.resolution import Sla, parse_sla
 
-#: The most KPIs a forest plot shows (targets first, then the clearest differences).
-FOREST_KPIS = 12
 #: The most KPIs of a sweep that get their own figures (the design's order).
 SWEEP_KPIS = 6
 #: A replication-noise share from which a sweep's figures mostly show noise.
 NOISY = 0.5
-
-
-def capacity_sla(capacity: dict[str, Any]) -> Sla | None:
-    """``capacity.json``'s ``sla`` read as an SLA (text ``p99<=100ms`` or a mapping)."""
-    sla = capacity.get("sla")
-    try:
-        if isinstance(sla, str):
-            return parse_sla(sla)
-        if isinstance(sla, dict) and "text" in sla:
-            return parse_sla(sla["text"])
-        if isinstance(sla, dict) and {"quantile", "threshold_s"} <= set(sla):
-            return Sla(float(sla["quantile"]), "<=", float(sla["threshold_s"]))
-    except (ValueError, TypeError):
-        return None
-    return None
-
-
-def shared_loads(curve: pl.DataFrame) -> list[float]:
-    """Loads every replication evaluated (the capacity search's common grid), ascending.
-
-    Each replication's bisection visits loads of its own; only the grid of multiples of
-    the mean capacity is common to all, so only there is a mean across replications a
-    mean of the same thing.
-    """
-    if curve.is_empty():
-        return []
-    if "replication" not in curve.columns:
-        return sorted(curve["load_per_s"].unique().to_list())
-    replications = curve["replication"].n_unique()
-    counts = curve.group_by("load_per_s").agg(pl.col("replication").n_unique().alias("n"))
-    return sorted(counts.filter(pl.col("n") == replications)["load_per_s"].to_list())
-
-
-def capacity_band(curve: pl.DataFrame, column: str) -> pl.DataFrame:
-    """``load_per_s, mean, lo, hi`` of ``column`` across replications, at shared loads only."""
-    shared = curve.filter(pl.col("load_per_s").is_in(shared_loads(curve)))
-    return band(shared.drop_nulls(column).drop_nans(column), "load_per_s", column)
-
-
-def capacity_plots(results: Results, canvas: Canvas) -> list[Plot]:
-    curve = results.table("curve")
-    capacity = results.json("capacity.json") or {}
-    if curve is None or "load_per_s" not in curve.columns:
-        return []
-    if "replication" not in curve.columns:
-        curve = curve.with_columns(replication=pl.lit(0))
-    sla = capacity_sla(capacity)
-    ci = canvas.t("ci95")
-    with canvas.figure(8.5, 4.4) as figure:
-        axes = figure.subplots()
-        for column, key, color in (
-            ("latency_p50_s", "p50", PALETTE[0]),
-            ("latency_p99_s", "p99", PALETTE[1]),
-        ):
-            if column not in curve.columns:
-                continue
-            in_ms = curve.with_columns(pl.col(column) * 1e3)
-            for index, (_, rows) in enumerate(
-                in_ms.sort("load_per_s").group_by("replication", maintain_order=True)
-            ):
-                axes.plot(
-                    rows["load_per_s"].to_numpy(),
-                    rows[column].to_numpy(),
-                    color=color,
-                    alpha=0.3,
-                    linewidth=0.7,
-                    label=f"{canvas.t(key)} — {canvas.t('each_replication')}"
-                    if index == 0
-                    else None,
-                )
-            stats = capacity_band(in_ms, column)
-            if stats.is_empty():
-                continue
-            x = stats["load_per_s"].to_numpy()
-            # A log axis has no 0: the band stops at the smallest replication's value.
-            floor = in_ms.filter(pl.col("load_per_s").is_in(x))[column].min()
-            band_low = np.maximum(stats["lo"].to_numpy(), float(floor))  # type: ignore[arg-type]
-            axes.plot(
-                x,
-                stats["mean"].to_numpy(),
-                "o-",
-                color=color,
-                markersize=4,
-                linewidth=1.8,
-                label=f"{canvas.t(key)} — {canvas.t('mean_shared_loads')}",
-            )
-            axes.fill_between(
-                x,
-                band_low,
-                stats["hi"].to_numpy(),
-                color=color,
-                alpha=0.22,
-                linewidth=0,
-                label=f"{canvas.t(key)} — {ci}",
-            )
-        if sla is not None:
-            axes.axhline(
-                sla.threshold_s * 1e3,
-                **SLA_STYLE,
-                label=f"{canvas.t('sla')} p{sla.quantile * 100:g} ≤ {sla.threshold_s * 1e3:g} ms",
-            )
-        value = _number(capacity.get("capacity"))
-        low, high = _number(capacity.get("ci_low")), _number(capacity.get("ci_high"))
-        if value is not None:
-            axes.axvline(
-                value,
-                color=PALETTE[2],
-                linewidth=1.6,
-                label=f"{canvas.t('capacity')} {value:.4g}/s",
-            )
-        if low is not None and high is not None:
-            axes.axvspan(
-                low, high, color=PALETTE[2], alpha=0.15, label=f"{canvas.t('capacity')} — {ci}"
-            )
-        axes.set_yscale("log")
-        axes.set_xlabel(canvas.t("load_per_s"))
-        axes.set_ylabel(canvas.t("latency_ms"))
-        axes.legend(loc="upper left", fontsize=7)
-        axes.set_title(canvas.t("title.capacity"))
-        return [canvas.plot("capacity", figure)]
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    return None
 
 
 def sweep_design(results: Results) -> dict[str, Any]:
@@ -216,11 +85,11 @@ def sweep_noise(results: Results) -> dict[str, float]:
     noise: dict[str, float] = {}
     recorded = results.manifest.get("noise_share")
     if isinstance(recorded, dict):
-        noise.update({str(k): v for k, v in recorded.items() if _number(v) is not None})
+        noise.update({str(k): v for k, v in recorded.items() if finite_number(v) is not None})
     indices = results.table("indices")
     if indices is not None and {"kpi", "noise_share"} <= set(indices.columns):
         for kpi, share in indices.group_by("kpi").agg(pl.col("noise_share").first()).iter_rows():
-            value = _number(share)
+            value = finite_number(share)
             if value is not None:
                 noise[str(kpi)] = value
     return noise
@@ -446,68 +315,3 @@ def _mean_half(values: np.ndarray) -> tuple[float, float]:
     std = float(values.std(ddof=1)) if n > 1 else math.nan
     half = t_half_width(np.array([std]), np.array([n]))[0]
     return float(values.mean()), float(half)
-
-
-def forest_kpis(compare: pl.DataFrame, targets: set[str]) -> list[str]:
-    """The KPIs a forest plot shows: those with targets, then the clearest differences."""
-    clarity = (
-        compare.with_columns(
-            score=(
-                pl.col("diff_mean").abs() / (pl.col("diff_ci_high") - pl.col("diff_ci_low")).abs()
-            )
-            .fill_nan(0.0)
-            .fill_null(0.0)
-        )
-        .group_by("kpi", maintain_order=True)
-        .agg(pl.col("score").max())
-    )
-    ranked = clarity.with_columns(has_target=pl.col("kpi").is_in(list(targets))).sort(
-        ["has_target", "score"], descending=True
-    )
-    return ranked["kpi"].head(FOREST_KPIS).to_list()
-
-
-def compare_plots(results: Results, canvas: Canvas, targets: set[str]) -> list[Plot]:
-    compare = results.table("compare")
-    needed = {"variant", "kpi", "diff_mean", "diff_ci_low", "diff_ci_high"}
-    if compare is None or not needed <= set(compare.columns):
-        return []
-    kpis = forest_kpis(compare, targets)
-    variants = compare["variant"].unique(maintain_order=True).to_list()
-    columns = 2 if len(kpis) > 1 else 1
-    rows_count = math.ceil(len(kpis) / columns)
-    height = max(2.6, rows_count * (0.35 * len(variants) + 1.1) + 0.8)
-    with canvas.figure(10.0 if columns == 2 else 7.0, height) as figure:
-        grid = figure.subplots(rows_count, columns, squeeze=False)
-        for index, kpi in enumerate(kpis):
-            axes = grid[index // columns][index % columns]
-            rows = pl.DataFrame({"variant": variants}).join(
-                compare.filter(pl.col("kpi") == kpi), on="variant", how="left"
-            )
-            mean = rows["diff_mean"].to_numpy().astype(float)
-            scale = scale_for(kpi_unit(kpi), [abs(v) for v in mean], canvas.lang)
-            low = rows["diff_ci_low"].to_numpy().astype(float) * scale.factor
-            high = rows["diff_ci_high"].to_numpy().astype(float) * scale.factor
-            mean = mean * scale.factor
-            y = np.arange(len(variants))
-            clear = (low > 0) | (high < 0)
-            colors = [PALETTE[3] if c else PALETTE[7] for c in clear]
-            for position, m, lo, hi, color in zip(y, mean, low, high, colors, strict=True):
-                axes.errorbar(
-                    [m],
-                    [position],
-                    xerr=[[max(m - lo, 0)], [max(hi - m, 0)]],
-                    fmt="o",
-                    color=color,
-                    capsize=3,
-                )
-            axes.axvline(0, color="#333333", linewidth=1)
-            axes.set_yticks(y, variants)
-            axes.set_ylim(-0.6, len(variants) - 0.4)
-            axes.invert_yaxis()
-            axes.set_title(kpi_label(kpi, canvas.lang), fontsize=8)
-            axes.set_xlabel(f"{canvas.t('difference')} ({scale.unit})", fontsize=8)
-        for index in range(len(kpis), rows_count * columns):
-            grid[index // columns][index % columns].set_visible(False)
-        figure.suptitle(canvas.t("title.forest"))
-        return [canvas.plot("forest", figure)]

@@ -14,7 +14,7 @@ import polars as pl
 from simdata.analysis import kpi_names
 from simdata.analysis.stats import t_half_width
 from simdata.report import i18n
-from simdata.report.plots_common import (
+from simdata.report.plots.common import (
     PALETTE,
     SLA_STYLE,
     Canvas,
@@ -27,6 +27,7 @@ from simdata.report.plots_common import (
 from simdata.report.source import Results
 from simdata.scenario.calendar_spec import CalendarSpec
 from simdata.scenario.public_data import PolicySpec
+from simdata.scenario.units import DAY_S
 
 
 def public_data_plots(results: Results, canvas: Canvas) -> list[Plot]:
@@ -68,7 +69,7 @@ def _time_to_data(results: Results, summary: pl.DataFrame, canvas: Canvas) -> Pl
         elapsed, working = figure.subplots(1, 2, sharey=True)
         for offset, (stat, color) in enumerate((("p50", PALETTE[0]), ("p90", PALETTE[1]))):
             rows = _ordered(summary, f"requests.time_to_data_{stat}", groups)
-            mean, err = error_bars(rows, 1 / 86_400)
+            mean, err = error_bars(rows, 1 / DAY_S)
             mean = np.maximum(mean, 1e-4)
             err[0] = np.minimum(err[0], mean * 0.9)  # a log axis has no room below 0
             elapsed.errorbar(
@@ -122,7 +123,7 @@ def _flow(results: Results, canvas: Canvas) -> Plot | None:
     dated = series["date"].null_count() == 0
     x = "date" if dated else "day"
     if not dated:
-        series = series.with_columns(day=(pl.col("time_s") / 86_400).floor())
+        series = series.with_columns(day=(pl.col("time_s") / DAY_S).floor())
     ci = canvas.t("ci95")
     with canvas.figure(9.0, 5.6) as figure:
         weekly, backlog = figure.subplots(2, 1, sharex=True)

@@ -28,6 +28,7 @@ from simdata.analysis.kpis import REGISTRY
 from simdata.analysis.stats import t_half_width
 from simdata.report import i18n
 from simdata.report.fonts import font_families
+from simdata.scenario.units import DAY_S, HOUR_S
 
 PALETTE = ("#1f5f99", "#d9730d", "#2a8a4a", "#b3261e", "#6b4c9a", "#8c6d1f", "#0f7c80", "#7a7a7a")
 SLA_STYLE: dict[str, Any] = {"color": "#b3261e", "linestyle": "--", "linewidth": 1.3}
@@ -131,8 +132,8 @@ class Scale:
 
 
 _SECONDS = (
-    (86_400.0, {"en": "days", "zh": "天"}),
-    (3_600.0, {"en": "hours", "zh": "小时"}),
+    (DAY_S, {"en": "days", "zh": "天"}),
+    (HOUR_S, {"en": "hours", "zh": "小时"}),
     (60.0, {"en": "minutes", "zh": "分钟"}),
     (1.0, {"en": "s", "zh": "秒"}),
     (1e-3, {"en": "ms", "zh": "毫秒"}),
@@ -178,3 +179,10 @@ def error_bars(rows: pl.DataFrame, factor: float = 1.0) -> tuple[np.ndarray, np.
     low = np.where(np.isnan(low), mean, low)
     high = np.where(np.isnan(high), mean, high)
     return mean, np.vstack([np.maximum(mean - low, 0), np.maximum(high - mean, 0)])
+
+
+def finite_number(value: object) -> float | None:
+    """``value`` as a float when it is a finite number (not a bool), else None."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
