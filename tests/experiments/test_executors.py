@@ -14,7 +14,7 @@ from distributed import Client, LocalCluster
 import simdata
 from simdata.cli import cli
 from simdata.experiments import executors
-from simdata.experiments.executors import AutoExecutor, PoolExecutor, make_executor
+from simdata.experiments.executors import AutoExecutor, PoolExecutor, auto, make_executor
 from simdata.experiments.run import RunResult
 from simdata.scenario.models import Scenario
 from tests.conftest import MM8_TEXT
@@ -79,7 +79,7 @@ def test_auto_executor_keeps_tiny_work_in_this_process() -> None:
 
 def test_auto_executor_moves_long_work_to_a_pool(monkeypatch: pytest.MonkeyPatch) -> None:
     """Once the remaining work looks long, the rest goes to a pool; positions stay right."""
-    monkeypatch.setattr(executors, "POOL_WORTH_S", 0.0)
+    monkeypatch.setattr(auto, "POOL_WORTH_S", 0.0)
     executor = AutoExecutor(workers=2)
     try:
         results = dict(executor.map(math.sqrt, [0.0, 1.0, 4.0, 9.0], ["a", "b", "c", "d"]))

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from simdata.cli import cli
 from simdata.errors import UsageError
 from simdata.experiments import executors
-from simdata.experiments.executors import AutoExecutor, PoolExecutor, make_executor
+from simdata.experiments.executors import AutoExecutor, PoolExecutor, auto, limits, make_executor
 from tests.cli_checks import one_line_error
 from tests.conftest import MM8_TEXT
 
@@ -23,8 +23,8 @@ def test_more_workers_than_the_cores_can_use_are_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Beyond 4 workers per core: one line naming the option, the cap and a count to use."""
-    monkeypatch.setattr(executors, "cpu_count", lambda: 2)
-    monkeypatch.setattr(executors, "available_memory_bytes", lambda: 64 * GB)
+    monkeypatch.setattr(limits, "cpu_count", lambda: 2)
+    monkeypatch.setattr(limits, "available_memory_bytes", lambda: 64 * GB)
     with pytest.raises(UsageError) as refused:
         make_executor(9)
     assert str(refused.value) == (
@@ -37,8 +37,8 @@ def test_more_workers_than_the_cores_can_use_are_refused(
 def test_workers_that_do_not_fit_in_memory_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     """Workers × the per-worker estimate above available memory: one line with the estimate,
     what is available and the largest count that fits."""
-    monkeypatch.setattr(executors, "cpu_count", lambda: 64)
-    monkeypatch.setattr(executors, "available_memory_bytes", lambda: 1 * GB)
+    monkeypatch.setattr(limits, "cpu_count", lambda: 64)
+    monkeypatch.setattr(limits, "available_memory_bytes", lambda: 1 * GB)
     with pytest.raises(UsageError) as refused:
         PoolExecutor(4)
     assert str(refused.value) == (
@@ -52,8 +52,8 @@ def test_workers_that_do_not_fit_in_memory_are_refused(monkeypatch: pytest.Monke
 def test_the_default_takes_the_workers_that_fit(monkeypatch: pytest.MonkeyPatch) -> None:
     """Where memory holds one worker, the CLI default stays in this process rather than
     refusing (a lambda could not be pickled to a pool)."""
-    monkeypatch.setattr(executors, "POOL_WORTH_S", 0.0)
-    monkeypatch.setattr(executors, "available_memory_bytes", lambda: executors.WORKER_BYTES + 1)
+    monkeypatch.setattr(auto, "POOL_WORTH_S", 0.0)
+    monkeypatch.setattr(limits, "available_memory_bytes", lambda: executors.WORKER_BYTES + 1)
     executor = AutoExecutor(workers=8)
     results = dict(executor.map(lambda x: x * 2, [1, 2, 3, 4], ["a", "b", "c", "d"]))
     executor.close()
