@@ -48,12 +48,10 @@ EXCEL_ROWS = 1_048_576
 #: Excel's limit on the characters of one cell (openpyxl truncates silently beyond it).
 EXCEL_CELL_CHARS = 32_767
 
-#: What makes a spreadsheet start a formula (OWASP: ``= + - @``, tab, carriage return), and
-#: the full-width forms of the first four, which Chinese input methods type and which
-#: Excel/WPS with an East Asian locale may fold to ASCII.
-FORMULA_STARTS = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
-#: A formula start at the beginning of a text, or after leading white space (spreadsheets
-#: can trim it on import: ``" =1+1"``). ``\s`` covers tab, CR, LF and U+3000.
+#: A formula start (OWASP: ``= + - @``, tab, carriage return, and the full-width forms of
+#: the first four, which Chinese input methods type and which Excel/WPS with an East Asian
+#: locale may fold to ASCII) at the beginning of a text, or after leading white space
+#: (spreadsheets can trim it on import: ``" =1+1"``). ``\s`` covers tab, CR, LF and U+3000.
 _FORMULA = re.compile(r"^(?:[\t\r]|\s*[=+\-@\uff1d\uff0b\uff0d\uff20])")
 _FORMULA_POLARS = _FORMULA.pattern
 #: Characters XML 1.0 (so xlsx) cannot hold: C0 controls other than tab, LF and CR.
