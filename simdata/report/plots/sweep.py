@@ -15,6 +15,7 @@ import polars as pl
 import yaml
 
 from simdata.analysis.stats import t_half_width
+from simdata.experiments.sweep.methods import METHODS
 from simdata.report import i18n
 from simdata.report.i18n import kpi_label
 from simdata.report.plots.common import (
@@ -110,6 +111,9 @@ def sweep_plots(results: Results, canvas: Canvas) -> list[Plot]:
     method = sweep_method(results)
     noise = sweep_noise(results)
     has_noise = bool(noise) or method is not None
+    # The figures of the indices the method reports (both when the method is unknown).
+    known = METHODS.get(method or "")
+    reported = {name for name, _ in known.indices} if known else {"S1", "mu_star"}
     indices = results.table("indices")
     if indices is not None and not {"kpi", "parameter", "index", "value"} <= set(indices.columns):
         indices = None
@@ -118,9 +122,9 @@ def sweep_plots(results: Results, canvas: Canvas) -> list[Plot]:
         drawn: list[Plot | None] = []
         if indices is not None:
             mine = indices.filter(pl.col("kpi") == kpi)
-            if method != "morris":
+            if "S1" in reported:
                 drawn.append(_sobol(mine, kpi, canvas))
-            if method in (None, "morris"):
+            if "mu_star" in reported:
                 drawn.append(_morris(mine, kpi, canvas))
         drawn.append(_tornado(results, kpi, canvas))
         note = noise_note(noise.get(kpi), canvas.lang) if has_noise else ""
