@@ -34,6 +34,8 @@ from typing import Any, TypeVar, cast
 import numba
 import numpy as np
 
+from simdata.arrays import FloatArray, IntArray
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Relative accuracy of a bucket's representative value.
@@ -52,9 +54,6 @@ FIRST = 2
 OVER = FIRST + MAX_INDEX - MIN_INDEX + 1
 #: Length of a counts array.
 SIZE = OVER + 1
-
-IntArray = np.ndarray[Any, np.dtype[np.int64]]
-FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
 
 def jit(function: F) -> F:

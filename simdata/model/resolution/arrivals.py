@@ -8,18 +8,13 @@ The same mapping rescales a request stream to another load with common random nu
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
+from simdata.arrays import FloatArray
 from simdata.scenario.resolution import HOURS_PER_DAY, TrafficSpec
+from simdata.scenario.units import DAY_S, HOUR_S, WEEK_S
 
-HOUR_S = 3_600.0
-DAY_S = 86_400.0
-WEEK_S = 7 * DAY_S
 HOURS_PER_WEEK = 7 * HOURS_PER_DAY
-
-FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
 
 class ArrivalProcess:

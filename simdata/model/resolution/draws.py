@@ -14,21 +14,19 @@ identical arrivals and service times (common random numbers). Because the event 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import polars as pl
 
+from simdata.arrays import BoolArray, FloatArray
 from simdata.engine.streams import Streams
 from simdata.model.resolution.arrivals import ArrivalProcess
 from simdata.scenario.resolution import ResolutionSpec
+from simdata.scenario.units import HOUR_S
 
 COMPONENT = "resolution"
 #: Requests drawn per vector block.
 BLOCK = 8192
-
-FloatArray = np.ndarray[Any, np.dtype[np.float64]]
-BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
 
 
 @dataclass
@@ -162,9 +160,6 @@ class RequestSource:
             last,
             self.exhausted,
         )
-
-
-HOUR_S = 3_600.0
 
 
 def clock_hours(measure_start_s: float, horizon_s: float) -> FloatArray:

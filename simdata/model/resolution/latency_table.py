@@ -9,11 +9,10 @@ latencies. Only non-empty buckets are kept (a few hundred rows).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import polars as pl
 
+from simdata.arrays import FloatArray, IntArray
 from simdata.engine import histogram
 
 SCHEMA = {
@@ -24,9 +23,7 @@ SCHEMA = {
 }
 
 
-def latency_histogram_frame(
-    counts: np.ndarray[Any, np.dtype[np.int64]], window: str
-) -> pl.DataFrame:
+def latency_histogram_frame(counts: IntArray, window: str) -> pl.DataFrame:
     """The non-empty buckets of ``counts`` with their bounds; ``window`` says what was
     measured (``all``: the measured window; ``peak_hour``: the sampled peak hours)."""
     positions, low, high = histogram.bounds(counts)
@@ -41,7 +38,7 @@ def latency_histogram_frame(
     )
 
 
-def of_latencies(latency_s: np.ndarray[Any, np.dtype[np.float64]], window: str) -> pl.DataFrame:
+def of_latencies(latency_s: FloatArray, window: str) -> pl.DataFrame:
     """The histogram frame of measured latencies (NaN, i.e. rejected, left out)."""
     values = np.asarray(latency_s, dtype=np.float64)
     return latency_histogram_frame(histogram.of(values[~np.isnan(values)]), window)

@@ -30,8 +30,8 @@ from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
 from simdata.model.resolution.event import ResolutionNode
 from simdata.scenario.resolution import ResolutionSpec, TrafficSpec
+from simdata.scenario.units import HOUR_S
 
-HOUR_S = 3_600.0
 #: Simulated before each window's hour, from an empty node, and not measured.
 WARMUP_S = 300.0
 WINDOW = "peak_hour"
