@@ -27,6 +27,7 @@ from simdata.model.resolution.rules import (
     TIMED_OUT,
     WITHIN_SLA,
     NodeRules,
+    judge_many,
 )
 from tests.validation.test_queue_theory import erlang_c, t_interval
 
@@ -188,6 +189,12 @@ def test_stream_in_blocks_equals_one_shot(queue_limit: int | None, timeout: floa
     assert stats[WAIT_SUM] == pytest.approx((start - arrival)[kept].sum(), rel=1e-12)
     assert stats[LATENCY_SUM] == pytest.approx(latency[kept].sum(), rel=1e-12)
     assert stats[SERVICE_SUM] == pytest.approx(service[kept].sum(), rel=1e-12)
+    # The kernel's compiled copy of the node's rule judges as rules.judge_many does (a
+    # stale cached kernel, compiled before rules.py last changed, fails here).
+    judged, outcome = judge_many((end - arrival + extra)[kept], rules)
+    for code in (WITHIN_SLA, OVER_SLA, TIMED_OUT):
+        assert stats[code] == (outcome == code).sum()
+    assert np.array_equal(stream.latency, histogram.of(judged))
     assert np.array_equal(stream.latency, histogram.of(latency[kept]))
     assert np.array_equal(stream.wait, histogram.of((start - arrival)[kept]))
     if queue_limit is not None:
