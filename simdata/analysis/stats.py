@@ -62,7 +62,7 @@ def t_half_width(
     return np.where(n_float >= 2, half, np.nan)
 
 
-def t_interval(values: np.ndarray, confidence: float = CONFIDENCE) -> Estimate:
+def t_interval(values: FloatArray, confidence: float = CONFIDENCE) -> Estimate:
     """Mean and two-sided Student-t CI of i.i.d. replication values (NaNs dropped)."""
     x = np.asarray(values, dtype=np.float64)
     x = x[~np.isnan(x)]

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simdata.arrays import FloatArray
+
 BATCH = 5
 #: Fewest batches kept after truncation (the statistic is unstable on tiny tails).
 MIN_TAIL = 5
@@ -26,7 +28,7 @@ class WarmupCheck:
     determined: bool
 
 
-def mser5(series: np.ndarray, bin_width_s: float) -> WarmupCheck:
+def mser5(series: FloatArray, bin_width_s: float) -> WarmupCheck:
     """MSER-5 truncation of an equally spaced series whose bins are ``bin_width_s`` wide."""
     x = np.asarray(series, dtype=np.float64)
     m = len(x) // BATCH

@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 from simdata.analysis import kpi_names
 from simdata.analysis.kpis import REGISTRY
 from simdata.analysis.stats import t_half_width
+from simdata.arrays import FloatArray
 from simdata.report import i18n
 from simdata.report.fonts import font_families
 from simdata.scenario.units import DAY_S, HOUR_S
@@ -171,7 +172,7 @@ def summary_rows(summary: pl.DataFrame | None, prefix: str) -> pl.DataFrame:
     return summary.filter(pl.col("kpi").str.starts_with(prefix) & pl.col("mean").is_not_nan())
 
 
-def error_bars(rows: pl.DataFrame, factor: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+def error_bars(rows: pl.DataFrame, factor: float = 1.0) -> tuple[FloatArray, FloatArray]:
     """Means and the (2, n) distances to the CI ends, for ``errorbar`` (0 where no CI)."""
     mean = rows["mean"].to_numpy() * factor
     low = rows["ci_low"].to_numpy() * factor

@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
 
+from simdata.arrays import FloatArray
 from simdata.report.plots.common import (
     PALETTE,
     SLA_STYLE,
@@ -33,7 +34,7 @@ def node_plots(results: Results, canvas: Canvas) -> list[Plot]:
     return [plot for plot in plots if plot is not None]
 
 
-def _latency_kpi(kpis: pl.DataFrame, stat: str) -> np.ndarray | None:
+def _latency_kpi(kpis: pl.DataFrame, stat: str) -> FloatArray | None:
     """Per-replication values of ``resolution.<stat>``, the peak-hour variant preferred."""
     for name in (f"resolution.{stat}@window=peak_hour", f"resolution.{stat}"):
         values = kpis.filter(pl.col("kpi") == name)["value"].to_numpy()
@@ -43,7 +44,7 @@ def _latency_kpi(kpis: pl.DataFrame, stat: str) -> np.ndarray | None:
     return None
 
 
-def _ci(values: np.ndarray) -> tuple[float, float, float]:
+def _ci(values: FloatArray) -> tuple[float, float, float]:
     from simdata.analysis.stats import t_interval
 
     estimate = t_interval(values)

@@ -15,6 +15,7 @@ import polars as pl
 import yaml
 
 from simdata.analysis.stats import t_half_width
+from simdata.arrays import FloatArray
 from simdata.experiments.sweep.methods import METHODS
 from simdata.report import i18n
 from simdata.report.i18n import kpi_label
@@ -314,7 +315,7 @@ def _tornado(results: Results, kpi: str, canvas: Canvas) -> Plot | None:
         return canvas.plot("tornado", figure, kpi=label)
 
 
-def _mean_half(values: np.ndarray) -> tuple[float, float]:
+def _mean_half(values: FloatArray) -> tuple[float, float]:
     n = len(values)
     std = float(values.std(ddof=1)) if n > 1 else math.nan
     half = t_half_width(np.array([std]), np.array([n]))[0]
