@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from simdata.analysis import kpi_names
 from simdata.analysis.kpi_names import KpiName
@@ -56,3 +58,21 @@ def test_base_of_and_suffix_of() -> None:
     assert kpi_names.base_of("a.b") == "a.b"
     assert kpi_names.suffix_of("a.b@x=1@y=2") == "x=1@y=2"
     assert kpi_names.suffix_of("a.b") == ""
+
+
+_PART = st.text(
+    alphabet=st.characters(exclude_characters="@=", exclude_categories=("Cs",)), min_size=1
+)
+
+
+@given(
+    base=_PART,
+    breakdowns=st.dictionaries(_PART, st.text(alphabet=st.characters(exclude_characters="@"))),
+)
+def test_parse_inverts_format(base: str, breakdowns: dict[str, str]) -> None:
+    """Any base and breakdowns without '@' (dimensions also without '=') survive a round trip."""
+    name = kpi_names.format(base, breakdowns.items())
+    parsed = kpi_names.parse(name)
+    assert parsed == KpiName(base, breakdowns)
+    assert list(parsed.breakdowns.items()) == list(breakdowns.items())
+    assert kpi_names.base_of(name) == base
