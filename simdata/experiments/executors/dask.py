@@ -102,6 +102,17 @@ class _DropRecords(logging.Filter):
         return False
 
 
+class _DropBelow(logging.Filter):
+    """Drops records below ``level`` (Dask's recoverable warnings during a map)."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= self.level
+
+
 class DaskExecutor:
     """Tasks on a Dask distributed cluster (``--scheduler tcp://HOST:PORT``).
 
@@ -157,6 +168,13 @@ class DaskExecutor:
             ): position
             for position, (item, key) in enumerate(zip(items, keys, strict=True))
         }
+        # With our own client (the CLI's --scheduler), Dask's warnings about work it
+        # recovers by itself — "Couldn't gather 1 keys, rescheduling" after a worker died —
+        # stay off the terminal; errors still show. A caller's own client keeps its logging.
+        quiet = _DropBelow(logging.ERROR) if self._owns_client else None
+        handlers = logging.getLogger("distributed").handlers if quiet is not None else []
+        for handler in handlers:
+            handler.addFilter(quiet)  # type: ignore[arg-type]  # not None when handlers
         try:
             # The loop is given explicitly: without it as_completed looks for a *default*
             # client, and ours is deliberately not one (set_as_default=False), so the CLI's
@@ -167,6 +185,8 @@ class DaskExecutor:
             self.client.cancel(list(submitted))
             raise
         finally:
+            for handler in handlers:
+                handler.removeFilter(quiet)  # type: ignore[arg-type]
             for future in submitted:
                 future.release()
 
