@@ -7,15 +7,15 @@ Also the executor options (``--workers``, ``--scheduler``), ``--until-decided`` 
 from __future__ import annotations
 
 import contextlib
-import math
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
-import polars as pl
 from rich.console import Console
 from rich.markup import escape
 
+from simdata.analysis.summary import RunSummary
 from simdata.api import load_scenario
 from simdata.cli.common import (
     cli,
@@ -32,7 +32,7 @@ from simdata.cli.common import (
     workers_option,
 )
 from simdata.errors import UsageError
-from simdata.experiments.executors import cpu_count, make_executor
+from simdata.experiments.executors import Executor, cpu_count, make_executor
 from simdata.experiments.replication import Replication
 from simdata.experiments.run import RunResult, resumable, resume, run
 from simdata.experiments.sizing import ANNOUNCE_S, check_fits, estimate
@@ -41,40 +41,38 @@ from simdata.report import build_report
 from simdata.report.i18n import LANGS
 from simdata.results import default_run_dir, part_paths
 from simdata.scenario.loader import scenario_sha256
+from simdata.scenario.models import Scenario
 
 _VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "undecided": "yellow"}
 
 
-def _print_summary(console: Console, result: RunResult) -> None:
+def _print_summary(console: Console, summary: RunSummary) -> None:
+    """The KPI table on the terminal (per-department rows stay in the files)."""
     rows = []
-    for row in result.summary.iter_rows(named=True):
-        if "@department=" in row["kpi"]:
+    for row in summary.rows:
+        if row.breakdown("department") is not None:
             continue  # per-department rows stay in the files; the busiest is named below
-        unit = row["unit"]
-        ci = (
-            "—"
-            if row["ci_low"] is None or math.isnan(row["ci_low"])
-            else f"[{fmt(row['ci_low'], unit)}, {fmt(row['ci_high'], unit)}]"
-        )
-        verdict = row["verdict"] or ""
+        unit = row.unit
+        ci = f"[{fmt(row.ci_low, unit)}, {fmt(row.ci_high, unit)}]" if row.has_ci else "—"
+        verdict = row.verdict or ""
         rows.append(
             [
-                plain(row["kpi"]),
-                fmt(row["mean"], unit),
+                plain(row.kpi),
+                fmt(row.mean, unit),
                 escape(ci),
-                str(row["n"]),
-                plain(row["target"] or ""),
+                str(row.n),
+                plain(row.target or ""),
                 f"[{_VERDICT_STYLE.get(verdict, '')}]{verdict}[/]" if verdict else "",
             ]
         )
     table = readable_table(
         ("KPI", "mean", "95% CI", "n", "target", "verdict"),
         rows,
-        title=f"{plain(result.scenario.name)} — {result.replications} replications",
+        title=f"{plain(summary.title)} — {summary.replications} replications",
         right=("mean", "n"),
     )
     console.print(table)
-    busiest = busiest_department(result.summary)
+    busiest = summary.busiest("reviewers.utilisation", "department")
     if busiest is not None:
         name, mean = busiest
         console.print(
@@ -82,15 +80,6 @@ def _print_summary(console: Console, result: RunResult) -> None:
             "KPIs are in summary.parquet",
             highlight=False,
         )
-
-
-def busiest_department(summary: pl.DataFrame) -> tuple[str, float] | None:
-    """The department whose reviewers are busiest on average over replications."""
-    rows = summary.filter(pl.col("kpi").str.starts_with("reviewers.utilisation@department="))
-    if rows.is_empty():
-        return None
-    top = rows.sort("mean", descending=True, nulls_last=True).row(0, named=True)
-    return str(top["kpi"]).split("=", 1)[1], float(top["mean"])
 
 
 def _concurrency(workers: int | None, scheduler: str | None) -> int:
@@ -224,26 +213,55 @@ def run_command(
         if scenario is not None
         else None
     )
-    if resume_dir is not None:
-        saved, _ = resumable(resume_dir)
-        if loaded is not None and scenario_sha256(loaded) != scenario_sha256(saved):
-            raise UsageError(
-                f"{scenario}: --resume: expected the scenario of {resume_dir} (sha256 "
-                f"{scenario_sha256(saved)[:12]}…), got sha256 {scenario_sha256(loaded)[:12]}…"
-            )
-        out_dir = resume_dir
-    else:
-        out_dir = out if out is not None else default_run_dir()
+    out_dir = _run_dir(scenario, loaded, resume_dir, out)
     console = output_console()
     errors = Console(stderr=True, soft_wrap=True)
-    show_progress = console.is_terminal and not quiet
-    argv = ["simdata", *sys.argv[1:]]
     if loaded is not None and resume_dir is None:
         size = estimate(loaded, _concurrency(workers, scheduler))
         check_fits(size)  # before a pool or a Dask client starts
         if size.wall_s > ANNOUNCE_S and not quiet:
             errors.print(f"estimate: {plain(size.describe())}", highlight=False)
-    executor = make_executor(workers, scheduler)
+    job = _Job(loaded, out_dir, rule, resume=resume_dir is not None)
+    result = _execute(job, make_executor(workers, scheduler), console, errors, quiet=quiet)
+    if make_report:
+        page = build_report(out_dir, lang)
+        for warning in page.warnings:
+            errors.print(f"[yellow]warning:[/] {plain(warning)}", highlight=False)
+        console.print(f"wrote {plain(page.path)} ({page.seconds:.1f} s)", highlight=False)
+    _report(console, errors, result, out_dir, quiet=quiet, strict=strict)
+
+
+def _run_dir(
+    scenario: Path | None, loaded: Scenario | None, resume_dir: Path | None, out: Path | None
+) -> Path:
+    """The run directory: ``--resume``'s (checked against SCENARIO), ``--out`` or a new one."""
+    if resume_dir is None:
+        return out if out is not None else default_run_dir()
+    saved, _ = resumable(resume_dir)
+    if loaded is not None and scenario_sha256(loaded) != scenario_sha256(saved):
+        raise UsageError(
+            f"{scenario}: --resume: expected the scenario of {resume_dir} (sha256 "
+            f"{scenario_sha256(saved)[:12]}…), got sha256 {scenario_sha256(loaded)[:12]}…"
+        )
+    return resume_dir
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What ``simdata run`` was asked to do: run ``scenario`` into ``out_dir``, or resume it."""
+
+    scenario: Scenario | None
+    out_dir: Path
+    rule: StoppingRule | None
+    resume: bool
+
+
+def _execute(
+    job: _Job, executor: Executor, console: Console, errors: Console, *, quiet: bool
+) -> RunResult:
+    """Run or resume with a progress bar on a terminal; Ctrl-C is one line and exit 130."""
+    argv = ["simdata", *sys.argv[1:]]
+    show_progress = console.is_terminal and not quiet
     try:
         with progress_bar(console) if show_progress else contextlib.nullcontext() as bar:
             task = bar.add_task("replications", total=None) if bar is not None else None
@@ -256,40 +274,27 @@ def run_command(
                 if bar is not None and task is not None:
                     bar.update(task, total=count)
 
-            if resume_dir is not None:
-                kept = len(part_paths(resume_dir))
+            if job.resume:
                 if bar is not None and task is not None:
-                    bar.update(task, completed=kept)
-                result = resume(
-                    resume_dir, argv=argv, progress=advance, executor=executor, planned=plan
+                    bar.update(task, completed=len(part_paths(job.out_dir)))
+                return resume(
+                    job.out_dir, argv=argv, progress=advance, executor=executor, planned=plan
                 )
-            else:
-                assert loaded is not None  # checked by _check_options
-                result = run(
-                    loaded,
-                    out=out_dir,
-                    argv=argv,
-                    progress=advance,
-                    executor=executor,
-                    until_decided=rule,
-                    planned=plan,
-                )
+            assert job.scenario is not None  # checked by _check_options
+            return run(
+                job.scenario, out=job.out_dir, argv=argv, progress=advance, executor=executor,
+                until_decided=job.rule, planned=plan,
+            )  # fmt: skip
     except KeyboardInterrupt:
-        kept = len(part_paths(out_dir))
+        kept = len(part_paths(job.out_dir))
         errors.print(
-            f"interrupted: {kept} finished replication(s) kept in {plain(out_dir)}; "
-            f"finish with: simdata run --resume {plain(out_dir)}",
+            f"interrupted: {kept} finished replication(s) kept in {plain(job.out_dir)}; "
+            f"finish with: simdata run --resume {plain(job.out_dir)}",
             highlight=False,
         )
         sys.exit(130)
     finally:
         executor.close()
-    if make_report:
-        page = build_report(out_dir, lang)
-        for warning in page.warnings:
-            errors.print(f"[yellow]warning:[/] {plain(warning)}", highlight=False)
-        console.print(f"wrote {plain(page.path)} ({page.seconds:.1f} s)", highlight=False)
-    _report(console, errors, result, out_dir, quiet=quiet, strict=strict)
 
 
 def _report(
@@ -302,37 +307,26 @@ def _report(
     strict: bool,
 ) -> None:
     """The KPI table, the stopping rule's looks, warnings and failures; then the exit code."""
-    _print_summary(console, result)
-    if result.looks:
-        rule = StoppingRule.from_dict(result.manifest["until_decided"])
+    summary = result.overview()
+    _print_summary(console, summary)
+    decided = result.manifest.until_decided if result.manifest is not None else None
+    if result.looks and decided is not None:
+        rule = StoppingRule.from_dict(decided.model_dump())
         console.print(
             describe(result.looks, rule, bool(result.scenario.targets)),
             highlight=False,
             soft_wrap=True,
         )
     if not quiet:
-        for warning in result.warnings:
+        for warning in summary.warnings:
             errors.print(f"[yellow]warning:[/] {plain(warning)}", highlight=False)
-    for failure in result.failures:
-        errors.print(
-            f"[red]replication {failure['replication']} failed[/] (root seed "
-            f"{failure['root_seed']}; scenario {plain(failure['scenario'])}, sha256 "
-            f"{failure['scenario_sha256'][:12]}…, resolved in {plain(out_dir / 'scenario.yaml')}"
-            f"): {plain(failure['error'])}",
-            highlight=False,
-        )
-    if result.failures:
-        errors.print(
-            f"[red]{len(result.failures)} of {result.replications} replication(s) failed[/]; "
-            "run status: failed (the others are in the tables)",
-            highlight=False,
-        )
-    verdicts = result.summary["verdict"].to_list()
+    _print_failures(errors, summary, out_dir)
+    verdicts = summary.verdicts()
     undecided = verdicts.count("undecided")
     if undecided and not quiet:
         advice = (
             "raise --max-replications"
-            if result.looks
+            if summary.looks
             else "add replications, or let simdata choose: --until-decided"
         )
         errors.print(
@@ -341,7 +335,23 @@ def _report(
             highlight=False,
         )
     console.print(f"wrote {plain(out_dir)}", highlight=False)
-    if result.failures:
+    if summary.failures or (strict and "fail" in verdicts):
         sys.exit(1)
-    if strict and "fail" in verdicts:
-        sys.exit(1)
+
+
+def _print_failures(errors: Console, summary: RunSummary, out_dir: Path) -> None:
+    """Each failed replication with what reproduces it, then the count."""
+    for failure in summary.failures:
+        errors.print(
+            f"[red]replication {failure.replication} failed[/] (root seed "
+            f"{failure.root_seed}; scenario {plain(failure.scenario)}, sha256 "
+            f"{(failure.scenario_sha256 or '')[:12]}…, resolved in "
+            f"{plain(out_dir / 'scenario.yaml')}): {plain(failure.error)}",
+            highlight=False,
+        )
+    if summary.failures:
+        errors.print(
+            f"[red]{len(summary.failures)} of {summary.replications} replication(s) failed[/]; "
+            "run status: failed (the others are in the tables)",
+            highlight=False,
+        )

@@ -38,7 +38,7 @@ def test_failed_replication_is_reported_with_seed(
     scenario = simdata.load_scenario(write_scenario(MM8_TEXT), SMALL)
     result = simdata.run(scenario, out=tmp_path / "run")
     assert result.status == "failed"
-    assert result.failures == [
+    assert [failure.to_json() for failure in result.failures] == [
         {
             "replication": 1,
             "root_seed": 7,
@@ -50,7 +50,7 @@ def test_failed_replication_is_reported_with_seed(
     assert sorted(result.kpis["replication"].unique()) == [0, 2]
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["status"] == "failed"
-    assert manifest["failures"] == result.failures
+    assert manifest["failures"] == [failure.to_json() for failure in result.failures]
     assert not (tmp_path / "run" / "parts").exists()
     assert "injected failure" in (tmp_path / "run" / "summary.md").read_text()
 

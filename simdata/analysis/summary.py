@@ -1,0 +1,167 @@
+"""The summary of a run: one row per KPI — mean, CI, n, target, verdict — and its view.
+
+:func:`summary_frame` turns the long KPI table (``replication, kpi, value``) into
+``summary.parquet``: every KPI summarised over replications (:func:`stats.summarise`), its
+unit from the registry, the scenario's targets on it and their combined verdict, in
+registry order. :class:`RunSummary` is that table read back as typed rows with the run's
+warnings, ``--until-decided`` looks and failed replications: the one model the terminal
+table, ``summary.md`` and the HTML report each render.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from simdata.analysis import kpi_names
+from simdata.analysis.kpis import REGISTRY
+from simdata.analysis.stats import Estimate, summarise
+from simdata.analysis.targets import combine, judge
+from simdata.results.manifest import Failure, LookRecord
+from simdata.scenario.models import Target
+
+#: ``summary.parquet``'s columns, in order.
+SUMMARY_SCHEMA = {
+    "kpi": pl.String,
+    "unit": pl.String,
+    "mean": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+    "std": pl.Float64,
+    "n": pl.Int64,
+    "target": pl.String,
+    "verdict": pl.String,
+}
+
+
+def summary_frame(kpis: pl.DataFrame, targets: Sequence[Target]) -> pl.DataFrame:
+    """``summary.parquet`` from the long KPI table and the scenario's targets."""
+    summary = summarise(kpis)
+    targeted = {t.kpi for t in targets}
+    present = set(summary["kpi"].to_list())
+    missing = [name for name in targeted if name not in present]
+    if missing:
+        filler = pl.DataFrame(
+            {"kpi": missing, "n": [0] * len(missing)}, schema={"kpi": pl.String, "n": pl.Int64}
+        )
+        summary = pl.concat([summary, filler], how="diagonal")
+    targets_text, verdicts, units = [], [], []
+    for row in summary.iter_rows(named=True):
+        kpi = REGISTRY.get(kpi_names.base_of(row["kpi"]))
+        units.append(kpi.unit if kpi else None)
+        estimate = Estimate(row["mean"], row["ci_low"], row["ci_high"], row["std"], row["n"])
+        mine = [t for t in targets if t.kpi == row["kpi"]]
+        targets_text.append(" and ".join(t.describe() for t in mine) if mine else None)
+        verdicts.append(combine(judge(t, estimate) for t in mine) if mine else None)
+    summary = summary.with_columns(
+        pl.Series("unit", units, dtype=pl.String),
+        pl.Series("target", targets_text, dtype=pl.String),
+        pl.Series("verdict", verdicts, dtype=pl.String),
+    )
+    order = {name: i for i, name in enumerate(REGISTRY)}
+    summary = summary.with_columns(
+        pl.col("kpi")
+        .map_elements(lambda k: order.get(kpi_names.base_of(k), len(order)), return_dtype=pl.Int64)
+        .alias("_order")
+    ).sort("_order", "kpi")
+    # A KPI undefined in every replication (e.g. an outlay with no amount given) is left
+    # out of the summary unless a target names it; kpis.parquet keeps its NaN values.
+    summary = summary.filter((pl.col("n") > 0) | pl.col("target").is_not_null())
+    return summary.select(list(SUMMARY_SCHEMA))
+
+
+def _number(value: object) -> float | None:
+    """A float cell, ``None`` for null or NaN (shown as a dash by every renderer)."""
+    if value is None:
+        return None
+    number = float(value)  # type: ignore[arg-type]  # a Float64 cell
+    return None if math.isnan(number) else number
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One KPI of the summary, as every renderer shows it (values SI, ``None`` = undefined)."""
+
+    kpi: str
+    unit: str | None
+    mean: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n: int
+    target: str | None = None
+    verdict: str | None = None
+    #: The CI's level and method, where ``summary.parquet`` records them.
+    ci_level: float | None = None
+    ci_method: str | None = None
+
+    @property
+    def name(self) -> kpi_names.KpiName:
+        return kpi_names.parse(self.kpi)
+
+    @property
+    def description(self) -> str:
+        kpi = REGISTRY.get(kpi_names.base_of(self.kpi))
+        return kpi.description if kpi is not None else ""
+
+    @property
+    def has_ci(self) -> bool:
+        return self.ci_low is not None and self.ci_high is not None
+
+    def breakdown(self, dimension: str) -> str | None:
+        """The value of one breakdown of this KPI (``department`` …), if it has it."""
+        return self.name.breakdowns.get(dimension)
+
+
+def summary_rows(summary: pl.DataFrame) -> list[SummaryRow]:
+    """``summary.parquet``'s rows as :class:`SummaryRow` (missing optional columns: ``None``)."""
+    rows = []
+    for row in summary.iter_rows(named=True):
+        level = row.get("ci_level")
+        rows.append(
+            SummaryRow(
+                kpi=str(row["kpi"]),
+                unit=row.get("unit"),
+                mean=_number(row.get("mean")),
+                ci_low=_number(row.get("ci_low")),
+                ci_high=_number(row.get("ci_high")),
+                n=int(row.get("n") or 0),
+                target=row.get("target") or None,
+                verdict=row.get("verdict") or None,
+                ci_level=None if level is None else float(level),
+                ci_method=row.get("ci_method"),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a planner reads first about a run: the KPI rows and what qualifies them."""
+
+    title: str
+    description: str
+    replications: int
+    root_seed: int
+    rows: list[SummaryRow]
+    warnings: list[str] = field(default_factory=list)
+    looks: list[LookRecord] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+    def verdicts(self) -> list[str]:
+        """The verdicts of the targeted KPIs, in row order."""
+        return [row.verdict for row in self.rows if row.verdict]
+
+    def busiest(self, base: str, dimension: str) -> tuple[str, float] | None:
+        """The breakdown value of ``base`` with the highest mean (e.g. the department whose
+        reviewers are busiest), or ``None`` when the run has no such breakdown."""
+        found = [
+            (value, row.mean)
+            for row in self.rows
+            if kpi_names.base_of(row.kpi) == base
+            and (value := row.breakdown(dimension)) is not None
+            and row.mean is not None
+        ]
+        return max(found, key=lambda item: item[1], default=None)

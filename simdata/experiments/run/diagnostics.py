@@ -1,0 +1,65 @@
+"""What a run says about itself beyond its KPIs: the model's warnings, a warm-up check, and
+the latency sampling plan it simulated (for the manifest)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from simdata.analysis.warmup import mser5
+from simdata.experiments.replication import Replication
+from simdata.scenario.models import Scenario
+
+
+def sampling_info(replications: Sequence[Replication]) -> dict[str, Any]:
+    """The latency sampling plan and the requests simulated in it, over all replications."""
+    infos = [rep.info for rep in replications if rep.info]
+    if not infos:
+        return {}
+    total = sum(int(str(info.get("requests_simulated", 0))) for info in infos)
+    windows = [info.get("windows") for info in infos if "windows" in info]
+    return {
+        "latency_sampling": infos[0].get("latency_sampling"),
+        **({"latency_windows_per_replication": windows} if windows else {}),
+        "latency_requests_simulated": total,
+    }
+
+
+def model_warnings(replications: Sequence[Replication]) -> list[str]:
+    """Warnings the model raised (e.g. calendar years without holiday data), once each."""
+    return list(dict.fromkeys(w for rep in replications for w in rep.warnings))
+
+
+def warmup_warnings(timeseries: pl.DataFrame, scenario: Scenario) -> list[str]:
+    """MSER-5 on the replication-mean in-node series: warn when the warm-up looks short."""
+    resolution = scenario.resolution
+    if resolution is not None and not resolution.traffic.homogeneous:
+        # A daily profile makes the in-node count drift by design: MSER-5 assumes a
+        # stationary steady state and would call every diurnal run unsettled.
+        return []
+    series = timeseries.filter(pl.col("series") == "resolution.in_system")
+    if series.is_empty():
+        return []
+    mean = series.group_by("time_s").agg(pl.col("value").mean()).sort("time_s")
+    times = mean["time_s"].to_numpy()
+    if len(times) < 2:
+        return []
+    width = float(times[1] - times[0])
+    check = mser5(mean["value"].to_numpy(), width)
+    warmup = scenario.run.warmup
+    if not check.determined:
+        return [
+            "MSER-5 (White 1997): resolution.in_system still drifts in the second half of "
+            "the horizon; the run may be too short or the node overloaded — lengthen "
+            "run.horizon before trusting time averages"
+        ]
+    if check.suggested_s > warmup + width:
+        return [
+            f"MSER-5 (White 1997) suggests a warm-up of at least {check.suggested_s:g} s "
+            f"for resolution.in_system, longer than run.warmup = {warmup:g} s: set "
+            f"run.warmup: '{int(np.ceil(check.suggested_s))} s'"
+        ]
+    return []
