@@ -121,6 +121,7 @@ def _report(config: Path, run_dir: Path, tmp_path: Path, **env: str) -> dict[str
     return result
 
 
+@pytest.mark.slow
 def test_report_finds_a_cjk_font_matplotlibs_stale_cache_misses(
     stale_config: Path, hostile_run: Path, tmp_path: Path
 ) -> None:

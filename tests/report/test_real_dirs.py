@@ -62,6 +62,7 @@ def real_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return dirs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["capacity", "sweep", "compare"])
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_report_of_a_real_directory(real_dirs: dict[str, Path], kind: str, lang: str) -> None:

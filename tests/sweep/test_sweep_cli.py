@@ -116,6 +116,7 @@ def test_lhs_sweep_indices_have_the_documented_columns(
     assert 0.0 <= result.noise["resolution.wait_mean"] <= 1.0
 
 
+@pytest.mark.slow
 def test_results_do_not_depend_on_the_executor(
     write_scenario: Callable[[str, str], Path],
 ) -> None:

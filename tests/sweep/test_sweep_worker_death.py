@@ -88,6 +88,7 @@ def _assert_failed_manifest(out: Path, runs: int) -> dict[str, Any]:
     return manifest
 
 
+@pytest.mark.slow
 def test_a_killed_pool_worker_fails_the_sweep_in_one_line(
     write_scenario: Callable[[str, str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
