@@ -1,8 +1,8 @@
 """Scenario section ``catalogue``: departments, datasets, their classes, updates and quality.
 
 Defaults come from DOMAIN.md §5 (tag S = source documents, O = outside sources, A =
-assumption); each field's description says which. Also the requester kinds and channels
-every public-data section shares, and the departments' names.
+assumption); each field's description says which. Also the departments' names, which
+results and the other public-data sections use as keys.
 """
 
 from __future__ import annotations

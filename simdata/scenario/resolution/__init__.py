@@ -1,4 +1,4 @@
-"""Scenario sections of the identifier-resolution node: ``traffic``, ``resolution``, the SLA."""
+"""Scenario section of the identifier-resolution node: ``resolution``, its traffic, its SLA."""
 
 from simdata.scenario.resolution.node import CacheSpec, ResolutionSpec
 from simdata.scenario.resolution.sla import LATENCY_PERCENTILES, Sla, parse_sla

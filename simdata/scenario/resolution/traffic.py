@@ -1,4 +1,4 @@
-"""Scenario section ``traffic``: resolution requests arriving at the node.
+"""Scenario section ``resolution.traffic``: resolution requests arriving at the node.
 
 A Poisson process, possibly non-homogeneous: hourly weights and weekday/weekend/holiday
 day factors shape a mean rate.
