@@ -111,8 +111,12 @@ class SummaryRow:
         return self.ci_low is not None and self.ci_high is not None
 
     def breakdown(self, dimension: str) -> str | None:
-        """The value of one breakdown of this KPI (``department`` …), if it has it."""
-        return self.name.breakdowns.get(dimension)
+        """The value of one breakdown of this KPI (``department`` …), if it has it (a name
+        outside the KPI grammar, e.g. in a hand-made table, has none)."""
+        try:
+            return self.name.breakdowns.get(dimension)
+        except ValueError:
+            return None
 
 
 def summary_rows(summary: pl.DataFrame) -> list[SummaryRow]:

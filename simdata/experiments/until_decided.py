@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 import polars as pl
 
+from simdata.analysis import kpi_names
 from simdata.analysis.kpis import REGISTRY
 from simdata.analysis.stats import t_interval
 from simdata.analysis.targets import judge
@@ -144,7 +145,7 @@ def imprecise_kpis(kpis: pl.DataFrame, precision: float, confidence: float) -> l
             open_.append(name)
             continue
         half = (estimate.ci_high - estimate.ci_low) / 2
-        kpi = REGISTRY.get(name.split("@", 1)[0])
+        kpi = REGISTRY.get(kpi_names.base_of(name))
         floor = ABSOLUTE_FLOOR.get(kpi.unit, 0.0) if kpi else 0.0
         if not (half <= precision * abs(estimate.mean) or half <= floor or math.isclose(half, 0)):
             open_.append(name)

@@ -21,7 +21,7 @@ from typing import Any
 import jinja2
 import polars as pl
 
-from simdata.analysis.kpis import REGISTRY
+from simdata.analysis.summary import SummaryRow, summary_rows
 from simdata.errors import UsageError
 from simdata.report import i18n
 from simdata.report.fonts import FontWarning, find_cjk_font
@@ -115,15 +115,45 @@ def write_report(results_dir: Path, lang: str = "en") -> Path:
 
 
 def render(results: Results, canvas: Canvas, banners: list[str]) -> str:
+    """The page's HTML: the kind's figures and tables, the KPI summary, the provenance."""
     lang = canvas.lang
     manifest = results.manifest
-    summary = results.table("summary")
     status = manifest.get("status")
     shown_banners = list(banners)
     if status not in (None, "complete"):
         shown_banners.append(i18n.text("status.incomplete", lang, status=status))
     raw = results.raw_scenario
     name = str(raw.get("name") or manifest.get("scenario_name") or results.path.name)
+    version = (manifest.get("packages") or {}).get("simdata") or _own_version()
+    context = {
+        "html_lang": "zh-CN" if lang == "zh" else "en",
+        "t": lambda key, **fields: i18n.text(key, lang, **fields),
+        "title": name,
+        "kind_label": i18n.text(f"kind.{results.kind}", lang),
+        "banners": shown_banners,
+        **_kind_content(results, canvas),
+        **_summary_content(results.table("summary"), lang),
+        "scenario_name": name,
+        "scenario_description": str(raw.get("description") or ""),
+        "parameters": _key_parameters(raw),
+        "scenario_yaml": results.scenario_text,
+        "provenance": _provenance(manifest, lang),
+        "warnings": [str(w) for w in manifest.get("warnings") or []],
+        "footer": i18n.text(
+            "footer",
+            lang,
+            version=version,
+            path=results.path.name,
+            date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        ),
+    }
+    return _environment().get_template("report.html.j2").render(context)
+
+
+def _kind_content(results: Results, canvas: Canvas) -> dict[str, Any]:
+    """What the directory's kind adds: figures, the capacity sentence, extra tables."""
+    lang = canvas.lang
+    raw = results.raw_scenario
     targets = {str(t.get("kpi")) for t in raw.get("targets") or [] if isinstance(t, dict)}
     plots: list[Plot] = []
     capacity_text = None
@@ -141,40 +171,26 @@ def render(results: Results, canvas: Canvas, banners: list[str]) -> str:
     elif results.kind == "compare":
         plots += compare_plots(results, canvas, targets)
         extra_tables += _compare_table(results, lang)
-    rows = _kpi_rows(summary, lang) if summary is not None else []
-    main = [row for row in rows if "@department=" not in row["kpi"]]
-    departments = [row for row in rows if "@department=" in row["kpi"]]
+    return {"plots": plots, "capacity": capacity_text, "extra_tables": extra_tables}
+
+
+def _summary_content(summary: pl.DataFrame | None, lang: str) -> dict[str, Any]:
+    """The verdict cards and KPI tables: the summary model's rows (per-department rows in a
+    group of their own)."""
+    rows = summary_rows(summary) if summary is not None else []
+    cells = [_kpi_cells(row, lang) for row in rows]
+    main = [cell for row, cell in zip(rows, cells, strict=True) if not row.breakdown("department")]
+    departments = [
+        cell for row, cell in zip(rows, cells, strict=True) if row.breakdown("department")
+    ]
     groups = (
         [{"title": i18n.DIMENSIONS["department"][lang], "rows": departments}] if departments else []
     )
-    version = (manifest.get("packages") or {}).get("simdata") or _own_version()
-    context = {
-        "html_lang": "zh-CN" if lang == "zh" else "en",
-        "t": lambda key, **fields: i18n.text(key, lang, **fields),
-        "title": name,
-        "kind_label": i18n.text(f"kind.{results.kind}", lang),
-        "banners": shown_banners,
-        "verdicts": [row for row in rows if row["verdict"]],
-        "capacity": capacity_text,
+    return {
+        "verdicts": [cell for cell in cells if cell["verdict"]],
         "kpi_rows": main,
         "kpi_groups": groups,
-        "extra_tables": extra_tables,
-        "plots": plots,
-        "scenario_name": name,
-        "scenario_description": str(raw.get("description") or ""),
-        "parameters": _key_parameters(raw),
-        "scenario_yaml": results.scenario_text,
-        "provenance": _provenance(manifest, lang),
-        "warnings": [str(w) for w in manifest.get("warnings") or []],
-        "footer": i18n.text(
-            "footer",
-            lang,
-            version=version,
-            path=results.path.name,
-            date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        ),
     }
-    return _environment().get_template("report.html.j2").render(context)
 
 
 def _own_version() -> str:
@@ -201,27 +217,22 @@ def _ci_text(low: float | None, high: float | None, unit: str | None, lang: str)
     return f"[{i18n.format_value(low, unit, lang)}, {i18n.format_value(high, unit, lang)}]"
 
 
-def _kpi_rows(summary: pl.DataFrame, lang: str) -> list[dict[str, Any]]:
-    rows = []
-    for row in summary.iter_rows(named=True):
-        unit = row.get("unit")
-        verdict = row.get("verdict") or ""
-        kpi = REGISTRY.get(i18n.split_kpi(row["kpi"])[0])
-        rows.append(
-            {
-                "kpi": row["kpi"],
-                "label": i18n.kpi_label(row["kpi"], lang),
-                "description": kpi.description if kpi is not None else "",
-                "mean": i18n.format_value(row.get("mean"), unit, lang),
-                "ci": _ci_text(row.get("ci_low"), row.get("ci_high"), unit, lang),
-                "n": row.get("n"),
-                "unit": i18n.unit_label(unit, lang),
-                "target": row.get("target") or "",
-                "verdict": verdict,
-                "verdict_label": i18n.verdict_label(verdict, lang),
-            }
-        )
-    return rows
+def _kpi_cells(row: SummaryRow, lang: str) -> dict[str, Any]:
+    """One summary row as the template's cells, in ``lang``."""
+    unit = row.unit
+    verdict = row.verdict or ""
+    return {
+        "kpi": row.kpi,
+        "label": i18n.kpi_label(row.kpi, lang),
+        "description": row.description,
+        "mean": i18n.format_value(row.mean, unit, lang),
+        "ci": _ci_text(row.ci_low, row.ci_high, unit, lang),
+        "n": row.n,
+        "unit": i18n.unit_label(unit, lang),
+        "target": row.target or "",
+        "verdict": verdict,
+        "verdict_label": i18n.verdict_label(verdict, lang),
+    }
 
 
 def _provenance(manifest: dict[str, Any], lang: str) -> list[tuple[str, str]]:
