@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import NamedTuple
 
 from simdata.analysis import kpi_names
 from simdata.analysis.kpis import REGISTRY
@@ -365,10 +366,28 @@ UNIT_WORDS: dict[str, dict[str, str]] = {
     "count": {"en": "count", "zh": "个"},
     "workday": {"en": "working days", "zh": "工作日"},
 }
-_DURATION_SUFFIX = {
-    "en": {"d": " d", "h": " h", "min": " min", "s": " s", "ms": " ms", "µs": " µs"},
-    "zh": {"d": " 天", "h": " 小时", "min": " 分钟", "s": " 秒", "ms": " 毫秒", "µs": " 微秒"},
-}
+
+
+class DurationUnit(NamedTuple):
+    """A unit durations are shown in: its length, its suffix after a value, its axis word."""
+
+    size_s: float
+    suffix: dict[str, str]
+    word: dict[str, str]
+
+
+#: The units durations are shown in, largest first (tables, captions and plot axes).
+SHOWN_DURATIONS: tuple[DurationUnit, ...] = (
+    DurationUnit(DAY_S, {"en": " d", "zh": " 天"}, {"en": "days", "zh": "天"}),
+    DurationUnit(HOUR_S, {"en": " h", "zh": " 小时"}, {"en": "hours", "zh": "小时"}),
+    DurationUnit(MINUTE_S, {"en": " min", "zh": " 分钟"}, {"en": "minutes", "zh": "分钟"}),
+    DurationUnit(1.0, {"en": " s", "zh": " 秒"}, {"en": "s", "zh": "秒"}),
+    DurationUnit(1e-3, {"en": " ms", "zh": " 毫秒"}, {"en": "ms", "zh": "毫秒"}),
+    DurationUnit(1e-6, {"en": " µs", "zh": " 微秒"}, {"en": "µs", "zh": "微秒"}),
+)
+#: Down to seconds: a value of at least 1 s reads in the largest of these that fits.
+_WHOLE = SHOWN_DURATIONS[:4]
+_MILLISECOND, _MICROSECOND = SHOWN_DURATIONS[4:]
 
 
 def text(key: str, lang: str, **fields: object) -> str:
@@ -435,15 +454,14 @@ def format_value(value: float | None, unit: str | None, lang: str) -> str:
     """A value for reading: seconds scaled to days…µs, fractions as percent (files stay SI)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    suffixes = _DURATION_SUFFIX[lang]
     if unit == "s":
         magnitude = abs(value)
-        for size, key in ((DAY_S, "d"), (HOUR_S, "h"), (MINUTE_S, "min"), (1.0, "s")):
+        for size, suffix, _ in _WHOLE:
             if magnitude >= size:
-                return f"{value / size:.4g}{suffixes[key]}"
+                return f"{value / size:.4g}{suffix[lang]}"
         if magnitude >= 1e-3 or value == 0:
-            return f"{value * 1e3:.4g}{suffixes['ms']}"
-        return f"{value * 1e6:.4g}{suffixes['µs']}"
+            return f"{value * 1e3:.4g}{_MILLISECOND.suffix[lang]}"
+        return f"{value * 1e6:.4g}{_MICROSECOND.suffix[lang]}"
     if unit == "fraction":
         return f"{value * 100:.4g}%"
     if unit == "1/s":

@@ -29,7 +29,6 @@ from simdata.analysis.stats import t_half_width
 from simdata.arrays import FloatArray
 from simdata.report import i18n
 from simdata.report.fonts import font_families
-from simdata.scenario.units import DAY_S, HOUR_S
 
 PALETTE = ("#1f5f99", "#d9730d", "#2a8a4a", "#b3261e", "#6b4c9a", "#8c6d1f", "#0f7c80", "#7a7a7a")
 SLA_STYLE: dict[str, Any] = {"color": "#b3261e", "linestyle": "--", "linewidth": 1.3}
@@ -132,25 +131,15 @@ class Scale:
     unit: str
 
 
-_SECONDS = (
-    (DAY_S, {"en": "days", "zh": "天"}),
-    (HOUR_S, {"en": "hours", "zh": "小时"}),
-    (60.0, {"en": "minutes", "zh": "分钟"}),
-    (1.0, {"en": "s", "zh": "秒"}),
-    (1e-3, {"en": "ms", "zh": "毫秒"}),
-    (1e-6, {"en": "µs", "zh": "微秒"}),
-)
-
-
 def scale_for(unit: str | None, values: list[float], lang: str) -> Scale:
     """A readable scale for values of ``unit``: seconds → the largest fitting unit, % …"""
     finite = [abs(v) for v in values if v is not None and math.isfinite(v) and v != 0]
     if unit == "s":
         largest = max(finite, default=1.0)
-        for size, words in _SECONDS:
+        for size, _, word in i18n.SHOWN_DURATIONS:
             if largest >= size:
-                return Scale(1.0 / size, words[lang])
-        return Scale(1e6, _SECONDS[-1][1][lang])
+                return Scale(1.0 / size, word[lang])
+        return Scale(1e6, i18n.SHOWN_DURATIONS[-1].word[lang])
     if unit == "fraction":
         return Scale(100.0, "%")
     if unit == "1/s":
