@@ -238,4 +238,4 @@ class BatchedResolutionNode:
 
     def latency_histogram(self) -> IntArray:
         """Counts of the measured end-to-end latencies (hits and node), log buckets."""
-        return self.stream.latency + self.hit_latency
+        return histogram.merge(self.stream.latency, self.hit_latency)

@@ -41,6 +41,7 @@ from collections import deque
 from typing import Any
 
 import numpy as np
+import polars as pl
 import simpy
 
 from simdata.arrays import BoolArray, FloatArray
@@ -61,24 +62,10 @@ from simdata.scenario.units import SERIES_BINS
 
 __all__ = ["REQUEST_SCHEMA", "ResolutionNode"]
 
+#: The record columns of ``requests``, typed from the frame catalogue's declaration.
 REQUEST_SCHEMA: dict[str, type[np.generic]] = {
-    # The client issues the request (it reaches the recursive node / the path's start).
-    "arrival_s": np.float64,
-    "service_s": np.float64,
-    # The request reaches the secondary node (after the top-level lookup); NaN for hits.
-    "node_arrival_s": np.float64,
-    "start_s": np.float64,
-    "end_s": np.float64,
-    "admitted": np.bool_,
-    "cache_hit": np.bool_,
-    "enterprise_s": np.float64,
-    # End-to-end latency, the timeout for failed requests; NaN for rejected ones.
-    "latency_s": np.float64,
-    "failed": np.bool_,
-    # Answered (not failed, not rejected) within the SLA threshold (any time without one).
-    "within_sla": np.bool_,
-    # A registration write (straight to the servers), not a resolution.
-    "write": np.bool_,
+    column.name: np.float64 if column.dtype == pl.Float64 else np.bool_
+    for column in NODE_REQUESTS.columns
 }
 
 
