@@ -112,7 +112,7 @@ def _indices(
     noise: dict[str, float] = {}
     for kpi, values in outputs.items():
         noise[kpi] = _noise_share(values)
-        if plan.bound.design.method == "grid":
+        if plan.bound.method.analyse is None:  # a grid: no indices
             continue
         if np.isnan(values).all(axis=1).any():
             warnings_out.append(f"{kpi}: undefined at some points; no indices computed")
