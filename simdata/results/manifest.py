@@ -89,10 +89,6 @@ class Manifest(Record):
     platform: str
     warnings: list[str]
     failures: list[Failure]
-    scenario_name: str | None = None
-    #: Why the work stopped (a run or sweep that did not complete).
-    error: str | None = None
-    runtime_s: float | None = None
 
 
 class LookRecord(Record):
@@ -127,15 +123,20 @@ class RunManifest(Manifest):
     """``simdata run``: the plan (``run_identity``), progress, resumes, sampling, runtime."""
 
     kind: Literal["run"] = "run"
+    scenario_name: str | None = None
     until_decided: UntilDecidedRecord | None = None
-    #: sha256 of what fixes the run's numbers (see ``experiments.run.resume``).
+    #: sha256 of what fixes the run's numbers (see ``experiments.run.record``).
     run_identity: str | None = None
     resumed: list[Resumed] | None = None
     replications_done: int | None = None
+    #: The command that finishes an interrupted run.
     resume: str | None = None
+    #: Why the run stopped early.
+    error: str | None = None
     latency_sampling: Any = None
     latency_windows_per_replication: list[Any] | None = None
     latency_requests_simulated: int | None = None
+    runtime_s: float | None = None
     events: int | None = None
 
 
@@ -143,6 +144,7 @@ class CapacityManifest(Manifest):
     """``simdata capacity``: the SLA searched and the search's outcome."""
 
     kind: Literal["capacity"] = "capacity"
+    scenario_name: str | None = None
     sla: str | None = None
     status_detail: str | None = None
 
@@ -157,7 +159,11 @@ class SweepManifest(Manifest):
     points: int | None = None
     runs: int | None = None
     runs_done: int | None = None
+    runtime_s: float | None = None
+    scenario_name: str | None = None
     noise_share: Any = None
+    #: Why the sweep stopped early.
+    error: str | None = None
 
 
 class ComparedRun(Record):
