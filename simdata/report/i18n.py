@@ -401,12 +401,6 @@ def verdict_label(verdict: str, lang: str) -> str:
     return text(f"verdict.{verdict}", lang) if verdict in VERDICTS else verdict
 
 
-def split_kpi(name: str) -> tuple[str, list[tuple[str, str]]]:
-    """``a.b@x=1@y=2`` → (``a.b``, [(x, 1), (y, 2)]); kept for ``report/html.py`` only."""
-    parsed = kpi_names.parse(name)
-    return parsed.base, list(parsed.breakdowns.items())
-
-
 def breakdown_label(dimension: str, value: str, lang: str) -> str:
     """``kind=enterprise`` → ``requester kind: enterprise`` / ``请求方类型：企业``."""
     dim = DIMENSIONS.get(dimension, {}).get(lang, dimension)
