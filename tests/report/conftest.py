@@ -90,7 +90,7 @@ def _manifest(out: Path, kind: str, **extra: object) -> None:
         replications=4,
         warnings=[],
         failures=[],
-        extra={"scenario_name": f"fixture-{kind}", **extra},
+        extra={"scenario_name": f"fixture-{kind}", **extra} if kind != "compare" else extra,
     )
     (out / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
 
@@ -258,5 +258,7 @@ def compare_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         schema=COMPARE_SCHEMA,
         orient="row",
     ).write_parquet(out / "compare.parquet")
-    _manifest(out, "compare")
+    # A compare manifest names its runs (no scenario_name of its own), as compare() writes it.
+    base = {"path": str(out / "base"), "scenario_name": "fixture-compare"}
+    _manifest(out, "compare", base=base, variants=[])
     return out
