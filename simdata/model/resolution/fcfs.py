@@ -16,7 +16,7 @@ node's rules (:mod:`simdata.model.resolution.rules`, called compiled):
 
 Arrivals must be sorted by time (:class:`~.rules.ReorderBuffer`). :func:`fcfs_waits`
 materialises the columns; :class:`FcfsStream` takes arrivals in blocks with carried state
-and keeps only counts, sums and fixed-size latency, sojourn and wait histograms
+and keeps only counts, sums and fixed-size latency and sojourn histograms
 (:mod:`simdata.engine.histogram`), updated inside the compiled loop. The kernel takes its
 inputs as named groups (numba-typed named tuples): the block's requests, the settings, the
 carried queue state, the output columns and the running tally.
@@ -49,13 +49,11 @@ from simdata.model.resolution.rules import NO_LIMIT, REJECTED, NodeRules, admits
 WAIT_SUM = 4
 SOJOURN_SUM = 5  # node arrival → end
 LATENCY_SUM = 6  # sojourn + extra, capped at the timeout
-SERVICE_SUM = 7  # server time
-LAST_END = 8  # the latest end so far (every admitted request)
 #: Time integrals over the window [window_lo, window_hi), every admitted request:
-QUEUE_AREA = 9  # ∫ number waiting dt
-BUSY_AREA = 10  # ∫ number in service dt
-ENDS_IN_WINDOW = 11  # completions inside the window
-STATS_SIZE = 12
+QUEUE_AREA = 7  # ∫ number waiting dt
+BUSY_AREA = 8  # ∫ number in service dt
+ENDS_IN_WINDOW = 9  # completions inside the window
+STATS_SIZE = 10
 
 
 class Requests(NamedTuple):
@@ -101,7 +99,6 @@ class Tally(NamedTuple):
     stats: FloatArray
     latency: IntArray
     sojourn: IntArray
-    wait: IntArray
     in_node: Accumulator
     busy: Accumulator
 
@@ -145,8 +142,6 @@ def _kernel(
         served.admitted[n] = True
         if not settings.record:
             continue
-        if end > stats[LAST_END]:
-            stats[LAST_END] = end
         stats[QUEUE_AREA] += overlap(a, start, window_lo, window_hi)
         stats[BUSY_AREA] += overlap(start, end, window_lo, window_hi)
         if window_lo <= end < window_hi:
@@ -161,10 +156,8 @@ def _kernel(
             stats[WAIT_SUM] += wait
             stats[SOJOURN_SUM] += sojourn
             stats[LATENCY_SUM] += latency
-            stats[SERVICE_SUM] += requests.service[n]
             add(tally.latency, latency)
             add(tally.sojourn, sojourn)
-            add(tally.wait, wait)
     state.size[0] = size
 
 
@@ -210,7 +203,7 @@ def fcfs_waits(
         Settings(rules, math.inf, math.inf, False),
         _state(servers, rules.limit, n),
         served,
-        Tally(np.zeros(STATS_SIZE), unused, unused, unused, off, off),
+        Tally(np.zeros(STATS_SIZE), unused, unused, off, off),
     )
     return served.start, served.end, served.admitted
 
@@ -222,9 +215,9 @@ class FcfsStream:
     Each :meth:`feed` returns the block's ``(start_s, end_s, admitted)`` (block-sized
     arrays; drop them to keep memory bounded) and updates, for the requests its
     ``measured`` mask selects (default: node arrival at or after ``window_lo_s``):
-    :attr:`stats` (outcome counts and sums, positions ``Outcome`` … :data:`SERVICE_SUM`),
-    :attr:`latency` (histogram of ``min(end − arrival + extra, timeout)``), :attr:`sojourn`
-    and :attr:`wait`; for every admitted request the time integrals over
+    :attr:`stats` (outcome counts and sums, positions ``Outcome`` … :data:`LATENCY_SUM`),
+    :attr:`latency` (histogram of ``min(end − arrival + extra, timeout)``) and
+    :attr:`sojourn`; for every admitted request the time integrals over
     ``[window_lo_s, window_hi_s)`` (:data:`QUEUE_AREA`, :data:`BUSY_AREA`,
     :data:`ENDS_IN_WINDOW`) and, when ``series_edges``/``busy_edges`` are given, the
     in-node count and busy servers per bin (:meth:`in_system`, :meth:`busy_servers`).
@@ -239,7 +232,6 @@ class FcfsStream:
     stats: FloatArray = field(init=False)
     latency: IntArray = field(init=False)
     sojourn: IntArray = field(init=False)
-    wait: IntArray = field(init=False)
     _state: QueueState = field(init=False)
     _tally: Tally = field(init=False)
     _last_arrival: float = field(init=False, default=-math.inf)
@@ -257,9 +249,8 @@ class FcfsStream:
         self.stats = np.zeros(STATS_SIZE)
         self.latency = histogram.empty()
         self.sojourn = histogram.empty()
-        self.wait = histogram.empty()
         self._tally = Tally(
-            self.stats, self.latency, self.sojourn, self.wait,
+            self.stats, self.latency, self.sojourn,
             Accumulator.over(self.series_edges), Accumulator.over(self.busy_edges),
         )  # fmt: skip
         self._settings = Settings(rules, float(self.window_lo_s), float(self.window_hi_s), True)
