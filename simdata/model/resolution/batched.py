@@ -8,7 +8,7 @@ streams, same order) go through the Kiefer–Wolfowitz recursion compiled with n
 start and end the event engine gives it, under the same rules
 (:mod:`simdata.model.resolution.rules`: node-arrival order, admission, timeout, SLA), and
 keeps only bounded statistics: counts, sums, time integrals over the measured window and
-log-bucket histograms of latency, sojourn and wait (relative error < 1 %). Memory does not
+log-bucket histograms of latency and sojourn (relative error < 1 %). Memory does not
 grow with the number of requests.
 
 Its KPIs are the registry's (:mod:`simdata.analysis.resolution.kpis`), computed from its
