@@ -8,9 +8,11 @@ batched engine (:mod:`.batched` over :mod:`.fcfs`), the sampled peak-hour window
   arrivals (client arrival + top-level lookup) are not: a block's misses wait until no later
   request can reach the node before them (node arrival ≤ the block's last drawn client
   arrival), ordered by node arrival, ties by request index.
-* **Admission** (:func:`admits`). FCFS over ``servers`` identical servers; with a queue
-  limit K an arrival that finds K requests in the node (waiting or in service) is rejected
-  and takes no server time.
+* **Service and admission** (:func:`admits`). FCFS over ``servers`` identical servers,
+  each request served for the time drawn at its arrival
+  (:class:`~simdata.model.resolution.draws.RequestSource`: ``service_time``, or
+  ``registration_time`` for a write); with a queue limit K an arrival that finds K
+  requests in the node (waiting or in service) is rejected and takes no server time.
 * **Timeout and SLA judgement** (:func:`judge`). A latency over the timeout is reported as
   the timeout and the request *timed out* (the server still serves it to the end: it does
   not know the client gave up); otherwise it is *within* the SLA when ``latency <= T``
