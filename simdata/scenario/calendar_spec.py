@@ -12,21 +12,54 @@ setting for validating the model against queueing theory and for 24/7 services.
 
 Office hours are written ``"HH:MM-HH:MM"`` and should be quoted: YAML 1.1 reads an unquoted
 ``10:00`` as the base-60 integer 600, which is refused here with a message that says so.
+
+Dates anywhere in a scenario (``run.start_date``, holidays, a subsidy's deadline) are read by
+:func:`as_date`, between :data:`FIRST_DATE` and :data:`LAST_DATE`.
 """
 
 from __future__ import annotations
 
+import calendar
+import contextlib
 import datetime as dt
 import re
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BeforeValidator, Field, model_validator
 
 from simdata.scenario.section import Section
-from simdata.scenario.units import DAY_S
+from simdata.scenario.units import DAY_S, MINUTE_S
 
-MINUTE_S = 60.0
 DAY_MINUTES = 24 * 60
+
+#: Dates a scenario may name: the calendar arithmetic of a 100-year run stays in range.
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2200, 12, 31)
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def as_date(value: Any) -> dt.date:
+    """``value`` as a calendar date: a date, midnight datetime or ``YYYY-MM-DD`` text."""
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time() and value.tzinfo is None:
+            value = value.date()
+    elif isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        with contextlib.suppress(ValueError):  # 2026-02-30: refused below as not a date
+            value = dt.date.fromisoformat(value.strip())
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        if not FIRST_DATE <= value <= LAST_DATE:
+            raise ValueError(f"expected a date from {FIRST_DATE} to {LAST_DATE}, got {value}")
+        return value
+    raise ValueError(f"expected a date like 2026-01-01, got {value!r}")
+
+
+def add_months(start: dt.date, months: int) -> dt.date:
+    """``start`` plus ``months`` calendar months (day clipped to the month's length)."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
 
 _INTERVAL_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _INTERVAL_FORM = '"HH:MM-HH:MM"'
@@ -59,16 +92,8 @@ def _office_interval(value: object) -> str:
     return value.strip()
 
 
-def _as_date(value: object) -> dt.date:
-    """A date, as ``run.start_date`` reads one (YAML's date or quoted ISO text)."""
-    # Imported here: models imports this module for its ``calendar`` section.
-    from simdata.scenario.models import as_date
-
-    return as_date(value)
-
-
 #: A calendar date: YAML's unquoted date or quoted ISO text ``"2027-10-01"``.
-CalendarDate = Annotated[dt.date, BeforeValidator(_as_date)]
+CalendarDate = Annotated[dt.date, BeforeValidator(as_date)]
 
 #: One office interval ``"HH:MM-HH:MM"`` of a working day.
 OfficeInterval = Annotated[str, BeforeValidator(_office_interval)]

@@ -7,11 +7,8 @@ ignored setting. A section left out (``resolution: null`` or absent) is switched
 
 from __future__ import annotations
 
-import calendar
-import contextlib
 import datetime as dt
 import math
-import re
 from typing import Any, Literal, Self
 
 from pydantic import (
@@ -29,7 +26,13 @@ from pydantic import (
 )
 
 from simdata.analysis import kpi_names  # the name grammar only: a leaf module
-from simdata.scenario.calendar_spec import CalendarSpec
+from simdata.scenario.calendar_spec import (
+    FIRST_DATE,
+    LAST_DATE,
+    CalendarSpec,
+    add_months,
+    as_date,
+)
 from simdata.scenario.identifiers import (
     EnterprisesSpec,
     PoissonAdoption,
@@ -65,9 +68,6 @@ Operator = Literal["<", "<=", ">", ">="]
 MAX_REPLICATIONS = 100_000
 #: Largest root seed: it is stored in int64 columns of the run directory.
 MAX_SEED = 2**63 - 1
-#: Dates a scenario may name: the calendar arithmetic of a 100-year run stays in range.
-FIRST_DATE = dt.date(1900, 1, 1)
-LAST_DATE = dt.date(2200, 12, 31)
 #: Longest run span, in calendar months, that a dated run converts (100 years).
 _MAX_RUN_MONTHS = 1200
 
@@ -201,31 +201,6 @@ class RunSpec(Section):
                 f"got {self.warmup:g} s"
             )
         return self
-
-
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def as_date(value: Any) -> dt.date:
-    """``value`` as a calendar date: a date, midnight datetime or ``YYYY-MM-DD`` text."""
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time() and value.tzinfo is None:
-            value = value.date()
-    elif isinstance(value, str) and _ISO_DATE.match(value.strip()):
-        with contextlib.suppress(ValueError):  # 2026-02-30: refused below as not a date
-            value = dt.date.fromisoformat(value.strip())
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        if not FIRST_DATE <= value <= LAST_DATE:
-            raise ValueError(f"expected a date from {FIRST_DATE} to {LAST_DATE}, got {value}")
-        return value
-    raise ValueError(f"expected a date like 2026-01-01, got {value!r}")
-
-
-def add_months(start: dt.date, months: int) -> dt.date:
-    """``start`` plus ``months`` calendar months (day clipped to the month's length)."""
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 class Target(BaseModel):

@@ -16,8 +16,9 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from simdata.scenario.calendar_spec import FIRST_DATE, LAST_DATE
 from simdata.scenario.distributions import MAX_CV, MAX_INTEGER_DRAW, MAX_SIGMA
-from simdata.scenario.models import FIRST_DATE, LAST_DATE, Scenario, Target
+from simdata.scenario.models import Scenario, Target
 from simdata.scenario.units import (
     MAX_DURATION_TEXT,
     MAX_GROWTH_FACTOR,
