@@ -18,11 +18,13 @@ import pydantic
 import yaml
 
 from simdata.errors import UsageError
+from simdata.results.manifest import MANIFEST_NAME, MANIFESTS
 from simdata.scenario.models import Target
 
 SectionT = TypeVar("SectionT", bound=pydantic.BaseModel)
 
-KINDS = ("run", "capacity", "sweep", "compare")
+#: The kinds of results directory (one manifest model each).
+KINDS = tuple(MANIFESTS)
 #: Tables each kind must have for a report (others are optional and used when present).
 REQUIRED: dict[str, tuple[str, ...]] = {
     "run": ("summary.parquet",),
@@ -137,7 +139,7 @@ def open_results(path: Path) -> Results:
         raise UsageError(f"{path}: expected a results directory, got no such directory")
     if not path.is_dir():
         raise UsageError(f"{path}: expected a results directory, got a file")
-    manifest_path = path / "manifest.json"
+    manifest_path = path / MANIFEST_NAME
     if not manifest_path.is_file():
         raise UsageError(
             f"{path}: expected a results directory with manifest.json "
