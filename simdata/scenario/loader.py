@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from simdata.errors import ScenarioError
 from simdata.scenario.models import OPERATORS, Scenario
+from simdata.scenario.schema import fields_at
 from simdata.scenario.strict_yaml import (
     Origin,
     Path_,
@@ -361,20 +362,13 @@ def _describe(error: Mapping[str, Any], model_fields: Iterable[str]) -> str:
     return f"expected {expected}, got {got}"
 
 
-def _fields_at(path: Path_, data: Any) -> list[str]:
-    """Field names allowed at ``path`` (for unknown-field messages)."""
-    from simdata.scenario.schema import fields_at
-
-    return fields_at(path, data)
-
-
 def scenario_error(
     error: ValidationError, data: Any, source: SourceMap, file: str
 ) -> ScenarioError:
     """The first pydantic error as one line naming file, line and field path."""
     first = error.errors(include_url=False)[0]
     path = _field_loc(tuple(first["loc"]), data)
-    fields = _fields_at(path[:-1], data) if first["type"] == "extra_forbidden" else []
+    fields = fields_at(path[:-1], data) if first["type"] == "extra_forbidden" else []
     sub, detail = _split_field(_describe(first, fields))
     path = (*path, *sub)
     origin = source.locate(path)

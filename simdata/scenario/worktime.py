@@ -16,8 +16,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
+from simdata.scenario.distributions import (
+    Constant,
+    Empirical,
+    Exponential,
+    Gamma,
+    LogNormal,
+    Triangular,
+    Uniform,
+)
 from simdata.scenario.units import (
     DAY_S,
     HOUR_S,
@@ -144,18 +153,6 @@ def _clock_s(text: str) -> float:
 
 
 def _work_distribution() -> Any:
-    from pydantic import Field
-
-    from simdata.scenario.distributions import (
-        Constant,
-        Empirical,
-        Exponential,
-        Gamma,
-        LogNormal,
-        Triangular,
-        Uniform,
-    )
-
     families = (
         Constant[WorkSeconds]
         | Exponential[WorkSeconds]

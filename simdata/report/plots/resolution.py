@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
 
+from simdata.analysis.stats import t_interval
 from simdata.arrays import FloatArray
 from simdata.report.plots.common import (
     PALETTE,
@@ -45,8 +46,6 @@ def _latency_kpi(kpis: pl.DataFrame, stat: str) -> FloatArray | None:
 
 
 def _ci(values: FloatArray) -> tuple[float, float, float]:
-    from simdata.analysis.stats import t_interval
-
     estimate = t_interval(values)
     low = estimate.ci_low if math.isfinite(estimate.ci_low) else estimate.mean
     high = estimate.ci_high if math.isfinite(estimate.ci_high) else estimate.mean

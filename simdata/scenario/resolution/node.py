@@ -14,7 +14,7 @@ from typing import Literal, Self
 
 from pydantic import Field, StrictInt, model_validator
 
-from simdata.scenario.distributions import DurationDistribution, LogNormal
+from simdata.scenario.distributions import Constant, DurationDistribution, LogNormal
 from simdata.scenario.quantities import Seconds, Share
 from simdata.scenario.resolution.sla import Sla, SlaText, parse_sla
 from simdata.scenario.resolution.traffic import TrafficSpec
@@ -45,8 +45,6 @@ class CacheSpec(Section):
 
 
 def _constant(text: str) -> DurationDistribution:
-    from simdata.scenario.distributions import Constant
-
     return Constant[Seconds].model_validate({"dist": "constant", "value": text})
 
 
