@@ -18,6 +18,7 @@ from typing import Literal
 
 import polars as pl
 
+from simdata.analysis import kpi_names
 from simdata.model.frames import Frame
 from simdata.model.world import Simulated, Window
 
@@ -108,7 +109,9 @@ def compute_kpis(simulated: Simulated) -> dict[str, float]:
         for row in grouped.iter_rows(named=True):
             for kpi in kpis:
                 if kpi.values is None or row[dimension] in kpi.values:
-                    values[f"{kpi.name}@{dimension}={row[dimension]}"] = _as_float(row[kpi.name])
+                    values[kpi_names.format(kpi.name, [(dimension, row[dimension])])] = _as_float(
+                        row[kpi.name]
+                    )
     return values
 
 

@@ -41,18 +41,15 @@ import chinese_calendar  # type: ignore[import-untyped]
 import numpy as np
 import numpy.typing as npt
 
+from simdata.arrays import BoolArray, FloatArray
 from simdata.scenario.calendar_spec import CalendarSpec
-
-DAY_S = 86_400.0
+from simdata.scenario.units import DAY_S
 
 #: Days built past ``last_s``: longer than any statutory break plus its weekends.
 MARGIN_DAYS = 42
 
 #: Latest year the calendar extends to (far past any plan; stops runaway extension).
 LAST_YEAR = 9000
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 
 def _package_years() -> tuple[int, int]:

@@ -21,7 +21,6 @@ from simdata.model.frames import (
     WINDOW_SERVERS,
 )
 
-DAY_S = 86_400.0
 _measured_days = pl.col("measured")
 
 

@@ -54,9 +54,9 @@ from typing import Any
 
 import chinese_calendar  # type: ignore[import-untyped]
 import numpy as np
-import numpy.typing as npt
 import polars as pl
 
+from simdata.arrays import BoolArray, FloatArray, IntArray
 from simdata.engine.streams import Streams
 from simdata.model.calendar import PACKAGE_FIRST_YEAR, PACKAGE_LAST_YEAR, WorkCalendar
 from simdata.scenario.distributions import Distribution, sample_integers
@@ -73,10 +73,6 @@ WEEKDAY, WEEKEND, HOLIDAY = 0, 1, 2
 
 #: Days computed together (rows of one block array).
 BLOCK_DAYS = 64
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass

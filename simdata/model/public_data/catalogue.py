@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import polars as pl
 
+from simdata.arrays import FloatArray, IntArray
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
 from simdata.model.calendar import WorkCalendar
@@ -41,9 +41,6 @@ _PERIOD_S = np.array(
     [DURATION_UNITS["d"], DURATION_UNITS["week"], DURATION_UNITS["month"],
      3 * DURATION_UNITS["month"], DURATION_UNITS["year"]]
 )  # fmt: skip
-
-IntArray = np.ndarray[Any, np.dtype[np.int64]]
-FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
 
 def _class_draw(rng: np.random.Generator, shares: list[float], size: int) -> IntArray:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from simdata.arrays import FloatArray, IntArray
 from simdata.engine.streams import Streams
 from simdata.model.calendar import WorkCalendar
 from simdata.model.component import World
@@ -31,9 +32,6 @@ CHANNELS = ("sharing", "opening", "development")
 #: A request's outcome codes in the sharing desk's record, by index.
 OUTCOMES = ("open", "delivered", "rejected", "abandoned")
 KINDS = ("government", "enterprise", "research", "social")
-
-IntArray = np.ndarray[Any, np.dtype[np.int64]]
-FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
 
 @dataclass
