@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from simdata.experiments.replication import Replication
 from simdata.experiments.run.diagnostics import sampling_info
@@ -50,8 +50,8 @@ def base_manifest(
         failures=[],
         **extra,
     )
-    assert isinstance(record, RunManifest)  # provenance(kind="run") builds one
-    return record.model_copy(update={"run_identity": run_identity(record.to_json())})
+    run = cast(RunManifest, record)  # provenance(kind="run") builds a RunManifest
+    return run.model_copy(update={"run_identity": run_identity(run.to_json())})
 
 
 def run_identity(content: dict[str, Any]) -> str:
