@@ -31,7 +31,6 @@ from simdata.model.identifiers.enterprises import (
     draw_enterprises,
     enterprise_frame,
     joining_times,
-    node_hourly,
 )
 from simdata.scenario.calendar_spec import CalendarSpec
 from simdata.scenario.identifiers import EnterprisesSpec
@@ -277,21 +276,6 @@ def test_daily_counts_match_event_simulation() -> None:
     # And both agree with the day's mean (12 on working days, 4.8 otherwise).
     means = np.array([12.0 * factor[day_factor[d]] for d in rows["date"]])
     assert abs(counted.sum() - means.sum()) < 4 * math.sqrt(means.sum())
-
-
-@pytest.mark.unit
-def test_node_hourly_split() -> None:
-    """The node's hourly load sums to each day's total (multinomial) and follows the
-    weights' shape (peaks at 10:00 and 15:00, night a tenth of a peak)."""
-    section = EnterprisesSpec()
-    totals = np.array([0, 1_000, 123_457])
-    expected = node_hourly(totals, section)
-    np.testing.assert_allclose(expected.sum(axis=1), totals)
-    assert expected[2].argmax() in (10, 15)
-    assert expected[2, 3] == pytest.approx(0.1 * expected[2, 10])
-    exact = node_hourly(totals, section, np.random.default_rng(1))
-    np.testing.assert_array_equal(exact.sum(axis=1), totals)
-    assert np.all(exact == np.floor(exact))
 
 
 # -- bad input ---------------------------------------------------------------------------

@@ -19,8 +19,8 @@ import simdata
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
 from simdata.experiments.replication import run_replication
-from simdata.model.public_data.agency import Agency
 from simdata.model.calendar import WorkCalendar
+from simdata.model.public_data.agency import Agency
 from simdata.model.public_data.catalogue import build_catalogue
 from simdata.model.public_data.policy import SharingDesk
 from simdata.model.public_data.requesters import Requests

@@ -34,8 +34,8 @@ Rules (see :class:`~simdata.scenario.identifiers.EnterprisesSpec`):
   office calendar is ``always_open``.
 * **Cases** on day d, from the joining day: Poisson with mean ``(rate + per_identifier ×
   identifiers before d) × 1 d``.
-* **Hours.** The node's hourly load is the daily total split by the hourly weights
-  (:func:`node_hourly`): expected counts, or a multinomial split into exact integers.
+* **Hours.** The node's hourly load is the daily total split multinomially by the hourly
+  weights (:func:`simdata.model.node_component.node_traffic`).
 
 Bass adoption draws each candidate's adoption time from the Bass distribution F(t) (its
 original reading: F is the distribution of one adopter's time), so the expected number
@@ -282,6 +282,44 @@ def _ceil_div(a: IntArray, k: int) -> IntArray:
     return np.asarray(-((-a) // k), dtype=np.int64)
 
 
+@dataclass(frozen=True)
+class _Batches:
+    """When each enterprise registers: equal shares (integers summing exactly to its final
+    count) every ``every`` working days from its first batch, ``count`` batches in all."""
+
+    first: IntArray
+    count: IntArray
+    start_ids: IntArray
+    to_register: IntArray
+    every: int
+
+    @classmethod
+    def of(
+        cls, enterprises: Enterprises, every: int, index: _WorkdayIndex, end_day: int
+    ) -> _Batches:
+        first = index.before(_day_of(enterprises.filed_s))  # workday index of batch one
+        # Ramps far past the horizon only need their batch count: cap them at ~2,700 years.
+        ramp_end_day = np.minimum(
+            _day_of(enterprises.filed_s + enterprises.ramp_s), end_day + 10**6
+        )
+        last = index.before(ramp_end_day + 1) - 1
+        start_ids = enterprises.start_identifiers
+        return cls(
+            first=first,
+            count=np.maximum((last - first) // every + 1, 1),
+            start_ids=start_ids,
+            to_register=enterprises.final_identifiers - start_ids,
+            every=every,
+        )
+
+    def registered(self, workdays: IntArray) -> IntArray:
+        """Identifiers each enterprise holds (columns) after each day's workdays (rows)."""
+        done = np.clip(
+            _ceil_div(workdays[:, None] - self.first[None, :], self.every), 0, self.count
+        )
+        return np.asarray(self.start_ids + self.to_register * done // self.count, dtype=np.int64)
+
+
 def iter_enterprise_days(
     enterprises: Enterprises,
     spec: EnterprisesSpec,
@@ -302,17 +340,9 @@ def iter_enterprise_days(
     types = day_types(calendar, first_day, n_days)
     index = _WorkdayIndex(calendar.start_date, first_day, types)
     factors = np.array([spec.weekday_factor, spec.weekend_factor, spec.holiday_factor])
-    k = spec.batch_every_workdays
-
     joined_day = _day_of(enterprises.joined_s)
-    filed_day = _day_of(enterprises.filed_s)
-    first_batch = index.before(filed_day)  # workday index of the first batch
-    # Ramps far past the horizon only need their batch count: cap them at ~2,700 years.
-    ramp_end_day = np.minimum(_day_of(enterprises.filed_s + enterprises.ramp_s), end_day + 10**6)
-    last_batch = index.before(ramp_end_day + 1) - 1
-    batches = np.maximum((last_batch - first_batch) // k + 1, 1)
+    batches = _Batches.of(enterprises, spec.batch_every_workdays, index, end_day)
     start_ids = enterprises.start_identifiers
-    to_register = enterprises.final_identifiers - start_ids
     case_base = spec.cases.base_per_s * DAY_S
     case_per_id = spec.cases.per_identifier_per_s * DAY_S
     rng_res = streams.generator(COMPONENT, "resolutions")
@@ -325,13 +355,9 @@ def iter_enterprise_days(
         before = index.before(days)
         after = before + (block_types == WEEKDAY)
 
-        def registered(workdays: IntArray) -> IntArray:
-            done = np.clip(_ceil_div(workdays[:, None] - first_batch[None, :], k), 0, batches)
-            return np.asarray(start_ids + to_register * done // batches, dtype=np.int64)
-
         active = days[:, None] >= joined_day[None, :]
-        ids_start = np.where(active, registered(before), 0)
-        ids_end = np.where(active, registered(after), 0)
+        ids_start = np.where(active, batches.registered(before), 0)
+        ids_end = np.where(active, batches.registered(after), 0)
         registrations = ids_end - ids_start
         mean_res = ids_start * enterprises.intensity[None, :] * factors[block_types][:, None]
         resolutions = rng_res.poisson(mean_res).astype(np.int64)
@@ -423,19 +449,6 @@ def daily_counts(
         node_days=pl.concat(node_frames) if node_frames else pl.DataFrame(schema=node_schema),
         identifiers_end=identifiers_end,
     )
-
-
-def node_hourly(
-    daily_resolutions: IntArray, spec: EnterprisesSpec, rng: np.random.Generator | None = None
-) -> FloatArray:
-    """The node's resolutions per hour, shape (days, 24): each day's total split by the
-    hourly weights — expected counts, or with ``rng`` a multinomial split (integers that
-    sum to the day's total)."""
-    shares = np.array(spec.hourly_shares())
-    totals = np.asarray(daily_resolutions, dtype=np.int64)
-    if rng is None:
-        return np.asarray(totals[:, None] * shares[None, :], dtype=np.float64)
-    return np.asarray(rng.multinomial(totals, shares), dtype=np.float64)
 
 
 def enterprise_frame(

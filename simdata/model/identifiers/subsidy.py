@@ -152,20 +152,16 @@ def judge_subsidy(
             on_node_by_deadline=pl.col("joined_date") <= spec.deadline,
         )
         .sort("enterprise")
-        .select(
-            "enterprise",
-            "joined_date",
-            "initial",
-            "first_registrations",
-            "first_resolutions",
-            "first_cases",
-            "qualified_date",
-            "qualified",
-            "days_to_qualify",
-            "on_node_by_deadline",
-            *(f"{c}_met" for c in CONDITIONS),
-        )
+        .select(*JUDGED_COLUMNS)
     )
+
+
+#: The columns of :func:`judge_subsidy`'s table, in order.
+JUDGED_COLUMNS = (
+    "enterprise", "joined_date", "initial", "first_registrations", "first_resolutions",
+    "first_cases", "qualified_date", "qualified", "days_to_qualify", "on_node_by_deadline",
+    *(f"{c}_met" for c in CONDITIONS),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

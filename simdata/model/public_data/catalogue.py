@@ -108,13 +108,8 @@ def build_catalogue(
     period = _class_draw(rng_entities, list(spec.update_mix.model_dump().values()), n)
     period_s = _PERIOD_S[period]
 
-    # Scheduled updates: dataset i is due at created_i + phase_i + k·P_i, k = 0, 1, …
     phase = rng_entities.uniform(0.0, 1.0, n) * period_s
-    first_due = created + phase
-    counts = np.maximum(np.ceil((end_s - first_due) / period_s), 0).astype(np.int64)
-    dataset = np.repeat(np.arange(n), counts)
-    k = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    due = first_due[dataset] + k * period_s[dataset]
+    dataset, due = _scheduled_updates(created + phase, period_s, end_s)
     updates = len(due)
 
     late = rng_updates.random(updates) < spec.late_update_share
@@ -150,6 +145,17 @@ def build_catalogue(
         overdue_start_s=due[late],
         overdue_end_s=done[late],
     )
+
+
+def _scheduled_updates(
+    first_due: FloatArray, period_s: FloatArray, end_s: float
+) -> tuple[IntArray, FloatArray]:
+    """Every scheduled update before ``end_s`` as (dataset, due time): dataset i is due at
+    ``first_due_i + k·P_i``, k = 0, 1, …"""
+    counts = np.maximum(np.ceil((end_s - first_due) / period_s), 0).astype(np.int64)
+    dataset = np.repeat(np.arange(len(first_due)), counts)
+    k = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    return dataset, first_due[dataset] + k * period_s[dataset]
 
 
 def _overlap(lo: FloatArray, hi: FloatArray, start: float, end: float) -> FloatArray:

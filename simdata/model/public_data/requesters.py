@@ -109,7 +109,31 @@ def draw_requests(
         [g.patience if g.patience is not None else np.inf for g in spec.groups] + [np.inf]
     )[group]
 
-    # Datasets: a count per request, then uniform picks among datasets existing at arrival.
+    first_item, item_dataset = _draw_datasets(spec, catalogue, streams, arrival, group, backlog)
+    return Requests(
+        arrival_s=arrival,
+        group=group,
+        kind=kind,
+        channel=channel,
+        patience_s=patience,
+        initial=initial,
+        first_item=first_item,
+        item_dataset=item_dataset,
+    )
+
+
+def _draw_datasets(
+    spec: RequestersSpec,
+    catalogue: Catalogue,
+    streams: Streams,
+    arrival: FloatArray,
+    group: IntArray,
+    backlog: list[tuple[int, int]],
+) -> tuple[IntArray, IntArray]:
+    """Each request's datasets (``first_item``, ``item_dataset``): a count per request, then
+    uniform picks among the datasets existing at its arrival; an initial-backlog request
+    asks for one conditional dataset of its department."""
+    initial = group < 0
     rng_items = streams.generator(COMPONENT, "datasets")
     counts = np.ones(len(arrival), dtype=np.int64)
     for index, member in enumerate(spec.groups):
@@ -120,7 +144,6 @@ def draw_requests(
     existing = np.maximum(np.searchsorted(catalogue.created_s, arrival, side="right"), 1)
     picks = rng_items.random(int(counts.sum()))
     item_dataset = (picks * np.repeat(existing, counts)).astype(np.int64)
-    # Initial backlog requests ask for one conditional dataset of their department.
     for (dept, count), rows in zip(
         backlog, _split(np.flatnonzero(initial), [c for _, c in backlog]), strict=True
     ):
@@ -132,16 +155,7 @@ def draw_requests(
         item_dataset[first_item[rows]] = candidates[
             rng_items.integers(0, len(candidates), len(rows))
         ]
-    return Requests(
-        arrival_s=arrival,
-        group=group,
-        kind=kind,
-        channel=channel,
-        patience_s=patience,
-        initial=initial,
-        first_item=first_item,
-        item_dataset=item_dataset,
-    )
+    return first_item, item_dataset
 
 
 def _split(rows: IntArray, sizes: list[int]) -> list[IntArray]:

@@ -41,7 +41,7 @@ from simdata.model.resolution.rules import (
     WITHIN_SLA,
     NodeRules,
     ReorderBuffer,
-    judge_many,
+    judge_in_place,
 )
 from simdata.model.resolution.statistics import NodeStatistics
 from simdata.scenario.resolution import ResolutionSpec
@@ -170,9 +170,9 @@ class BatchedResolutionNode:
         count = int(np.count_nonzero(hits))
         if count == 0:
             return
-        latency, outcome = judge_many(block.hit_latency[hits], self.rules)
+        latency = block.hit_latency[hits]  # a copy, judged in place
         self.hits += count
-        self.hit_outcomes += np.bincount(outcome, minlength=OUTCOMES)
+        self.hit_outcomes += judge_in_place(latency, self.rules)
         self.hits_latency_sum += float(latency.sum())
         histogram.add_many(self.hit_latency, latency)
 

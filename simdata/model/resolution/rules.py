@@ -26,11 +26,12 @@ batched engine (:mod:`.batched` over :mod:`.fcfs`), the sampled peak-hour window
 
 How the compiled kernel shares them: each rule is one function here, compiled with numba.
 The kernel (:mod:`.fcfs`) calls :func:`judge` and :data:`admits_compiled` (:func:`admits`
-compiled) inside its loop; the vectorised Python paths call :func:`judge_many`, a
-compiled loop over the same :func:`judge`; the event engine calls :func:`admits` itself
-per arrival (plain Python: numba's dispatch would cost more than the comparison). So each
-rule has one definition. numba's on-disk cache tracks one file at a time: after
-editing this module, delete ``simdata/model/resolution/__pycache__/*.nb[ic]``.
+compiled) inside its loop; the vectorised Python paths call :func:`judge_many` or
+:func:`judge_in_place`, compiled loops over the same :func:`judge`; the event engine
+calls :func:`admits` itself per arrival (plain Python: numba's dispatch would cost more
+than the comparison). So each rule has one definition. numba's on-disk cache tracks one
+file at a time: after editing this module, delete
+``simdata/model/resolution/__pycache__/*.nb[ic]``.
 
 What is *not* shared, on purpose: the arithmetic of the latency itself. The event engine
 computes ``end − arrival + enterprise`` per request, the batched engine ``(end − node
@@ -125,6 +126,21 @@ def judge(latency: float, rules: NodeRules) -> tuple[float, int]:
 def _judge_into(latency: FloatArray, rules: NodeRules, outcome: IntArray) -> None:
     for i in range(latency.shape[0]):
         latency[i], outcome[i] = judge(latency[i], rules)
+
+
+@jit
+def _judge_counting(latency: FloatArray, rules: NodeRules, counts: IntArray) -> None:
+    for i in range(latency.shape[0]):
+        latency[i], outcome = judge(latency[i], rules)
+        counts[outcome] += 1
+
+
+def judge_in_place(latency: FloatArray, rules: NodeRules) -> IntArray:
+    """:func:`judge` every latency of the float64 array ``latency``, replacing each by its
+    reported latency; the number of requests of each outcome (one compiled pass)."""
+    counts = np.zeros(OUTCOMES, dtype=np.int64)
+    _judge_counting(latency, rules, counts)
+    return counts
 
 
 def judge_many(latency_s: FloatArray, rules: NodeRules) -> tuple[FloatArray, IntArray]:
