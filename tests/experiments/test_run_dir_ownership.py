@@ -244,3 +244,26 @@ def test_capacity_sweep_and_compare_refuse_a_locked_out(
             message = one_line_error(CliRunner().invoke(cli, [*command, "--out", str(owned)]))
             assert "another run owns" in message, command
             assert tree(owned) == before
+
+
+def test_ctrl_c_inside_a_pydantic_serializer_is_still_ctrl_c(
+    write_scenario: Callable[[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C that lands while pydantic serialises the scenario (pydantic-core re-raises it
+    as PydanticSerializationError) ends the run as an interruption, not a failure."""
+    from pydantic import BaseModel, field_serializer
+
+    from simdata.experiments.run import loop
+
+    class Interrupting(BaseModel):
+        value: int = 0
+
+        @field_serializer("value")
+        def _interrupt(self, value: int) -> int:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(loop, "scenario_to_yaml", lambda _: str(Interrupting().model_dump()))
+    scenario = simdata.load_scenario(write_scenario(MM8_TEXT), SHORT)
+    with pytest.raises(KeyboardInterrupt):
+        simdata.run(scenario, out=tmp_path / "out")
+    assert not (tmp_path / "out" / ".lock").exists()

@@ -61,6 +61,9 @@ class Runner:
             self._last_words("interrupted", looks)
             raise
         except Exception as error:
+            if wrapped_interrupt(error):
+                self._last_words("interrupted", looks)
+                raise KeyboardInterrupt from None
             self._last_words("interrupted", looks, error=repr(error))
             where = f"; finished replications are kept: simdata run --resume {self.out_dir}"
             raise RunError(
@@ -200,6 +203,16 @@ def _write_run_dir(out_dir: Path, result: RunResult, manifest: RunManifest) -> N
     remove_parts(out_dir)
 
 
+def wrapped_interrupt(error: BaseException) -> bool:
+    """Whether ``error`` is a Ctrl-C in disguise: pydantic-core catches a KeyboardInterrupt
+    raised inside a serializer (writing the scenario, hashing it for the manifest) and
+    re-raises it as ``PydanticSerializationError("… KeyboardInterrupt: …")``; without this
+    a Ctrl-C at that moment ended the run with exit 1 instead of 130."""
+    return type(error).__name__ == "PydanticSerializationError" and "KeyboardInterrupt" in str(
+        error
+    )
+
+
 def _one_line(error: BaseException) -> str:
     """``Type: message`` on one line (a multi-line message folded)."""
     return " ".join(f"{type(error).__name__}: {error}".split())
@@ -239,7 +252,12 @@ def run(
             progress,
             planned,
         )
-        runner.start()
+        try:
+            runner.start()
+        except Exception as error:
+            if wrapped_interrupt(error):
+                raise KeyboardInterrupt from None
+            raise
         return runner.execute()
     finally:
         if lock is not None:

@@ -85,7 +85,13 @@ def parse_utc(text: object) -> dt.datetime:
 
 
 def failures(done: Iterable[Replication], scenario: Scenario) -> list[Failure]:
-    """Failed replications with what reproduces them: index, root seed, scenario, error."""
+    """Failed replications with what reproduces them: index, root seed, scenario, error.
+
+    The scenario is hashed only when a replication failed: this runs at every manifest
+    write, and hashing serialises the whole scenario."""
+    failed = [r for r in sorted(done, key=lambda r: r.index) if not r.ok]
+    if not failed:
+        return []
     sha = scenario_sha256(scenario)
     return [
         Failure(
@@ -95,8 +101,7 @@ def failures(done: Iterable[Replication], scenario: Scenario) -> list[Failure]:
             scenario=scenario.name,
             scenario_sha256=sha,
         )
-        for r in sorted(done, key=lambda r: r.index)
-        if not r.ok
+        for r in failed
     ]
 
 
