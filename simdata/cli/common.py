@@ -111,6 +111,13 @@ def handle_errors(command: F) -> F:
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except Exception as error:
+            from simdata.experiments.run.loop import wrapped_interrupt
+
+            if not wrapped_interrupt(error):
+                raise
+            click.echo("interrupted", err=True)  # a Ctrl-C pydantic re-raised as its own
+            sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
 
