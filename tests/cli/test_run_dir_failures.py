@@ -87,6 +87,7 @@ def _assert_truthful_failure(done: subprocess.CompletedProcess[str], out: Path) 
     assert not (out / "kpis.parquet").exists()
 
 
+@pytest.mark.slow
 def test_a_file_size_limit_stops_the_run_truthfully_and_resume_finishes_it(
     write_scenario: Callable[[str], Path], tmp_path: Path
 ) -> None:
@@ -102,6 +103,7 @@ def test_a_file_size_limit_stops_the_run_truthfully_and_resume_finishes_it(
     assert_same_run_dirs(out, reference)
 
 
+@pytest.mark.slow
 def test_a_full_disk_stops_the_run_truthfully(
     write_scenario: Callable[[str], Path], tmpfs: Callable[[str], Path]
 ) -> None:

@@ -21,7 +21,7 @@ from simdata.cli import cli
 from tests.cli_checks import one_line_error
 from tests.conftest import MM8_TEXT
 
-pytestmark = pytest.mark.cli
+pytestmark = [pytest.mark.cli, pytest.mark.slow]
 
 DASK = Path(sys.executable).with_name("dask")
 #: Generous: two cores shared with other work; every wait polls a condition up to this.

@@ -51,6 +51,7 @@ def test_process_pool_equals_serial(
     assert_same_run_dirs(tmp_path / "run", serial.out_dir)
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_equals_serial(
     scenario: Scenario, serial: RunResult, tmp_path: Path
 ) -> None:

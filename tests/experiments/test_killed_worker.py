@@ -38,6 +38,7 @@ class _KillBusyWorker:
         psutil.Process(self.killed).kill()
 
 
+@pytest.mark.slow
 def test_killed_dask_worker_leaves_the_result_unchanged(
     write_scenario: Callable[[str], Path],
 ) -> None:

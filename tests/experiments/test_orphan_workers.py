@@ -46,6 +46,7 @@ def _busy_workers(parent: psutil.Process) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_killing_simdata_ends_its_workers_and_closes_the_callers_pipes(tmp_path: Path) -> None:
     """SIGKILL ``simdata run --workers 2`` while its workers are busy: the caller's pipes
     close and every process it started (workers, fork server, resource tracker) exits."""

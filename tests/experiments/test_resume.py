@@ -35,6 +35,7 @@ def _wait_for_part(run_dir: Path, process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.mark.cli
+@pytest.mark.slow
 def test_sigint_then_resume_equals_an_uninterrupted_run(
     write_scenario: Callable[[str], Path], tmp_path: Path
 ) -> None:

@@ -57,6 +57,7 @@ def _resume(run_dir: Path) -> str:
     return message
 
 
+@pytest.mark.slow
 def test_two_processes_on_one_out_one_wins_the_other_writes_nothing(
     write_scenario: Callable[[str], Path], tmp_path: Path
 ) -> None:
@@ -118,6 +119,7 @@ def test_a_locked_out_is_refused_and_left_alone(
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.slow
 def test_killed_before_the_first_replication_resumes(
     write_scenario: Callable[[str], Path], tmp_path: Path
 ) -> None:

@@ -197,6 +197,7 @@ def test_a_protocol_without_its_extra_is_one_line(
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_the_cli_process_exits_2_with_one_line_on_noise_and_http(
     http_scheduler: str, noise_scheduler: str, tmp_path: Path
 ) -> None:

@@ -133,6 +133,7 @@ def test_clearly_passing_target_stops_at_the_first_look(
 
 
 @pytest.mark.cli
+@pytest.mark.slow
 def test_target_at_its_true_value_runs_to_the_cap(
     write_scenario: Callable[[str], Path], tmp_path: Path
 ) -> None:
@@ -176,6 +177,7 @@ def test_without_targets_it_stops_when_every_kpi_is_precise(
 
 
 @pytest.mark.unit
+@pytest.mark.slow
 def test_interrupted_until_decided_run_resumes_to_the_same_looks(
     write_scenario: Callable[[str], Path], tmp_path: Path
 ) -> None:

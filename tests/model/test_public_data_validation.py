@@ -77,6 +77,7 @@ def erlang_c_wait(servers: int, rate: float, mean_service: float) -> float:
     return (top / bottom) / (servers / mean_service - rate)
 
 
+@pytest.mark.slow
 def test_one_department_of_reviewers_always_open_is_m_m_2(
     write_scenario: Callable[[str], Path], record_property: Callable[[str, object], None]
 ) -> None:
@@ -149,6 +150,7 @@ def paired(base: simdata.RunResult, variant: simdata.RunResult, kpi: str) -> tup
     return t_ci((joined["value_variant"] - joined["value"]).to_numpy())
 
 
+@pytest.mark.slow
 def test_more_reviewers_and_auto_approval_shorten_time_to_data_with_crn(
     write_scenario: Callable[[str], Path],
 ) -> None:
