@@ -18,7 +18,7 @@ from typing import Literal
 
 import polars as pl
 
-from simdata.analysis import kpi_names
+from simdata import kpi_names
 from simdata.model.frames import Frame
 from simdata.model.world import Simulated, Window
 

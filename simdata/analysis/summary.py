@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from simdata.analysis import kpi_names
+from simdata import kpi_names
 from simdata.analysis.kpis import REGISTRY
 from simdata.analysis.stats import Estimate, summarise
 from simdata.analysis.targets import combine, judge

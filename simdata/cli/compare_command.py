@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from simdata.analysis import kpi_names
+from simdata import kpi_names
 from simdata.analysis.kpis import REGISTRY
 from simdata.cli.common import (
     cli,

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from simdata.analysis import kpi_names
+from simdata import kpi_names
 from simdata.analysis.kpis import REGISTRY
 from simdata.analysis.stats import t_interval
 from simdata.errors import UsageError

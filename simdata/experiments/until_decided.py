@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from simdata.analysis import kpi_names
+from simdata import kpi_names
 from simdata.analysis.kpis import REGISTRY
 from simdata.analysis.stats import t_interval
 from simdata.analysis.targets import judge

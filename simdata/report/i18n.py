@@ -13,7 +13,7 @@ import math
 import re
 from typing import NamedTuple
 
-from simdata.analysis import kpi_names
+from simdata import kpi_names
 from simdata.analysis.kpis import REGISTRY
 from simdata.scenario.units import DAY_S, HOUR_S, MINUTE_S
 

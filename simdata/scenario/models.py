@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from simdata.analysis import kpi_names  # the name grammar only: a leaf module
+from simdata import kpi_names
 from simdata.scenario.calendar_spec import (
     FIRST_DATE,
     LAST_DATE,
@@ -293,9 +293,9 @@ class Target(BaseModel):
 
 def scenario_from_data(data: dict[str, Any]) -> Scenario:
     """Validate a scenario's JSON-mode data (as dumped by :meth:`Scenario.__reduce__`)."""
-    from simdata.analysis.kpis import kpi_units  # the registry imports the model layers
-
-    return Scenario.model_validate(data, context={"kpi_units": kpi_units()})
+    # No KPI registry in the context: the data comes from a scenario validated against it
+    # already, and targets parse by their form (the scenario layer stays left of analysis).
+    return Scenario.model_validate(data)
 
 
 class Scenario(Section):

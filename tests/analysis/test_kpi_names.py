@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simdata.analysis import kpi_names
-from simdata.analysis.kpi_names import KpiName
+from simdata import kpi_names
+from simdata.kpi_names import KpiName
 
 pytestmark = pytest.mark.unit
 

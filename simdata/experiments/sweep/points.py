@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import ValidationError
 from scipy import stats
 
-from simdata.analysis import kpi_names
+from simdata import kpi_names
 from simdata.analysis.kpis import REGISTRY, kpi_units
 from simdata.arrays import FloatArray
 from simdata.errors import ScenarioError

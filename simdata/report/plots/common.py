@@ -23,7 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from simdata.analysis import kpi_names
+from simdata import kpi_names
 from simdata.analysis.kpis import REGISTRY
 from simdata.analysis.stats import t_half_width
 from simdata.arrays import FloatArray

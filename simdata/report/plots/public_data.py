@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from simdata.analysis import kpi_names
+from simdata import kpi_names
 from simdata.analysis.stats import t_half_width
 from simdata.report import i18n
 from simdata.report.plots.common import (
