@@ -90,7 +90,10 @@ def compute_kpis(simulated: Simulated) -> dict[str, float]:
     KPIs of one frame are evaluated together: one ``select`` for the whole-frame values
     and one ``group_by`` per breakdown column.
     """
-    values: dict[str, float] = dict(simulated.kpis)
+    statistics = simulated.node_statistics
+    values: dict[str, float] = (
+        {} if statistics is None else _resolution_kpis.kpis_from_statistics(statistics)
+    )
     plan: dict[tuple[str, str | None], list[Kpi]] = {}
     for kpi in (*REGISTRY.values(), *VARIANTS):
         for dimension in kpi.by:
@@ -154,5 +157,5 @@ def kpis_markdown() -> str:
 # isort: off
 from simdata.analysis.identifiers import kpis as _identifier_kpis  # noqa: E402, F401
 from simdata.analysis.public_data import kpis as _public_data_kpis  # noqa: E402, F401
-from simdata.analysis.resolution import kpis as _resolution_kpis  # noqa: E402, F401
+from simdata.analysis.resolution import kpis as _resolution_kpis  # noqa: E402
 # isort: on

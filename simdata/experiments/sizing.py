@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from simdata.errors import UsageError
 from simdata.experiments.executors import available_memory_bytes
-from simdata.model.node_component import AUTO_BATCHED_REQUESTS, FULL_LIMIT
 from simdata.model.resolution.arrivals import ArrivalProcess
+from simdata.model.resolution.component import AUTO_BATCHED_REQUESTS, FULL_LIMIT
 from simdata.scenario.identifiers import BassAdoption
 from simdata.scenario.models import Scenario
 from simdata.scenario.units import DAY_S

@@ -22,6 +22,7 @@ import simpy
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
 from simdata.model.calendar import WorkCalendar
+from simdata.model.resolution.statistics import NodeStatistics
 from simdata.scenario.calendar_spec import CalendarSpec
 from simdata.scenario.models import Scenario
 
@@ -42,8 +43,9 @@ class World:
     info: dict[str, object] = field(default_factory=dict)
     #: Model constants KPIs need (window length in working time, staff, SLA).
     constants: dict[str, float] = field(default_factory=dict)
-    #: KPI values a component computed itself (the batched node's streaming statistics).
-    kpis: dict[str, float] = field(default_factory=dict)
+    #: The batched node's sufficient statistics, from which the KPI step computes its KPIs
+    #: (it keeps no per-request rows).
+    node_statistics: NodeStatistics | None = None
     #: Work done outside SimPy's event loop, counted as events (batched requests).
     extra_events: int = 0
     _components: dict[type, object] = field(default_factory=dict)

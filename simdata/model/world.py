@@ -18,11 +18,12 @@ from simdata.engine.streams import Streams
 from simdata.model.component import Component, ComponentType, World
 from simdata.model.identifiers.economy import EnterprisesComponent
 from simdata.model.identifiers.subsidy import SubsidyComponent
-from simdata.model.node_component import AUTO_BATCHED_REQUESTS, ResolutionNodeComponent
 from simdata.model.public_data.agency import AgencyComponent
 from simdata.model.public_data.catalogue import CatalogueComponent
 from simdata.model.public_data.policy import PolicyComponent
 from simdata.model.public_data.requesters import RequestersComponent
+from simdata.model.resolution.component import AUTO_BATCHED_REQUESTS, ResolutionNodeComponent
+from simdata.model.resolution.statistics import NodeStatistics
 from simdata.scenario.models import Scenario
 
 __all__ = ["AUTO_BATCHED_REQUESTS", "COMPONENTS", "Simulated", "Window", "simulate"]
@@ -68,9 +69,8 @@ class Simulated:
     warnings: list[str] = field(default_factory=list)
     #: What the run should record in its manifest (e.g. the latency sampling plan).
     info: dict[str, object] = field(default_factory=dict)
-    #: KPI values a component computed itself (the batched node's streaming statistics);
-    #: registry KPIs of frames that were not produced are not computed again.
-    kpis: dict[str, float] = field(default_factory=dict)
+    #: The batched node's sufficient statistics (its KPIs come from them, not from rows).
+    node_statistics: NodeStatistics | None = None
 
 
 def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> Simulated:
@@ -101,7 +101,7 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> S
         events=events + world.extra_events,
         warnings=world.warnings,
         info=world.info,
-        kpis=world.kpis,
+        node_statistics=world.node_statistics,
     )
 
 

@@ -35,7 +35,7 @@ Rules (see :class:`~simdata.scenario.identifiers.EnterprisesSpec`):
 * **Cases** on day d, from the joining day: Poisson with mean ``(rate + per_identifier ×
   identifiers before d) × 1 d``.
 * **Hours.** The node's hourly load is the daily total split multinomially by the hourly
-  weights (:func:`simdata.model.node_component.node_traffic`).
+  weights (:func:`simdata.model.resolution.component.node_traffic`).
 
 Bass adoption draws each candidate's adoption time from the Bass distribution F(t) (its
 original reading: F is the distribution of one adopter's time), so the expected number

@@ -225,17 +225,6 @@ class BatchedResolutionNode:
             sojourn=self.stream.sojourn.copy(),
         )
 
-    def kpis(self) -> dict[str, float]:
-        """The registry's resolution KPIs from :meth:`statistics`.
-
-        A bridge until the world hands the statistics to the KPI step itself: the model
-        layer imports the analysis layer here, at call time, so that each KPI stays
-        defined once (:mod:`simdata.analysis.resolution.kpis`).
-        """
-        from simdata.analysis.resolution.kpis import kpis_from_statistics
-
-        return kpis_from_statistics(self.statistics())
-
     def latency_histogram(self) -> IntArray:
         """Counts of the measured end-to-end latencies (hits and node), log buckets."""
         return histogram.merge(self.stream.latency, self.hit_latency)

@@ -12,7 +12,7 @@ Three plans, chosen from the scenario alone:
   (:mod:`simdata.model.resolution.windows`).
 
 After the drain it records the node's series and its latency histogram, and hands the
-batched engine's streaming KPIs to the world.
+batched engine's sufficient statistics to the world (its KPIs are computed from them).
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ class ResolutionNodeComponent:
             return
         batched.record_series()
         recorder.put(LATENCY_HISTOGRAM, latency_histogram_frame(batched.latency_histogram(), "all"))
-        world.kpis.update(batched.kpis())
+        world.node_statistics = batched.statistics()
         # No SimPy events: count the node's requests, the work the events would have been.
         world.extra_events += batched.node_requests
         world.info["resolution_engine"] = "batched"
