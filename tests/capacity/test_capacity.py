@@ -28,6 +28,7 @@ resolution:
 
 
 @pytest.mark.validation
+@pytest.mark.slow
 def test_mm1_capacity_matches_the_analytic_answer(
     write_scenario: Callable[[str, str], Path], tmp_path: Path
 ) -> None:
@@ -56,6 +57,7 @@ def test_mm1_capacity_matches_the_analytic_answer(
 
 
 @pytest.mark.unit
+@pytest.mark.slow
 def test_loads_share_random_numbers_so_the_sla_share_falls_with_load(
     write_scenario: Callable[[str, str], Path],
 ) -> None:
@@ -137,6 +139,7 @@ def test_a_scenario_without_an_sla_is_refused(
         ("p50<=10ms", "above_range"),
     ],
 )
+@pytest.mark.slow
 def test_a_search_that_cannot_bracket_says_so_and_exits_0(
     write_scenario: Callable[[str, str], Path], tmp_path: Path, sla: str, status: str
 ) -> None:
@@ -160,6 +163,7 @@ def test_a_search_that_cannot_bracket_says_so_and_exits_0(
 
 
 @pytest.mark.cli
+@pytest.mark.slow
 def test_zhanjiang_capacity_from_the_final_days_peak_hour(tmp_path: Path) -> None:
     """The shipped enterprise scenario: the final day's traffic, scaled, judged in its
     peak hour; capacity is far above the day's own load and below the stability limit."""
@@ -179,6 +183,7 @@ def test_zhanjiang_capacity_from_the_final_days_peak_hour(tmp_path: Path) -> Non
 
 
 @pytest.mark.unit
+@pytest.mark.slow
 def test_capacity_is_the_same_on_a_process_pool(
     write_scenario: Callable[[str, str], Path],
 ) -> None:

@@ -98,6 +98,7 @@ def test_batched_in_system_series_equals_the_event_engines(
     np.testing.assert_allclose(series[1], series[0], rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.slow
 def test_auto_engine_switches_to_batched_from_a_million_requests(
     write_scenario: Callable[[str, str], Path],
 ) -> None:

@@ -78,6 +78,7 @@ def test_cli_exits_1_and_says_which_replication_failed(
 
 
 @pytest.mark.unit
+@pytest.mark.slow
 def test_short_warmup_gets_an_mser5_suggestion(
     write_scenario: Callable[[str], Path], tmp_path: Path
 ) -> None:

@@ -49,6 +49,7 @@ def _run(
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.slow
 def test_independent_engines_agree_by_welch_test(
     write_scenario: Callable[[str, str], Path], case: str
 ) -> None:

@@ -197,6 +197,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Case], RunRes
 # --- M/M/1 ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_mm1_mean_wait(
     results: Callable[[Case], RunResult], record_property: RecordProperty
 ) -> None:
@@ -238,6 +239,7 @@ def test_erlang_c_reference_values() -> None:
         assert erlang_c(servers, offered) == pytest.approx(via_b, rel=1e-12)
 
 
+@pytest.mark.slow
 def test_mmc_mean_wait_erlang_c(
     results: Callable[[Case], RunResult], record_property: RecordProperty
 ) -> None:
