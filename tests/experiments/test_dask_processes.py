@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from simdata.cli import cli
 from tests.cli_checks import one_line_error
-from tests.conftest import MM8_TEXT
+from tests.conftest import GRID_TEXT, MM8_TEXT, MMC_TEXT
 
 pytestmark = [pytest.mark.cli, pytest.mark.slow]
 
@@ -35,26 +35,6 @@ resolution:
   service_time: {dist: exponential, mean: 4 ms}
   traffic: {rate: 100/s}
   sla: p99<=50ms
-"""
-
-MMC_TEXT = """\
-name: mmc
-run: {horizon: 1000 s, warmup: 100 s, replications: 3, seed: 11}
-resolution:
-  servers: 3
-  service_time: {dist: lognormal, mean: 1 s, cv: 1.0}
-  traffic: {rate: 2.4/s}
-"""
-
-GRID_TEXT = """\
-name: mmc-grid
-method: grid
-levels: 2
-replications: 2
-kpis: [resolution.wait_mean, resolution.arrivals_count]
-parameters:
-  - {path: resolution.servers, name: servers, levels: [3, 4]}
-  - {path: resolution.service_time.mean, name: service_time, range: [0.8, 1.0], unit: s}
 """
 
 

@@ -15,29 +15,10 @@ from simdata.cli import cli
 from simdata.experiments.executors import PoolExecutor
 from simdata.experiments.sweep import plan_sweep, sweep
 from tests.cli_checks import one_line_error, replace_once, tree
-from tests.conftest import SCENARIOS
+from tests.conftest import GRID_TEXT, MMC_TEXT, SCENARIOS
 
 pytestmark = pytest.mark.cli
 
-MMC_TEXT = """\
-name: mmc
-run: {horizon: 1000 s, warmup: 100 s, replications: 3, seed: 11}
-resolution:
-  servers: 3
-  service_time: {dist: lognormal, mean: 1 s, cv: 1.0}
-  traffic: {rate: 2.4/s}
-"""
-
-GRID_TEXT = """\
-name: mmc-grid
-method: grid
-levels: 2
-replications: 2
-kpis: [resolution.wait_mean, resolution.arrivals_count]
-parameters:
-  - {path: resolution.servers, name: servers, levels: [3, 4]}
-  - {path: resolution.service_time.mean, name: service_time, range: [0.8, 1.0], unit: s}
-"""
 
 LHS_TEXT = """\
 name: mmc-lhs
