@@ -116,6 +116,8 @@ def capacity_command(
     console.print(f"{plain(loaded.name)}: SLA {plain(result.as_json()['sla'])}", highlight=False)
     for line in _describe(result):
         console.print(line, highlight=False)
+    for warning in result.warnings:
+        click.echo(f"warning: {printable(warning)}", err=True)
     failed = [s for s in result.searches if s.error is not None]
     for search in failed:
         click.echo(

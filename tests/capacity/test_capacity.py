@@ -233,3 +233,37 @@ def test_a_replication_that_raises_makes_the_search_failed_not_below_range(
     manifest = json.loads((tmp_path / "bad" / "manifest.json").read_text())
     assert manifest["status"] == "failed"
     assert manifest["failures"][0]["root_seed"] == 5
+
+
+@pytest.mark.unit
+def test_the_capacity_is_the_interpolated_sla_crossing() -> None:
+    """Inside the final bracket the answer moves with the replication's SLA shares (linear in
+    log-load), not to a lattice midpoint; a flat or inverted bracket falls back to it."""
+    from simdata.experiments.capacity.bisection import crossing
+
+    low, high = 100.0, 100.5
+    assert crossing(low, high, 0.995, 0.985, 0.99) == pytest.approx(math.sqrt(low * high), 1e-6)
+    near_low = crossing(low, high, 0.9901, 0.980, 0.99)
+    near_high = crossing(low, high, 0.999, 0.9899, 0.99)
+    assert low < near_low < near_high < high
+    assert near_low == pytest.approx(low * (high / low) ** (0.0001 / 0.0101))
+    assert crossing(low, high, 0.99, 0.99, 0.99) == pytest.approx(math.sqrt(low * high))
+
+
+@pytest.mark.unit
+def test_equal_capacities_give_no_ci_and_a_warning() -> None:
+    """Replications that all land on one value get no (zero-width) CI; fewer than half
+    distinct values are warned about."""
+    from simdata.experiments.capacity.bisection import Search
+    from simdata.experiments.capacity.experiment import _precision_warnings, _summarise
+
+    same = [Search(i, "found", 372.722) for i in range(6)]
+    status, mean, low, high, conservative = _summarise(same, 0.95)
+    assert (status, mean) == ("found", 372.722)
+    assert low is None
+    assert high is None
+    assert conservative is None
+    assert "1 distinct capacities among 6" in _precision_warnings(same)[0]
+    spread = [Search(i, "found", 370.0 + i) for i in range(6)]
+    assert _precision_warnings(spread) == []
+    assert _summarise(spread, 0.95)[2] is not None

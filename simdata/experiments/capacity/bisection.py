@@ -114,12 +114,15 @@ def evaluate(profile: LoadProfile, sla: Sla, load: float) -> Point:
 
 
 def search(profile: LoadProfile, sla: Sla, precision: float = PRECISION) -> Search:
-    """Bracket, then bisect in log-load, the highest load at which the SLA holds."""
+    """Bracket, then bisect in log-load, the highest load at which the SLA holds; the
+    answer is the SLA crossing interpolated inside the final bracket (:func:`crossing`)."""
     points: list[Point] = []
+    shares: dict[float, float] = {}
 
     def holds(load: float) -> bool:
         point = evaluate(profile, sla, load)
         points.append(point)
+        shares[load] = point.sla_share
         return point.sla_met
 
     limit = profile.stability_limit()
@@ -153,7 +156,25 @@ def search(profile: LoadProfile, sla: Sla, precision: float = PRECISION) -> Sear
             low = middle
         else:
             high = middle
-    return Search(profile.replication, "found", math.sqrt(low * high), points)
+    answer = crossing(low, high, shares[low], shares[high], sla.quantile)
+    return Search(profile.replication, "found", answer, points)
+
+
+def crossing(low: float, high: float, share_low: float, share_high: float, q: float) -> float:
+    """The load at which the SLA share crosses ``q``, linear in log-load between the final
+    bracket's ends (the share holds ``q`` at ``low`` and not at ``high``).
+
+    Returning the bracket's midpoint put every replication on a lattice of 0.5 % steps
+    from the stability limit: on a long window all replications could give the same value
+    and a zero-width CI (issue 12: "372.722, CI [372.722, 372.722]" for λ* = 372.885). The
+    share falls almost linearly across a 0.5 % bracket under common random numbers, so
+    the interpolated crossing moves continuously with the replication's own numbers.
+    """
+    drop = share_low - share_high
+    if not (math.isfinite(drop) and drop > 0):
+        return math.sqrt(low * high)
+    fraction = min(max((share_low - q) / drop, 0.0), 1.0)
+    return math.exp(math.log(low) + fraction * (math.log(high) - math.log(low)))
 
 
 def search_task(task: CapacityTask) -> Search:

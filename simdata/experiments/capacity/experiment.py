@@ -70,6 +70,8 @@ class CapacityResult:
     curve: pl.DataFrame
     out_dir: Path | None = None
     manifest: dict[str, Any] = field(default_factory=dict)
+    #: What the planner should know about the answer's precision.
+    warnings: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         """``capacity.json``: the answer, its CI, what was searched and how."""
@@ -140,12 +142,27 @@ def _summarise(
     values = np.array([s.capacity for s in searches], dtype=np.float64)
     mean = float(values.mean())
     n = len(values)
-    if n < 2:  # no CI from one replication (null in capacity.json, never NaN)
+    if n < 2 or np.ptp(values) == 0:
+        # No CI from one replication (null in capacity.json, never NaN), and never a
+        # zero-width one from replications that all gave the same value.
         return "found", mean, None, None, None
     sem = float(values.std(ddof=1)) / math.sqrt(n)
     half = t_quantile(CONFIDENCE, n - 1) * sem
     conservative = mean - t_quantile(confidence, n - 1, sided="one") * sem
     return "found", mean, mean - half, mean + half, conservative
+
+
+def _precision_warnings(searches: Sequence[Search]) -> list[str]:
+    """Warn when fewer than half the replications give distinct capacities: their spread,
+    and so the CI, then says more about the search's resolution than about the node."""
+    values = [s.capacity for s in searches if s.capacity is not None]
+    if len(values) < 2 or 2 * len(set(values)) >= len(values):
+        return []
+    return [
+        f"only {len(set(values))} distinct capacities among {len(values)} replications: the "
+        "CI reflects the search's resolution, not the node's variability (no CI when all "
+        "are equal); shorten the measured window or add replications"
+    ]
 
 
 def _curve(searches: Sequence[Search]) -> pl.DataFrame:
@@ -222,6 +239,8 @@ def _search(
     failures = [
         {"replication": s.replication, "root_seed": run.seed, "error": s.error} for s in errors
     ]
+    warnings = _precision_warnings(searches)
+    result.warnings = warnings
     result.manifest = manifest(
         kind="capacity",
         status="failed" if failures else "complete",
@@ -231,7 +250,7 @@ def _search(
         scenario_sha256=scenario_sha256(scenario),
         root_seed=run.seed,
         replications=run.replications,
-        warnings=[],
+        warnings=warnings,
         failures=failures,
         extra={"scenario_name": scenario.name, "sla": sla_text(parsed), "status_detail": status},
     )
