@@ -12,6 +12,7 @@ of all replications pooled. ``docs/kpis.md`` is generated from this registry.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -47,6 +48,12 @@ class Kpi:
     expr: ExprFactory
     by: tuple[str | None, ...] = (None,)
     values: tuple[str, ...] | None = None
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The values the KPI can take: a share lies in [0, 1]; durations, rates, counts
+        and working days are ≥ 0. Its CIs are kept inside (issue 12 §3)."""
+        return (0.0, 1.0) if self.unit == "fraction" else (0.0, math.inf)
 
 
 REGISTRY: dict[str, Kpi] = {}

@@ -39,7 +39,7 @@ SUMMARY_SCHEMA = {
 
 def summary_frame(kpis: pl.DataFrame, targets: Sequence[Target]) -> pl.DataFrame:
     """``summary.parquet`` from the long KPI table and the scenario's targets."""
-    summary = summarise(kpis)
+    summary = _inside_bounds(summarise(kpis))
     targeted = {t.kpi for t in targets}
     present = set(summary["kpi"].to_list())
     missing = [name for name in targeted if name not in present]
@@ -71,6 +71,22 @@ def summary_frame(kpis: pl.DataFrame, targets: Sequence[Target]) -> pl.DataFrame
     # out of the summary unless a target names it; kpis.parquet keeps its NaN values.
     summary = summary.filter((pl.col("n") > 0) | pl.col("target").is_not_null())
     return summary.select(list(SUMMARY_SCHEMA))
+
+
+def _inside_bounds(summary: pl.DataFrame) -> pl.DataFrame:
+    """Student-t CIs clipped to what the KPI can take ([0, 1] for shares, ≥ 0 otherwise):
+    a share's CI of [63.5 %, 116.8 %] becomes [63.5 %, 100 %]. Clipping only removes
+    impossible values, so the coverage of the true value is unchanged (docs/statistics.md)."""
+    bounds = [
+        kpi.bounds if (kpi := REGISTRY.get(kpi_names.base_of(name))) else (-math.inf, math.inf)
+        for name in summary["kpi"].to_list()
+    ]
+    low = pl.Series([b[0] for b in bounds], dtype=pl.Float64)
+    high = pl.Series([b[1] for b in bounds], dtype=pl.Float64)
+    return summary.with_columns(
+        pl.col("ci_low").clip(lower_bound=low, upper_bound=high),
+        pl.col("ci_high").clip(lower_bound=low, upper_bound=high),
+    )
 
 
 def _number(value: object) -> float | None:

@@ -143,3 +143,39 @@ def test_t_half_width_is_vectorised_and_nan_below_two() -> None:
     half = t_half_width(np.array([estimate.std, 1.0]), np.array([4, 1]))
     assert math.isclose(half[0], estimate.ci_high - estimate.mean, rel_tol=1e-12)
     assert math.isnan(half[1])
+
+
+@pytest.mark.unit
+def test_cis_stay_inside_what_a_kpi_can_take() -> None:
+    """A share's CI never leaves [0, 1] and a count's never goes below 0 (the Student-t
+    interval is clipped); the mean is left as it is."""
+    from simdata.analysis.summary import summary_frame
+
+    kpis = pl.DataFrame(
+        {
+            "replication": [0, 1, 2, 0, 1, 2],
+            "kpi": ["resolution.sla_share"] * 3 + ["requests.backlog_count"] * 3,
+            "value": [1.0, 0.9, 1.0, 0.0, 3.0, 0.0],
+        }
+    )
+    summary = summary_frame(kpis, []).sort("kpi")
+    backlog, share = summary.row(0, named=True), summary.row(1, named=True)
+    assert share["ci_high"] == 1.0
+    assert 0 < share["ci_low"] < share["mean"] < 1
+    assert backlog["ci_low"] == 0.0
+    assert backlog["mean"] == pytest.approx(1.0)
+
+
+@pytest.mark.unit
+def test_equal_replications_decide_only_from_twenty() -> None:
+    """Every replication at 0 % rejected: undecided with fewer than 20, judged from 20."""
+    from simdata.analysis.targets import MIN_EQUAL
+    from simdata.scenario.models import Target
+
+    target = Target.model_validate({"kpi": "resolution.rejected_share", "<=": 0.01})
+    few = Estimate(0.0, 0.0, 0.0, 0.0, MIN_EQUAL - 1)
+    many = Estimate(0.0, 0.0, 0.0, 0.0, MIN_EQUAL)
+    assert judge(target, few) == "undecided"
+    assert judge(target, many) == "pass"
+    above = Estimate(0.5, 0.5, 0.5, 0.0, MIN_EQUAL)
+    assert judge(target, above) == "fail"

@@ -3,6 +3,7 @@ over replications, and the results directory (``capacity.json``, ``curve.parquet
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -152,6 +153,33 @@ def _summarise(
     return "found", mean, mean - half, mean + half, conservative
 
 
+def _provenance(
+    result: CapacityResult, errors: Sequence[Search], started: dt.datetime, argv: Sequence[str]
+) -> dict[str, Any]:
+    """The capacity directory's manifest: status, failures with their seeds, warnings."""
+    scenario, run = result.scenario, result.scenario.run
+    failures = [
+        {"replication": s.replication, "root_seed": run.seed, "error": s.error} for s in errors
+    ]
+    return manifest(
+        kind="capacity",
+        status="failed" if failures else "complete",
+        argv=list(argv),
+        started=started,
+        finished=utc_now(),
+        scenario_sha256=scenario_sha256(scenario),
+        root_seed=run.seed,
+        replications=run.replications,
+        warnings=result.warnings,
+        failures=failures,
+        extra={
+            "scenario_name": scenario.name,
+            "sla": sla_text(result.sla),
+            "status_detail": result.status,
+        },
+    )
+
+
 def _precision_warnings(searches: Sequence[Search]) -> list[str]:
     """Warn when fewer than half the replications give distinct capacities: their spread,
     and so the CI, then says more about the search's resolution than about the node."""
@@ -236,24 +264,8 @@ def _search(
         scenario, parsed, confidence, status, mean, low, high, conservative, peak,
         searches, _curve(searches), out_dir,
     )  # fmt: skip
-    failures = [
-        {"replication": s.replication, "root_seed": run.seed, "error": s.error} for s in errors
-    ]
-    warnings = _precision_warnings(searches)
-    result.warnings = warnings
-    result.manifest = manifest(
-        kind="capacity",
-        status="failed" if failures else "complete",
-        argv=list(argv),
-        started=started,
-        finished=utc_now(),
-        scenario_sha256=scenario_sha256(scenario),
-        root_seed=run.seed,
-        replications=run.replications,
-        warnings=warnings,
-        failures=failures,
-        extra={"scenario_name": scenario.name, "sla": sla_text(parsed), "status_detail": status},
-    )
+    result.warnings = _precision_warnings(searches)
+    result.manifest = _provenance(result, errors, started, argv)
     if out_dir is not None:
         write_text(out_dir / "scenario.yaml", scenario_to_yaml(scenario))
         write_json(out_dir / "capacity.json", result.as_json())
