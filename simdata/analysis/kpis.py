@@ -137,7 +137,8 @@ def kpis_markdown() -> str:
         "is computed per replication over the measured window — arrivals in "
         "`[warmup, horizon)`, drained after the horizon; time averages over "
         "`[warmup, horizon)` — and summarised as the mean over replications with a 95% "
-        "Student-t CI. Quantile KPIs (`_p50`, `_p99`) are per-replication empirical "
+        "Student-t CI, clipped to what the KPI can take ([0, 1] for shares, ≥ 0 otherwise; "
+        "docs/statistics.md). Quantile KPIs (`_p50`, `_p99`) are per-replication empirical "
         "quantiles: the summary estimates a replication's quantile, not a pooled one.",
         "",
         "| KPI | unit | better | 中文 | description |",
