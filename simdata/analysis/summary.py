@@ -18,7 +18,7 @@ import polars as pl
 
 from simdata import kpi_names
 from simdata.analysis.kpis import REGISTRY
-from simdata.analysis.stats import Estimate, summarise
+from simdata.analysis.stats import CONFIDENCE, Estimate, summarise
 from simdata.analysis.targets import combine, judge
 from simdata.results.manifest import Failure, LookRecord
 from simdata.scenario.models import Target
@@ -34,12 +34,38 @@ SUMMARY_SCHEMA = {
     "n": pl.Int64,
     "target": pl.String,
     "verdict": pl.String,
+    "ci_level": pl.Float64,
+    "ci_method": pl.String,
 }
 
 
-def summary_frame(kpis: pl.DataFrame, targets: Sequence[Target]) -> pl.DataFrame:
-    """``summary.parquet`` from the long KPI table and the scenario's targets."""
-    summary = _inside_bounds(summarise(kpis))
+def summary_frame(
+    kpis: pl.DataFrame,
+    targets: Sequence[Target],
+    *,
+    target_confidence: float | None = None,
+    target_method: str | None = None,
+) -> pl.DataFrame:
+    """``summary.parquet`` from the long KPI table and the scenario's targets.
+
+    Every CI is at 95 % unless ``target_confidence`` is given (``--until-decided``): the
+    targeted KPIs then carry the interval the sequential rule decided with, at its level,
+    so the verdict shown is the rule's own — a target the rule left open at the cap is
+    undecided, never re-judged at 95 %. ``ci_level`` and ``ci_method`` say which.
+    """
+    summary = _with_method(_inside_bounds(summarise(kpis)), CONFIDENCE, None)
+    targeted_names = {t.kpi for t in targets}
+    if target_confidence is not None and targeted_names:
+        at_rule = _with_method(
+            _inside_bounds(
+                summarise(kpis.filter(pl.col("kpi").is_in(list(targeted_names))), target_confidence)
+            ),
+            target_confidence,
+            target_method,
+        )
+        summary = pl.concat(
+            [summary.filter(~pl.col("kpi").is_in(at_rule["kpi"].to_list())), at_rule]
+        )
     targeted = {t.kpi for t in targets}
     present = set(summary["kpi"].to_list())
     missing = [name for name in targeted if name not in present]
@@ -47,7 +73,7 @@ def summary_frame(kpis: pl.DataFrame, targets: Sequence[Target]) -> pl.DataFrame
         filler = pl.DataFrame(
             {"kpi": missing, "n": [0] * len(missing)}, schema={"kpi": pl.String, "n": pl.Int64}
         )
-        summary = pl.concat([summary, filler], how="diagonal")
+        summary = pl.concat([summary, filler], how="diagonal_relaxed")
     targets_text, verdicts, units = [], [], []
     for row in summary.iter_rows(named=True):
         kpi = REGISTRY.get(kpi_names.base_of(row["kpi"]))
@@ -71,6 +97,22 @@ def summary_frame(kpis: pl.DataFrame, targets: Sequence[Target]) -> pl.DataFrame
     # out of the summary unless a target names it; kpis.parquet keeps its NaN values.
     summary = summary.filter((pl.col("n") > 0) | pl.col("target").is_not_null())
     return summary.select(list(SUMMARY_SCHEMA))
+
+
+def _with_method(summary: pl.DataFrame, level: float, note: str | None) -> pl.DataFrame:
+    """The ``ci_level`` and ``ci_method`` columns: Student-t over replications, clipped to
+    the KPI's bounds (docs/statistics.md), with the sequential rule's note if any."""
+    methods = []
+    for name in summary["kpi"].to_list():
+        kpi = REGISTRY.get(kpi_names.base_of(name))
+        method = "Student-t over replications"
+        if kpi is not None:
+            method += ", clipped to [0, 1]" if kpi.bounds[1] == 1.0 else ", clipped at 0"
+        methods.append(method if note is None else f"{method}; {note}")
+    return summary.with_columns(
+        pl.lit(level, dtype=pl.Float64).alias("ci_level"),
+        pl.Series("ci_method", methods, dtype=pl.String),
+    )
 
 
 def _inside_bounds(summary: pl.DataFrame) -> pl.DataFrame:
@@ -125,6 +167,13 @@ class SummaryRow:
     @property
     def has_ci(self) -> bool:
         return self.ci_low is not None and self.ci_high is not None
+
+    @property
+    def level_note(self) -> str:
+        """`` (99.17 %)`` when the CI is not at the table's 95 % (a sequential verdict)."""
+        if self.ci_level is None or math.isclose(self.ci_level, CONFIDENCE):
+            return ""
+        return f" ({self.ci_level:.2%})"
 
     def breakdown(self, dimension: str) -> str | None:
         """The value of one breakdown of this KPI (``department`` …), if it has it (a name

@@ -53,7 +53,11 @@ def _print_summary(console: Console, summary: RunSummary) -> None:
         if row.breakdown("department") is not None:
             continue  # per-department rows stay in the files; the busiest is named below
         unit = row.unit
-        ci = f"[{fmt(row.ci_low, unit)}, {fmt(row.ci_high, unit)}]" if row.has_ci else "—"
+        ci = (
+            f"[{fmt(row.ci_low, unit)}, {fmt(row.ci_high, unit)}]{row.level_note}"
+            if row.has_ci
+            else "—"
+        )
         verdict = row.verdict or ""
         rows.append(
             [

@@ -179,3 +179,38 @@ def test_equal_replications_decide_only_from_twenty() -> None:
     assert judge(target, many) == "pass"
     above = Estimate(0.5, 0.5, 0.5, 0.0, MIN_EQUAL)
     assert judge(target, above) == "fail"
+
+
+@pytest.mark.unit
+def test_a_sequential_run_shows_the_rules_own_verdict_and_level() -> None:
+    """With --until-decided a target is judged with the rule's interval at its level: a
+    target inside that interval is undecided even when the 95 % CI would have passed it,
+    and ci_level/ci_method say so; untargeted KPIs keep their 95 % CI."""
+    from simdata.analysis.summary import summary_frame, summary_rows
+    from simdata.scenario.models import Target
+
+    rng = np.random.default_rng(3)
+    draws = rng.standard_normal(10)
+    waits = 0.9 + 0.11 * (draws - draws.mean()) / draws.std(ddof=1)
+    kpis = pl.DataFrame(
+        {
+            "replication": list(range(10)) * 2,
+            "kpi": ["resolution.wait_mean"] * 10 + ["resolution.throughput"] * 10,
+            "value": [*waits, *(5 + draws)],
+        }
+    )
+    target = Target.model_validate({"kpi": "resolution.wait_mean", "<=": "1 s"})
+    fixed = summary_frame(kpis, [target]).sort("kpi")
+    assert fixed.filter(pl.col("kpi") == "resolution.wait_mean")["verdict"].item() == "pass"
+    ruled = summary_frame(
+        kpis, [target], target_confidence=0.995, target_method="sequential look"
+    ).sort("kpi")
+    wait = ruled.filter(pl.col("kpi") == "resolution.wait_mean").row(0, named=True)
+    assert wait["verdict"] == "undecided"
+    assert wait["ci_level"] == 0.995
+    assert wait["ci_method"].endswith("; sequential look")
+    assert wait["ci_high"] > 1.0
+    other = ruled.filter(pl.col("kpi") == "resolution.throughput").row(0, named=True)
+    assert other["ci_level"] == 0.95
+    shown = {row.kpi: row.level_note for row in summary_rows(ruled)}
+    assert shown == {"resolution.throughput": "", "resolution.wait_mean": " (99.50%)"}

@@ -53,8 +53,10 @@ def test_run_prints_table_and_writes_the_run_directory(
     assert manifest["argv"][:2] == ["simdata", "run"] or manifest["argv"][0] == "simdata"
     summary = pl.read_parquet(out / "summary.parquet")
     assert summary.columns == [
-        "kpi", "unit", "mean", "ci_low", "ci_high", "std", "n", "target", "verdict"
+        "kpi", "unit", "mean", "ci_low", "ci_high", "std", "n", "target", "verdict",
+        "ci_level", "ci_method",
     ]  # fmt: skip
+    assert set(summary["ci_level"].to_list()) == {0.95}
     assert summary.filter(pl.col("kpi") == "resolution.wait_mean")["verdict"].item() == "pass"
     assert pl.read_parquet(out / "kpis.parquet").schema == pl.Schema(
         {"replication": pl.Int64, "kpi": pl.String, "value": pl.Float64}

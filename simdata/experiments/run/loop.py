@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+import polars as pl
+
 from simdata.analysis.summary import summary_frame
 from simdata.errors import RunError, SimdataError
 from simdata.experiments.executors import Executor, SerialExecutor
@@ -166,6 +168,19 @@ class Runner:
         )  # fmt: skip
         write_manifest(self.out_dir, content)
 
+    def _summary(self, kpis: pl.DataFrame) -> pl.DataFrame:
+        """The summary; with ``--until-decided`` the targets judged at the rule's level."""
+        rule = self.rule
+        if rule is None:
+            return summary_frame(kpis, self.scenario.targets)
+        looks = len(rule.looks())
+        return summary_frame(
+            kpis,
+            self.scenario.targets,
+            target_confidence=rule.confidence,
+            target_method=f"sequential look at 1 − α/{looks} (α = {rule.alpha:g})",
+        )
+
     def _finish(self, done: list[Replication], looks: list[Look]) -> RunResult:
         scenario = self.scenario
         kpis = kpi_frame(done)
@@ -173,7 +188,7 @@ class Runner:
         result = RunResult(
             scenario=scenario,
             kpis=kpis,
-            summary=summary_frame(kpis, scenario.targets),
+            summary=self._summary(kpis),
             timeseries=timeseries,
             warnings=model_warnings(done) + warmup_warnings(timeseries, scenario),
             failures=record.failures(done, scenario),

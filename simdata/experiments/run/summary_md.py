@@ -17,7 +17,7 @@ def _cell(value: float | None) -> str:
 def _ci(row: SummaryRow) -> str:
     if row.ci_low is None:
         return "—"
-    return f"[{row.ci_low:.6g}, {_cell(row.ci_high)}]"
+    return f"[{row.ci_low:.6g}, {_cell(row.ci_high)}]{row.level_note}"
 
 
 def summary_markdown(summary: RunSummary) -> str:
