@@ -226,7 +226,8 @@ def _kpi_cells(row: SummaryRow, lang: str) -> dict[str, Any]:
         "label": i18n.kpi_label(row.kpi, lang),
         "description": row.description,
         "mean": i18n.format_value(row.mean, unit, lang),
-        "ci": _ci_text(row.ci_low, row.ci_high, unit, lang) + (row.level_note if row.has_ci else ""),
+        "ci": _ci_text(row.ci_low, row.ci_high, unit, lang)
+        + (row.level_note if row.has_ci else ""),
         "n": row.n,
         "unit": i18n.unit_label(unit, lang),
         "target": row.target or "",
