@@ -82,6 +82,24 @@ def test_morris_ranks_x3_below_x1_and_x2_and_noise_free_replications_have_zero_n
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize(("effect_sd", "expected"), [(1.0, 0.5), (2.0, 0.2), (0.0, 1.0)])
+def test_noise_share_recovers_a_known_noise_variance_share(
+    effect_sd: float, expected: float
+) -> None:
+    """Point effects ~ N(0, s²) plus independent noise ~ N(0, 1) per replication: the noise
+    share estimates 1/(1 + s²) (0.5, 0.2, and 1 for pure noise) at r = 2 — the old ratio of
+    sums of squares gave (r − 1)/r = 0.5 for pure noise."""
+    from simdata.experiments.sweep.runner import _noise_share
+
+    rng = np.random.default_rng(12)
+    shares = []
+    for _ in range(20):
+        values = effect_sd * rng.standard_normal((400, 1)) + rng.standard_normal((400, 2))
+        shares.append(_noise_share(values))
+    assert np.mean(shares) == pytest.approx(expected, abs=0.03)
+
+
+@pytest.mark.unit
 def test_noise_share_is_the_within_point_share_of_the_variance() -> None:
     """An evaluator with replication noise only: the noise share is about 1."""
 

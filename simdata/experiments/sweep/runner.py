@@ -91,18 +91,25 @@ class SweepResult:
 
 
 def _noise_share(values: FloatArray) -> float:
-    """Share of the KPI's variation over all runs that lies within points (replication noise).
+    """Share of the KPI's variance that is replication noise, from the variance components
+    of a one-way random-effects ANOVA by point (Searle, Casella & McCulloch 1992, §3.5).
 
-    One-way ANOVA over points: the within-point sum of squares over the total sum of
-    squares, in [0, 1]. NaN with fewer than 2 replications per point or a constant KPI.
+    With p points of r replications, the within-point mean square MSW estimates the noise
+    variance σ²ₑ without bias, and (MSB − MSW)/r the variance of the point effects σ²ₚ
+    (truncated at 0); the share is σ²ₑ / (σ²ₑ + σ²ₚ), in [0, 1]. The ratio of sums of
+    squares used before was (r − 1)/r for pure noise (0.5 at r = 2), not 1 (issue 12 §5).
+    NaN with fewer than 2 replications per point, 2 points, or a constant KPI.
     """
-    if values.shape[1] < 2 or np.isnan(values).any():
+    points, replications = int(values.shape[0]), int(values.shape[1])
+    if replications < 2 or points < 2 or np.isnan(values).any():
         return math.nan
-    total = float(np.sum((values - values.mean()) ** 2))
-    if total == 0.0:
+    point_means = values.mean(axis=1, keepdims=True)
+    within = float(np.sum((values - point_means) ** 2)) / (points * (replications - 1))
+    between = float(np.sum((point_means - values.mean()) ** 2)) * replications / (points - 1)
+    effects = max(0.0, (between - within) / replications)
+    if within + effects == 0.0:
         return math.nan
-    within = float(np.sum((values - values.mean(axis=1, keepdims=True)) ** 2))
-    return within / total
+    return within / (within + effects)
 
 
 def _indices(
