@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from simdata.analysis.bimodality import ashman_d, is_bimodal
 from simdata.analysis.warmup import mser5
 from simdata.experiments.replication import Replication
 from simdata.scenario.models import Scenario
@@ -63,3 +64,18 @@ def warmup_warnings(timeseries: pl.DataFrame, scenario: Scenario) -> list[str]:
             f"run.warmup: '{int(np.ceil(check.suggested_s))} s'"
         ]
     return []
+
+
+def bimodal_warnings(kpis: pl.DataFrame) -> list[str]:
+    """One warning naming every KPI whose replications fall into two separate groups
+    (:mod:`simdata.analysis.bimodality`): their mean and CI describe no replication."""
+    flagged = []
+    for name in kpis["kpi"].unique(maintain_order=True).to_list():
+        values = kpis.filter(pl.col("kpi") == name)["value"].to_numpy()
+        if is_bimodal(values):
+            flagged.append(f"{name} (Ashman's D = {ashman_d(values):.3g})")
+    if not flagged:
+        return []
+    return [
+        "bimodal across replications — read the distribution, not the mean: " + ", ".join(flagged)
+    ]

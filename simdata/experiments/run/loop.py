@@ -23,7 +23,11 @@ from simdata.errors import RunError, SimdataError
 from simdata.experiments.executors import Executor, SerialExecutor
 from simdata.experiments.replication import Replication, ReplicationTask, replicate
 from simdata.experiments.run import record
-from simdata.experiments.run.diagnostics import model_warnings, warmup_warnings
+from simdata.experiments.run.diagnostics import (
+    bimodal_warnings,
+    model_warnings,
+    warmup_warnings,
+)
 from simdata.experiments.run.result import RunResult, with_run_settings
 from simdata.experiments.run.summary_md import summary_markdown
 from simdata.experiments.run.tables import kpi_frame, model_tables, timeseries_frame
@@ -190,7 +194,9 @@ class Runner:
             kpis=kpis,
             summary=self._summary(kpis),
             timeseries=timeseries,
-            warnings=model_warnings(done) + warmup_warnings(timeseries, scenario),
+            warnings=model_warnings(done)
+            + warmup_warnings(timeseries, scenario)
+            + bimodal_warnings(kpis),
             failures=record.failures(done, scenario),
             out_dir=self.out_dir,
             tables=model_tables(done),
