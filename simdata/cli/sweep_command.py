@@ -24,6 +24,7 @@ from simdata.cli.common import (
     workers_option,
 )
 from simdata.experiments.executors import check_workers, cpu_count, make_executor
+from simdata.experiments.sizing import duration_text
 from simdata.experiments.sweep import (
     LoadedDesign,
     PointOutcome,
@@ -38,19 +39,6 @@ from simdata.experiments.sweep import (
 from simdata.experiments.sweep.methods import METHODS
 from simdata.results import default_run_dir
 from simdata.scenario.models import Scenario
-from simdata.scenario.units import DAY_S, HOUR_S, YEAR_S
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f} min"
-    if seconds < 2 * DAY_S:
-        return f"{seconds / HOUR_S:.1f} h"
-    if seconds < 2 * YEAR_S:
-        return f"{seconds / DAY_S:.1f} d"
-    return f"{seconds / YEAR_S:,.0f} years"
 
 
 def _cell(row: dict[str, object] | None) -> str:
@@ -133,7 +121,7 @@ def _dry_run(
     timed = pilot(plan, scenario, design)
     share = 1 if scheduler is not None else (workers or cpu_count())
     where = "the Dask cluster (1 worker assumed)" if scheduler else f"{share} worker(s)"
-    total = _duration(size.runs * timed.seconds / share)
+    total = duration_text(size.runs * timed.seconds / share)
     console.print(
         f"{timed.how} {timed.seconds:.2f} s → about {total} on {where}",
         highlight=False,

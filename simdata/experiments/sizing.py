@@ -95,8 +95,9 @@ class RunSize:
         work = " and ".join(parts) or "little simulated work"
         return (
             f"{self.replications} replication(s) of {work} each, about "
-            f"{_duration(self.core_s_per_replication)} and {_bytes(self.bytes_per_replication)} "
-            f"each; about {_duration(self.wall_s)} on {self.concurrency} worker(s)"
+            f"{duration_text(self.core_s_per_replication)} and "
+            f"{_bytes(self.bytes_per_replication)} each; about "
+            f"{duration_text(self.wall_s)} on {self.concurrency} worker(s)"
         )
 
 
@@ -183,7 +184,7 @@ def check_fits(size: RunSize, available_bytes: float | None = None) -> None:
     if size.core_s_per_replication * size.replications > MAX_CORE_S:
         raise UsageError(
             f"run size: expected a run that can finish, got about "
-            f"{_duration(size.wall_s)} ({size.describe()}); shorten run.horizon, lower the "
+            f"{duration_text(size.wall_s)} ({size.describe()}); shorten run.horizon, lower the "
             "traffic or run fewer replications"
         )
 
@@ -209,7 +210,8 @@ def _bytes(value: float) -> str:
     return f"{value / 1024:.3g} KiB"
 
 
-def _duration(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
+    """A wall time as a planner reads it: ``76 s``, ``2.4 min``, ``3.1 h``, ``12 d``."""
     for size, suffix in ((365.25 * 86_400, "years"), (86_400, "d"), (3_600, "h"), (60, "min")):
         if seconds >= size:
             return f"{seconds / size:.3g} {suffix}"
