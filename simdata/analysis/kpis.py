@@ -48,6 +48,8 @@ class Kpi:
     expr: ExprFactory
     by: tuple[str | None, ...] = (None,)
     values: tuple[str, ...] | None = None
+    #: Over a subset of units a variant can change (e.g. qualifiers only): compare says no better.
+    conditional: bool = False
 
     @property
     def bounds(self) -> tuple[float, float]:

@@ -90,6 +90,7 @@ _KPIS = [
         "达标所需时间中位数",
         SUBSIDY,
         lambda w: _at("deadline", "time_to_qualify_p50_s"),
+        conditional=True,  # enterprises that qualified only
     ),
     Kpi(
         "subsidy.failed_share",
@@ -101,6 +102,7 @@ _KPIS = [
         SUBSIDY_FAILED,
         lambda w: pl.col("share").first().cast(pl.Float64),
         ("condition",),
+        conditional=True,  # enterprises that did not qualify only
     ),
     Kpi(
         "subsidy.outlay",

@@ -59,6 +59,7 @@ _REQUESTS = [
         DATA_REQUESTS,
         _ttd(None),
         BREAKDOWNS,
+        conditional=True,  # delivered requests only
     ),
     Kpi(
         "requests.time_to_data_p50",
@@ -69,6 +70,7 @@ _REQUESTS = [
         DATA_REQUESTS,
         _ttd(0.5),
         BREAKDOWNS,
+        conditional=True,  # delivered requests only
     ),
     Kpi(
         "requests.time_to_data_p90",
@@ -79,6 +81,7 @@ _REQUESTS = [
         DATA_REQUESTS,
         _ttd(0.9),
         BREAKDOWNS,
+        conditional=True,  # delivered requests only
     ),
     Kpi(
         "requests.time_to_data_workdays_p90",
@@ -90,6 +93,7 @@ _REQUESTS = [
         DATA_REQUESTS,
         _ttd_workdays(0.9),
         BREAKDOWNS,
+        conditional=True,  # delivered requests only
     ),
     Kpi(
         "requests.within_sla_share",
