@@ -1,30 +1,29 @@
-"""Compare runs: paired differences of every KPI between a base run and its variants.
+"""Compare runs: the difference of every KPI between a base run and its variants.
 
 Runs made with the same root seed share their random numbers replication by replication
 (common random numbers), so the difference ``variant − base`` is paired on the replication
 index: its variance is var(base) + var(variant) − 2·cov, smaller than the unpaired
 var(base) + var(variant) when the two runs are positively correlated (Law 2015,
-*Simulation Modeling and Analysis*, §11.2). Runs with different root seeds share nothing
-and are refused. CIs are Student-t on the paired differences.
+*Simulation Modeling and Analysis*, §11.2). Runs with different root seeds share nothing:
+their difference is Welch's, unpaired. Which run is better is decided across a family of
+KPIs with Holm's correction (:mod:`simdata.experiments.compare_stats`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import polars as pl
+import yaml
 
-from simdata import kpi_names
-from simdata.analysis.kpis import REGISTRY
-from simdata.analysis.stats import t_interval
+from simdata.analysis.multiplicity import ALPHA
 from simdata.errors import UsageError
+from simdata.experiments.compare_stats import Difference, judge, paired_difference, welch_difference
 from simdata.results import (
     check_out_dir,
     claim_run_dir,
@@ -43,16 +42,22 @@ COMPARE_SCHEMA = {
     "n_pairs": pl.Int64,
     "variance_reduction": pl.Float64,
     "better": pl.String,
+    "test": pl.String,
+    "p_value": pl.Float64,
+    "p_holm": pl.Float64,
+    "in_family": pl.Boolean,
+    "conditional": pl.Boolean,
 }
 
 
 @dataclass(frozen=True)
 class RunDir:
-    """A run directory read for comparison: its manifest and KPI table."""
+    """A run directory read for comparison: its manifest, KPI table and targeted KPIs."""
 
     path: Path
     manifest: dict[str, Any]
     kpis: pl.DataFrame
+    targeted: frozenset[str] = frozenset()
 
     @property
     def root_seed(self) -> int:
@@ -107,56 +112,67 @@ def read_run_dir(path: Path) -> RunDir:
         raise UsageError(
             f"{kpis_path}: expected columns replication, kpi, value, got {', '.join(kpis.columns)}"
         )
-    return RunDir(path, data, kpis.select("replication", "kpi", "value"))
+    return RunDir(path, data, kpis.select("replication", "kpi", "value"), _targeted(path))
 
 
-def _better(kpi: str, low: float, high: float) -> str:
-    """Which run the CI favours: ``variant``, ``base``, ``equal``, ``undecided`` or ``n/a``."""
-    entry = REGISTRY.get(kpi_names.base_of(kpi))
-    if entry is None or entry.better == "neither":
-        return "n/a"
-    if math.isnan(low) or math.isnan(high):
-        return "undecided"
-    if low == 0.0 and high == 0.0:
-        return "equal"
-    lower_is_better = entry.better == "lower"
-    if high < 0.0 or (high == 0.0 and low < 0.0):
-        return "variant" if lower_is_better else "base"
-    if low > 0.0 or (low == 0.0 and high > 0.0):
-        return "base" if lower_is_better else "variant"
-    return "undecided"
+def _targeted(path: Path) -> frozenset[str]:
+    """The KPIs the run's ``scenario.yaml`` has targets on (none when it is unreadable:
+    the run was validated when it ran, and a compare without targets is still sound)."""
+    try:
+        data = yaml.safe_load((path / "scenario.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return frozenset()
+    targets = data.get("targets") if isinstance(data, dict) else None
+    if not isinstance(targets, list):
+        return frozenset()
+    return frozenset(str(t["kpi"]) for t in targets if isinstance(t, dict) and "kpi" in t)
 
 
-def paired_rows(base: RunDir, variant: RunDir, label: str) -> list[dict[str, Any]]:
-    """One row per KPI both runs have: paired difference, its CI, variance reduction."""
-    joined = base.kpis.join(variant.kpis, on=["replication", "kpi"], suffix="_variant")
-    order = list(dict.fromkeys(base.kpis["kpi"].to_list()))
+def paired(base: RunDir, variant: RunDir) -> bool:
+    """Whether the two runs share their random numbers (same root seed): then replication
+    *i* of one is paired with replication *i* of the other."""
+    return base.root_seed == variant.root_seed
+
+
+def difference_rows(base: RunDir, variant: RunDir, label: str) -> list[dict[str, Any]]:
+    """One row per KPI both runs have: the difference, its CI and p-value (paired t under
+    common random numbers, Welch's t otherwise), the variance reduction pairing bought."""
+    together = paired(base, variant)
+    common = set(variant.kpis["kpi"].to_list())
     rows = []
-    for kpi in order:
-        part = joined.filter(pl.col("kpi") == kpi)
-        if part.is_empty():
+    for kpi in dict.fromkeys(base.kpis["kpi"].to_list()):
+        if kpi not in common:
             continue
-        a = part["value"].to_numpy().astype(np.float64)
-        b = part["value_variant"].to_numpy().astype(np.float64)
-        keep = ~(np.isnan(a) | np.isnan(b))
-        a, b = a[keep], b[keep]
-        diff = t_interval(b - a)
-        unpaired = float(np.var(a, ddof=1) + np.var(b, ddof=1)) if len(a) >= 2 else math.nan
-        paired = float(np.var(b - a, ddof=1)) if len(a) >= 2 else math.nan
-        reduction = 1.0 - paired / unpaired if unpaired > 0 else math.nan
-        rows.append(
-            {
-                "variant": label,
-                "kpi": kpi,
-                "diff_mean": diff.mean,
-                "diff_ci_low": diff.ci_low,
-                "diff_ci_high": diff.ci_high,
-                "n_pairs": diff.n,
-                "variance_reduction": reduction,
-                "better": _better(kpi, diff.ci_low, diff.ci_high),
-            }
-        )
+        a = base.kpis.filter(pl.col("kpi") == kpi)
+        b = variant.kpis.filter(pl.col("kpi") == kpi)
+        if together:
+            joined = a.join(b, on="replication", suffix="_variant")
+            if joined.is_empty():
+                continue
+            diff = paired_difference(
+                joined["value"].to_numpy().astype("float64"),
+                joined["value_variant"].to_numpy().astype("float64"),
+            )
+        else:
+            diff = welch_difference(
+                a["value"].to_numpy().astype("float64"), b["value"].to_numpy().astype("float64")
+            )
+        rows.append(_row(label, kpi, diff))
     return rows
+
+
+def _row(label: str, kpi: str, diff: Difference) -> dict[str, Any]:
+    return {
+        "variant": label,
+        "kpi": kpi,
+        "diff_mean": diff.mean,
+        "diff_ci_low": diff.ci_low,
+        "diff_ci_high": diff.ci_high,
+        "n_pairs": diff.n_pairs,
+        "variance_reduction": diff.variance_reduction,
+        "test": diff.test,
+        "p_value": diff.p_value,
+    }
 
 
 def compare(
@@ -166,11 +182,13 @@ def compare(
     *,
     argv: Sequence[str] = (),
 ) -> CompareResult:
-    """Paired differences of every KPI, ``variant − base``, for each variant run.
+    """The difference of every KPI, ``variant − base``, for each variant run.
 
-    Refuses (exit 2) run directories with a root seed other than the base's and pairs of
-    runs sharing fewer than two replication indices. With ``out`` writes a run directory
-    of kind ``compare``: ``compare.parquet`` and ``manifest.json`` (last).
+    Paired on the replication indices when a variant shares the base's root seed (refused,
+    exit 2, with fewer than two shared indices), Welch's unpaired t when it does not.
+    "Better" is decided with Holm's correction over the whole compare's family
+    (:func:`compare_stats.judge`). With ``out`` writes a run directory of kind
+    ``compare``: ``compare.parquet`` and ``manifest.json`` (last).
     """
     if not variants:
         raise UsageError("compare: expected at least one VARIANT run directory, got none")
@@ -195,9 +213,10 @@ def compare(
     rows = [
         row
         for run, label in zip(variant_runs, labels, strict=True)
-        for row in paired_rows(base_run, run, label)
+        for row in difference_rows(base_run, run, label)
     ]
-    table = pl.DataFrame(rows, schema=COMPARE_SCHEMA, orient="row")
+    targeted = base_run.targeted.union(*(run.targeted for run in variant_runs))
+    table = judge(pl.DataFrame(rows, schema=COMPARE_SCHEMA, orient="row"), targeted)
     result = CompareResult(table, base_run, variant_runs, out_dir)
     result.manifest = _manifest(result, labels, started, argv)
     if out_dir is not None:
@@ -208,19 +227,23 @@ def compare(
 
 
 def _check_pairable(base_run: RunDir, run: RunDir) -> None:
-    """Refuse a variant without common random numbers, shared replications or KPIs."""
-    if run.root_seed != base_run.root_seed:
-        raise UsageError(
-            f"{run.path}: root_seed: expected {base_run.root_seed} like the base "
-            f"{base_run.path} (paired differences need common random numbers), got "
-            f"{run.root_seed}"
+    """Refuse a variant with too few (shared) replications or no KPI in common."""
+    if paired(base_run, run):
+        shared = set(base_run.kpis["replication"].to_list()) & set(
+            run.kpis["replication"].to_list()
         )
-    shared = set(base_run.kpis["replication"].to_list()) & set(run.kpis["replication"].to_list())
-    if len(shared) < 2:
-        raise UsageError(
-            f"{run.path}: expected at least 2 replication indices shared with the base "
-            f"{base_run.path}, got {len(shared)}"
-        )
+        if len(shared) < 2:
+            raise UsageError(
+                f"{run.path}: expected at least 2 replication indices shared with the base "
+                f"{base_run.path}, got {len(shared)}"
+            )
+    else:
+        for each in (base_run, run):
+            count = each.kpis["replication"].n_unique()
+            if count < 2:
+                raise UsageError(
+                    f"{each.path}: expected at least 2 replications to compare, got {count}"
+                )
     common = set(base_run.kpis["kpi"].to_list()) & set(run.kpis["kpi"].to_list())
     if not common:
         raise UsageError(
@@ -241,8 +264,16 @@ def _manifest(
         finished=utc_now(),
         scenario_sha256=str(base_run.manifest.get("scenario_sha256", "")),
         root_seed=base_run.root_seed,
-        replications=max((int(n) for n in table["n_pairs"].to_list()), default=0),
-        warnings=[],
+        replications=max(
+            (run.kpis["replication"].n_unique() for run in (base_run, *result.variants)),
+            default=0,
+        ),
+        warnings=[
+            f"{label}: root seed {run.root_seed} is not the base's {base_run.root_seed}: "
+            "no common random numbers, so its differences are Welch's (unpaired, wider)"
+            for run, label in zip(result.variants, labels, strict=True)
+            if not paired(base_run, run)
+        ],
         failures=[],
         extra={
             "base": {"path": str(base_run.path), "scenario_name": base_run.name},
@@ -251,8 +282,17 @@ def _manifest(
                     "path": str(run.path),
                     "label": label,
                     "scenario_sha256": run.manifest.get("scenario_sha256"),
+                    "root_seed": run.root_seed,
+                    "test": "paired t" if paired(base_run, run) else "Welch t",
                 }
                 for run, label in zip(result.variants, labels, strict=True)
             ],
+            "better": {
+                "method": "Holm",
+                "alpha": ALPHA,
+                "family_size": int(table["in_family"].sum()),
+                "family": "KPIs with a better direction, not conditional, targeted or "
+                "without a breakdown, over all variants",
+            },
         },
     )

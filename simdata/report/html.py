@@ -21,6 +21,7 @@ from typing import Any
 import jinja2
 import polars as pl
 
+from simdata.analysis.multiplicity import ALPHA
 from simdata.analysis.summary import SummaryRow, summary_rows
 from simdata.errors import UsageError
 from simdata.report import i18n
@@ -288,22 +289,41 @@ def _compare_table(results: Results, lang: str) -> list[dict[str, Any]]:
     rows = []
     for row in compare.iter_rows(named=True):
         unit = kpi_unit(str(row.get("kpi")))
-        better_key = _BETTER.get(row.get("better"), "better.none")
+        pairs = row.get("n_pairs")
         rows.append(
             [
                 str(row.get("variant")),
                 i18n.kpi_label(str(row.get("kpi")), lang),
                 _signed(row.get("diff_mean"), unit, lang),
                 _ci_text(row.get("diff_ci_low"), row.get("diff_ci_high"), unit, lang),
-                str(row.get("n_pairs", "—")),
-                i18n.text(better_key, lang),
+                "—" if pairs is None else str(pairs),
+                _p_text(row.get("p_holm")),
+                i18n.text(_better_key(row), lang),
             ]
         )
-    header = [
-        i18n.text(key, lang)
-        for key in ("col.variant", "col.kpi", "col.diff", "col.ci", "col.pairs", "col.better")
+    keys = ("col.variant", "col.kpi", "col.diff", "col.ci", "col.pairs", "col.p_holm")
+    header = [i18n.text(key, lang) for key in (*keys, "col.better")]
+    family = compare["in_family"].sum() if "in_family" in compare.columns else None
+    note = (
+        i18n.text("compare.note", lang, alpha=ALPHA, family=family) if family is not None else None
+    )
+    return [
+        {"title": i18n.text("compare.table", lang), "header": header, "rows": rows, "note": note}
     ]
-    return [{"title": i18n.text("compare.table", lang), "header": header, "rows": rows}]
+
+
+def _better_key(row: dict[str, Any]) -> str:
+    """The text key of a ``better`` cell; a null one says why no claim was made."""
+    better = row.get("better")
+    if better is None and "in_family" in row:
+        return "better.conditional" if row.get("conditional") else "better.outside"
+    return _BETTER.get(better, "better.none")
+
+
+def _p_text(p: float | None) -> str:
+    if p is None or math.isnan(p):
+        return "—"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 #: ``compare.parquet``'s ``better`` (which run the CI favours) → text key.

@@ -114,7 +114,22 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "在搜索范围内的最高负载下仍满足SLA（{sla}）：容量高于搜索范围。",
     },
     "sweep.indices": {"en": "Sensitivity indices", "zh": "敏感性指数"},
-    "compare.table": {"en": "Paired differences", "zh": "配对差值"},
+    "compare.table": {"en": "Differences from the base", "zh": "与基准方案的差值"},
+    "compare.note": {
+        "en": "Difference variant − base with its 95% CI (unadjusted): paired on replications "
+        "when the runs share their root seed, Welch's t otherwise. “better?” is decided with "
+        "Holm's correction at α = {alpha} across {family} differences — KPIs with a target or "
+        "without a breakdown, over every variant — so that with no true difference anywhere "
+        "at most 5% of comparisons mark anything better or worse. Breakdowns outside that "
+        "family get no mark; conditional KPIs (over a subset the variant changes, such as "
+        "delivered requests or qualified enterprises) never do.",
+        "zh": "差值为方案 − 基准及其95%置信区间（未校正）：两次运行随机种子相同时按重复配对，"
+        "否则用Welch t检验。“是否更优”以Holm校正（α = {alpha}）在{family}个差值上判定——"
+        "有目标的指标和无细分的指标，覆盖全部方案——因此在确无差异时，至多5%的对比会标出"
+        "“更优”或“更差”。该族之外的细分指标不作标记；条件指标（统计对象子集随方案变化，"
+        "如已交付请求、已达标企业）从不标记。",
+    },
+    "col.p_holm": {"en": "p (Holm)", "zh": "p值（Holm校正）"},
     "col.variant": {"en": "variant", "zh": "方案"},
     "col.diff": {"en": "difference (variant − base)", "zh": "差值（方案 − 基准）"},
     "col.pairs": {"en": "pairs", "zh": "配对数"},
@@ -123,6 +138,11 @@ TEXT: dict[str, dict[str, str]] = {
     "better.false": {"en": "worse", "zh": "更差"},
     "better.none": {"en": "no clear difference", "zh": "无明显差异"},
     "better.na": {"en": "no better direction", "zh": "无优劣方向"},
+    "better.outside": {"en": "— (breakdown, not tested)", "zh": "—（细分指标，未检验）"},
+    "better.conditional": {
+        "en": "— (conditional: over a subset the variant changes)",
+        "zh": "—（条件指标：统计子集随方案变化）",
+    },
     # verdicts
     "verdict.pass": {"en": "pass", "zh": "达标"},
     "verdict.fail": {"en": "fail", "zh": "未达标"},

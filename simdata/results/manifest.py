@@ -173,6 +173,18 @@ class ComparedRun(Record):
     scenario_name: str | None = None
     label: str | None = None
     scenario_sha256: str | None = None
+    root_seed: int | None = None
+    #: ``paired t`` (same root seed: common random numbers) or ``Welch t``.
+    test: str | None = None
+
+
+class BetterRule(Record):
+    """How a comparison decided "better": the correction, its level, its family."""
+
+    method: str
+    alpha: float
+    family_size: int
+    family: str
 
 
 class CompareManifest(Manifest):
@@ -181,6 +193,7 @@ class CompareManifest(Manifest):
     kind: Literal["compare"] = "compare"
     base: ComparedRun | None = None
     variants: list[ComparedRun] | None = None
+    better: BetterRule | None = None
 
 
 #: The manifest model of each kind of results directory.

@@ -231,30 +231,28 @@ def compare_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two variants against a base, three KPIs each."""
     out = tmp_path_factory.mktemp("reports") / "compare"
     out.mkdir()
+    # (variant, kpi, mean, CI low, CI high, better, p, p_holm, in_family, conditional): a
+    # breakdown outside the family, a conditional KPI and one with no better direction.
+    share = "requests.within_sla_share@channel=sharing"
+    ttd = "requests.time_to_data_mean"
+    util = "reviewers.utilisation_mean"
     rows = [
-        (
-            "more-reviewers",
-            "requests.within_sla_share@channel=sharing",
-            0.04,
-            0.03,
-            0.05,
-            "variant",
-        ),
-        ("more-reviewers", "requests.time_to_data_mean", -36e3, -40e3, -30e3, "variant"),
-        ("more-reviewers", "reviewers.utilisation_mean", -0.05, -0.06, -0.04, "n/a"),
-        (
-            "agency-off",
-            "requests.within_sla_share@channel=sharing",
-            0.001,
-            -0.002,
-            0.004,
-            "undecided",
-        ),
-        ("agency-off", "requests.time_to_data_mean", 5_000.0, 1_000.0, 9_000.0, "base"),
-        ("agency-off", "reviewers.utilisation_mean", 0.0, -0.001, 0.001, "n/a"),
-    ]
+        ("more-reviewers", share, 0.04, 0.03, 0.05, None, 1e-4, None, False, False),
+        ("more-reviewers", ttd, -36e3, -40e3, -30e3, None, 1e-5, None, False, True),
+        ("more-reviewers", util, -0.05, -0.06, -0.04, "n/a", 1e-6, None, False, False),
+        ("more-reviewers", "requests.backlog_count", -4.0, -6.0, -2.0, "variant", 1e-4, 2e-4,
+         True, False),
+        ("agency-off", share, 0.001, -0.002, 0.004, None, 0.5, None, False, False),
+        ("agency-off", ttd, 5_000.0, 1_000.0, 9_000.0, None, 0.02, None, False, True),
+        ("agency-off", util, 0.0, -0.001, 0.001, "n/a", 1.0, None, False, False),
+        ("agency-off", "requests.backlog_count", 1.0, -1.0, 3.0, "undecided", 0.3, 0.3,
+         True, False),
+    ]  # fmt: skip
     pl.DataFrame(
-        [(v, k, m, lo, hi, 10, 0.8, b) for v, k, m, lo, hi, b in rows],
+        [
+            (v, k, m, lo, hi, 10, 0.8, b, "paired t", p, ph, fam, cond)
+            for v, k, m, lo, hi, b, p, ph, fam, cond in rows
+        ],
         schema=COMPARE_SCHEMA,
         orient="row",
     ).write_parquet(out / "compare.parquet")
