@@ -36,7 +36,7 @@ from simdata.experiments.sweep import (
     plan_sweep,
     sweep,
 )
-from simdata.experiments.sweep.methods import METHODS
+from simdata.experiments.sweep.methods import METHODS, NOISE_LEVER
 from simdata.results import default_run_dir
 from simdata.scenario.models import Scenario
 
@@ -72,12 +72,10 @@ def _print_indices(console: Console, result: SweepResult) -> None:
                 found = rows.filter((pl.col("parameter") == parameter) & (pl.col("index") == index))
                 row.append(_cell(found.row(0, named=True) if not found.is_empty() else None))
             cells.append(row)
-        table = readable_table(
-            ("parameter", *shown),
-            cells,
-            title=plain(kpi),
-            caption=f"replication noise: {noise_text} of its variance",
-        )
+        caption = f"replication noise: {noise_text} of its variance"
+        if NOISE_LEVER in main["parameter"].to_list():
+            caption += f"; ≈ 0: not above {NOISE_LEVER}, the noise-only reference, at 95 %"
+        table = readable_table(("parameter", *shown), cells, title=plain(kpi), caption=caption)
         console.print(table)
 
 

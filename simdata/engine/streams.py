@@ -12,6 +12,7 @@ machine and Python version, unlike ``hash()``). Consequences the design relies o
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 
 import numpy as np
@@ -40,3 +41,18 @@ class Streams:
             self.root_seed, spawn_key=self.spawn_key(component, purpose)
         )
         return np.random.Generator(np.random.PCG64(sequence))
+
+
+def substream_seed(root_seed: int, *draws: int) -> int:
+    """The root seed of substream ``draws`` of ``root_seed``: a different, stable root seed.
+
+    A sweep's noise lever (the dummy of a SALib design) moves a point to another substream:
+    every replication of the point then sees numbers independent of the root seed's
+    (SHA-256 of the integers, 63 bits), and nothing else about the point changes. The same
+    integers give the same seed on every machine.
+    """
+    if root_seed < 0 or any(draw < 0 for draw in draws):
+        raise ValueError(f"expected seed and draws ≥ 0, got {root_seed}, {draws}")
+    text = "/".join(str(number) for number in (root_seed, *draws))
+    digest = hashlib.sha256(f"simdata-substream/{text}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") >> 1

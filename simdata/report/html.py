@@ -24,6 +24,7 @@ import polars as pl
 from simdata.analysis.multiplicity import ALPHA
 from simdata.analysis.summary import SummaryRow, summary_rows
 from simdata.errors import UsageError
+from simdata.experiments.sweep.methods import NOISE_LEVER
 from simdata.report import i18n
 from simdata.report.fonts import FontWarning, find_cjk_font
 from simdata.report.plots import (
@@ -37,6 +38,7 @@ from simdata.report.plots import (
     sweep_plots,
 )
 from simdata.report.plots.common import Canvas, Plot, kpi_unit
+from simdata.report.plots.sweep import lever_label
 from simdata.report.source import Results, open_results
 from simdata.results import write_text
 
@@ -358,7 +360,7 @@ def _indices_table(results: Results, lang: str) -> list[dict[str, Any]]:
         rows.append(
             [
                 i18n.kpi_label(str(row["kpi"]), lang),
-                str(row["parameter"]),
+                lever_label(str(row["parameter"]), lang),
                 str(row["index"]),
                 "—" if row["value"] is None else f"{row['value']:.3g}",
                 ci,
@@ -373,4 +375,7 @@ def _indices_table(results: Results, lang: str) -> list[dict[str, Any]]:
         i18n.text("col.ci", lang),
         "",
     ]
-    return [{"title": i18n.text("sweep.indices", lang), "header": header, "rows": rows}]
+    table: dict[str, Any] = {"title": i18n.text("sweep.indices", lang), "header": header}
+    if NOISE_LEVER in set(indices["parameter"].to_list()):
+        table["note"] = i18n.text("near_zero.note", lang)
+    return [{**table, "rows": rows}]

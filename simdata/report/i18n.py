@@ -180,6 +180,11 @@ TEXT: dict[str, dict[str, str]] = {
     "s1": {"en": "S1 (first order)", "zh": "S1（一阶）"},
     "st": {"en": "ST (total)", "zh": "ST（总效应）"},
     "near_zero": {"en": "≈ 0", "zh": "≈ 0"},
+    "noise_lever": {"en": "(noise)", "zh": "（噪声）"},
+    "near_zero.note": {
+        "en": "≈ 0: not above (noise), the noise-only reference lever, at 95%.",
+        "zh": "≈ 0：在 95% 置信水平下不高于仅含噪声的参照参数（噪声）。",
+    },
     "mu_star": {"en": "μ* (mean |elementary effect|)", "zh": "μ*（基本效应绝对值均值）"},
     "sigma": {"en": "σ (spread of effects)", "zh": "σ（效应离散度）"},
     "low_half": {"en": "parameter in its lowest quarter", "zh": "参数处于最低四分之一"},

@@ -49,7 +49,8 @@ def test_size_formula_counts_the_sampled_points(
     """The size computed by arithmetic (before sampling) is the sample's row count."""
     bound = Sweepable(design_from_data(_design(method, samples, **extra)))
     points, formula = bound.size()
-    assert bound.sample().matrix.shape == (points, 3), formula
+    levers = 3 + int(METHODS[method].noise_lever)  # the noise lever is sampled too
+    assert bound.sample().matrix.shape == (points, levers), formula
 
 
 def test_indices_shown_are_indices_reported() -> None:

@@ -186,7 +186,7 @@ def test_missing_design_file_is_one_line(
 @pytest.mark.parametrize(
     ("scenario", "design", "method", "points"),
     [
-        ("zhanjiang-baseline.yaml", "zhanjiang-morris.yaml", "morris", 120),
+        ("zhanjiang-baseline.yaml", "zhanjiang-morris.yaml", "morris", 130),
         ("fujian-public-data.yaml", "fujian-sobol.yaml", "sobol", None),
     ],
 )

@@ -263,10 +263,11 @@ def test_a_sweep_that_cannot_finish_is_refused(
     [
         ({"method": "grid", "levels": 3}, 1, 2 * 3 * 3),
         ({"method": "lhs"}, 7, 7),
-        ({"method": "morris", "levels": 4}, 5, 5 * (3 + 1)),
-        ({"method": "sobol"}, 8, 8 * (3 + 2)),
-        ({"method": "sobol", "calc_second_order": True}, 8, 8 * (2 * 3 + 2)),
-        ({"method": "fast"}, 65, 65 * 3),
+        # Morris, Sobol' and eFAST sample one more lever: the noise lever.
+        ({"method": "morris", "levels": 4}, 5, 5 * (4 + 1)),
+        ({"method": "sobol"}, 8, 8 * (4 + 2)),
+        ({"method": "sobol", "calc_second_order": True}, 8, 8 * (2 * 4 + 2)),
+        ({"method": "fast"}, 65, 65 * 4),
     ],
     ids=["grid", "lhs", "morris", "sobol", "sobol-second-order", "fast"],
 )
@@ -286,7 +287,7 @@ def test_the_arithmetic_size_is_the_sampled_size(
     }
     bound = Sweepable(design_from_data(data))
     assert bound.point_count() == points
-    assert bound.sample().matrix.shape == (points, 3)
+    assert bound.sample().matrix.shape == (points, len(bound.lever_names))
 
 
 # -- item 6: one field, one parameter --------------------------------------------------------
@@ -309,7 +310,7 @@ SAME_FIELD = [
         "name: servers, levels",
         "name: point, levels",
         "grid.yaml:7: parameters.0.name: expected a parameter name other than point, "
-        "replication and the design's KPIs (columns of points.parquet), got 'point'",
+        "replication, (noise) and the design's KPIs (columns of points.parquet), got 'point'",
     ),
     (
         "name: service_time, range",
@@ -386,8 +387,8 @@ def test_hostile_parameter_names_print_as_text(
 
 
 def test_size_of_a_shipped_design_matches_its_plan() -> None:
-    """measure_sweep sizes the shipped Morris design as plan_sweep builds it (120 points)."""
+    """measure_sweep sizes the shipped Morris design as plan_sweep builds it (130 points)."""
     scenario = simdata.load_scenario(SCENARIOS / "zhanjiang-baseline.yaml")
     size = sweep_module.measure_sweep(scenario, SCENARIOS / "designs" / "zhanjiang-morris.yaml")
-    assert (size.points, size.runs, size.refusal) == (120, 240, None)
-    assert size.formula == "10 trajectories × (11 parameters + 1)"
+    assert (size.points, size.runs, size.refusal) == (130, 260, None)
+    assert size.formula == "10 trajectories × (11 parameters + noise lever + 1)"

@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
 from simdata.errors import ScenarioError
-from simdata.experiments.sweep.methods import METHODS
+from simdata.experiments.sweep.methods import METHODS, NOISE_LEVER
 from simdata.scenario.loader import scenario_error
 from simdata.scenario.strict_yaml import SourceMap, read_yaml_file
 
@@ -238,13 +238,13 @@ def _check_parameter(loaded: LoadedDesign, index: int, labels: list[str]) -> Non
     design = loaded.design
     parameter = design.parameters[index]
     where: FieldPath = ("parameters", index)
-    if parameter.label in {"point", "replication", *design.kpis}:
-        # points.parquet has one column per parameter beside point, replication and the
-        # KPIs: a parameter named like one of them would overwrite it.
+    if parameter.label in {"point", "replication", NOISE_LEVER, *design.kpis}:
+        # points.parquet has one column per parameter beside point, replication, the noise
+        # lever and the KPIs: a parameter named like one of them would overwrite it.
         raise loaded.error(
             (*where, "name" if parameter.name is not None else "path"),
-            f"expected a parameter name other than point, replication and the design's "
-            f"KPIs (columns of points.parquet), got {parameter.label!r}",
+            f"expected a parameter name other than point, replication, {NOISE_LEVER} and the "
+            f"design's KPIs (columns of points.parquet), got {parameter.label!r}",
         )
     given = [k for k in ("range", "levels", "distribution") if getattr(parameter, k) is not None]
     if len(given) != 1:

@@ -6,6 +6,11 @@ before anything is sampled), which indices it reports with which CI, and which d
 refuses. Morris (1991) with Campolongo et al. (2007) μ*; Sobol' (2001) with Saltelli et al.
 (2010) estimators; eFAST (Saltelli et al. 1999); RBD-FAST (Tarantola et al. 2006) on a
 Latin hypercube. A grid is an ordinary full factorial with no indices.
+
+Morris, Sobol' and eFAST designs get one more lever than the design names: the noise lever
+(:data:`NOISE_LEVER`, a dummy in SALib's problem), whose value picks the replication's random
+substream and changes nothing else. Its index is what replication noise alone produces; a
+lever is "≈ 0" when its index is not above the noise lever's at 95 % (see :mod:`.noise`).
 """
 
 from __future__ import annotations
@@ -38,6 +43,12 @@ FAST_M = 4
 #: SALib's problem: ``num_vars``, ``names``, ``bounds``, ``dists``.
 Problem = dict[str, Any]
 
+#: The noise lever's name in every table (``points.parquet``, ``indices.parquet``); a design
+#: parameter may not take it.
+NOISE_LEVER = "(noise)"
+#: Bootstrap resamples behind a "≈ 0" decision (Sobol' through SALib's own resampling).
+RESAMPLES = 1000
+
 
 @dataclass(frozen=True)
 class SweepMethod:
@@ -59,6 +70,26 @@ class SweepMethod:
     bounded: bool = False
     #: ``design → the design field whose reduction shrinks the point count``.
     size_field: Callable[[Design], tuple[str, ...]] = lambda design: ("samples",)
+    #: ``design → points per independent unit`` (a Morris trajectory, a Sobol' base row
+    #: with its mixes; 1 for eFAST), for methods whose designs get the noise lever
+    #: (:data:`NOISE_LEVER`) as their last lever; None: no noise lever.
+    unit: Callable[[Design], int] | None = None
+
+    @property
+    def noise_lever(self) -> bool:
+        return self.unit is not None
+
+
+def levers(design: Design) -> int:
+    """Levers SALib sees: the design's parameters, plus the noise lever where it has one."""
+    return len(design.parameters) + int(METHODS[design.method].noise_lever)
+
+
+def _levers_text(design: Design) -> str:
+    """``11 parameters + noise lever`` (how the lever count is made up, for size lines)."""
+    k = len(design.parameters)
+    noise = " + noise lever" if METHODS[design.method].noise_lever else ""
+    return f"{k} parameters{noise}"
 
 
 def _grid_levels(parameter: Parameter, design: Design) -> int:
@@ -92,10 +123,10 @@ def _grid_size_field(design: Design) -> tuple[str, ...]:
 
 
 def _sobol_size(design: Design) -> tuple[int, str]:
-    d, n = len(design.parameters), design.samples
+    d, n, text = levers(design), design.samples, _levers_text(design)
     if design.calc_second_order:
-        return n * (2 * d + 2), f"N = {n} × (2 × {d} parameters + 2)"
-    return n * (d + 2), f"N = {n} × ({d} parameters + 2)"
+        return n * (2 * d + 2), f"N = {n} × (2 × ({text}) + 2)"
+    return n * (d + 2), f"N = {n} × ({text} + 2)"
 
 
 def _nearest_powers(n: int) -> tuple[int, int]:
@@ -145,24 +176,33 @@ METHODS: dict[str, SweepMethod] = {
             problem, x, y, num_levels=d.levels, seed=d.sampler_seed
         ),
         size=lambda d: (
-            d.samples * (len(d.parameters) + 1),
-            f"{d.samples} trajectories × ({len(d.parameters)} parameters + 1)",
+            d.samples * (levers(d) + 1),
+            f"{d.samples} trajectories × ({_levers_text(d)} + 1)",
         ),
         indices=(("mu_star", "mu_star_conf"), ("mu", None), ("sigma", None)),
         shown=("mu_star", "sigma"),
         bounded=True,
+        unit=lambda d: levers(d) + 1,
     ),
     "sobol": SweepMethod(
         sample=lambda problem, d: sobol_sample.sample(
             problem, d.samples, calc_second_order=d.calc_second_order, seed=d.sampler_seed
         ),
+        # keep_resamples: SALib's bootstrap values, one resample of the base rows shared
+        # by every lever (paired), for the "≈ 0" comparison with the noise lever.
         analyse=lambda problem, x, y, d: sobol_analyze.analyze(
-            problem, y, calc_second_order=d.calc_second_order, seed=d.sampler_seed
+            problem,
+            y,
+            calc_second_order=d.calc_second_order,
+            num_resamples=RESAMPLES,
+            keep_resamples=True,
+            seed=d.sampler_seed,
         ),
         size=_sobol_size,
         indices=(("S1", "S1_conf"), ("ST", "ST_conf")),
         shown=("ST", "S1"),
         check_samples=_sobol_samples,
+        unit=lambda d: _sobol_size(d)[0] // d.samples,
     ),
     "fast": SweepMethod(
         sample=lambda problem, d: fast_sampler.sample(
@@ -172,11 +212,12 @@ METHODS: dict[str, SweepMethod] = {
             problem, y, M=FAST_M, seed=d.sampler_seed
         ),
         size=lambda d: (
-            d.samples * len(d.parameters),
-            f"{d.samples} × {len(d.parameters)} parameters",
+            d.samples * levers(d),
+            f"{d.samples} × ({_levers_text(d)})",
         ),
         indices=(("S1", "S1_conf"), ("ST", "ST_conf")),
         shown=("ST", "S1"),
         check_samples=_fast_samples,
+        unit=lambda d: 1,
     ),
 }

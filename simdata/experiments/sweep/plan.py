@@ -77,14 +77,20 @@ class SweepPlan:
     def runs(self) -> int:
         return self.points * self.bound.design.replications
 
+    def point_seed(self, point: int) -> int:
+        """The root seed ``point``'s replications run with: the sweep's, or the substream
+        its noise lever selects (same scenario, other random numbers)."""
+        return self.bound.point_seed(self.root_seed, point, self.values[point])
+
     def tasks(self) -> tuple[list[PointTask], list[str]]:
         if self.scenarios is None:
             raise ValueError("a plan without scenarios (an evaluator sweep) has no tasks")
         items, keys = [], []
         for point, scenario in enumerate(self.scenarios):
             data = scenario_data(scenario)
+            seed = self.point_seed(point)
             for replication in range(self.bound.design.replications):
-                items.append(PointTask(point, replication, self.root_seed, data))
+                items.append(PointTask(point, replication, seed, data))
                 keys.append(task_key(point, replication))
         return items, keys
 

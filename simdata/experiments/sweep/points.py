@@ -3,7 +3,9 @@
 :class:`Sweepable` binds a design to SALib's problem; the method table
 (:mod:`simdata.experiments.sweep.methods`) samples and analyses. Each point becomes
 ``--set``-style overrides of the base scenario (:func:`point_scenario`), validated the
-way ``--set`` values are.
+way ``--set`` values are. Morris, Sobol' and eFAST designs get the noise lever as their last
+lever (:mod:`simdata.experiments.sweep.noise`): it is in SALib's problem, the sample and every
+point's values, never in a point's scenario.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from simdata.experiments.sweep.design import (
     TriangularDist,
     split_path,
 )
-from simdata.experiments.sweep.methods import METHODS, Problem
+from simdata.experiments.sweep.methods import METHODS, NOISE_LEVER, Problem
+from simdata.experiments.sweep.noise import near_zero, point_seed
 from simdata.scenario.loader import apply_override, kpi_context, scenario_error
 from simdata.scenario.models import Scenario
 from simdata.scenario.strict_yaml import Origin, SourceMap
@@ -111,11 +114,23 @@ class Sweepable:
         self.method = METHODS[loaded.design.method]
 
     @property
+    def noise_lever(self) -> bool:
+        """Whether the design has the noise lever (Morris, Sobol', eFAST)."""
+        return self.method.noise_lever
+
+    @property
+    def lever_names(self) -> list[str]:
+        """Every lever SALib sees: the design's parameters, then the noise lever if any."""
+        return [p.label for p in self.parameters] + ([NOISE_LEVER] if self.noise_lever else [])
+
+    @property
     def problem(self) -> Problem:
         bounds = [_bounds(p) for p in self.parameters]
+        if self.noise_lever:
+            bounds.append(([0.0, 1.0], "unif"))
         return {
-            "num_vars": len(self.parameters),
-            "names": [p.label for p in self.parameters],
+            "num_vars": len(bounds),
+            "names": self.lever_names,
             "bounds": [b for b, _ in bounds],
             "dists": [d for _, d in bounds],
         }
@@ -142,16 +157,25 @@ class Sweepable:
         return Sample(matrix, [self.values_at(row) for row in matrix])
 
     def values_at(self, row: FloatArray) -> dict[str, float]:
-        """Parameter label → the value a matrix row applies (levels picked, integers rounded)."""
+        """Parameter label → the value a matrix row applies (levels picked, integers rounded),
+        and the noise lever's value (which picks the substream, not a scenario field)."""
         values = {}
-        for parameter, x in zip(self.parameters, row, strict=True):
+        for parameter, x in zip(self.parameters, row[: len(self.parameters)], strict=True):
             if parameter.levels is not None:
                 position = min(max(math.floor(x), 0), len(parameter.levels) - 1)
                 value = float(parameter.levels[position])
             else:
                 value = float(x)
             values[parameter.label] = float(round(value)) if parameter.integer else value
+        if self.noise_lever:
+            values[NOISE_LEVER] = float(row[-1])
         return values
+
+    def point_seed(self, root_seed: int, point: int, values: dict[str, float]) -> int:
+        """The root seed of a point's replications: its noise lever's substream, if any."""
+        if self.method.unit is None or NOISE_LEVER not in values:
+            return root_seed
+        return point_seed(root_seed, point // self.method.unit(self.design), values[NOISE_LEVER])
 
     def overrides(self, values: dict[str, float]) -> list[str]:
         """``--set``-style overrides (``path=text``) for one point."""
@@ -202,25 +226,42 @@ class Sweepable:
             ) from None
 
     def analyse(self, matrix: FloatArray, outputs: FloatArray) -> list[dict[str, Any]]:
-        """SALib's indices for one KPI's point means, as rows (``parameter, index, value, conf``).
+        """SALib's indices for one KPI's point means, as rows (``parameter, index, value,
+        conf, near_zero``), the noise lever's among them.
 
         Rows carry the half-width ``conf`` of SALib's bootstrap CI (None where SALib gives
-        none: Morris σ and μ). A grid has no indices.
+        none: Morris σ and μ). ``near_zero``: not above the noise lever's index at 95 %
+        (:mod:`~simdata.experiments.sweep.noise`; None for the noise lever itself and for
+        indices without a CI), or, without a noise lever (lhs), the CI spans 0. A grid has
+        no indices.
         """
         if self.method.analyse is None:
             return []
-        result = self.method.analyse(self.problem, matrix, outputs, self.design)
-        names = [p.label for p in self.parameters]
-        return [
-            {
-                "parameter": name,
-                "index": index,
-                "value": float(result[index][i]),
-                "conf": None if conf is None else float(result[conf][i]),
-            }
-            for index, conf in self.method.indices
-            for i, name in enumerate(names)
-        ]
+        problem = self.problem
+        result = self.method.analyse(problem, matrix, outputs, self.design)
+        decided = (
+            near_zero(self.design.method, problem, matrix, outputs, result, self.design)
+            if self.noise_lever
+            else {}
+        )
+        rows = []
+        for index, conf in self.method.indices:
+            for i, name in enumerate(self.lever_names):
+                value = float(result[index][i])
+                half = None if conf is None else float(result[conf][i])
+                near = decided[index][i] if index in decided else None
+                if not self.noise_lever and half is not None:
+                    near = value - half <= 0.0 <= value + half
+                rows.append(
+                    {
+                        "parameter": name,
+                        "index": index,
+                        "value": value,
+                        "conf": half,
+                        "near_zero": near,
+                    }
+                )
+        return rows
 
 
 def scenario_data(scenario: Scenario) -> dict[str, Any]:

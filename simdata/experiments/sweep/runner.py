@@ -4,9 +4,12 @@ A loop around the replication runner, never inside the model: each point is the 
 scenario plus overrides, each (point, replication) task runs
 ``run_replication(point_scenario, replication, root_seed)`` with the same root seed at
 every point (common random numbers), so differences between points are the parameters'
-doing, not the random numbers'. The indices are computed on each point's mean over its
-replications; the share of a KPI's variance that is replication noise is reported beside
-them, and indices whose CI spans 0 are flagged "≈ 0".
+doing, not the random numbers' — except the noise lever's, which Morris, Sobol' and eFAST
+designs get: its value picks the point's random substream, so its index is what replication
+noise alone gives (:mod:`simdata.experiments.sweep.noise`). The indices are computed on each
+point's mean over its replications; the share of a KPI's variance that is replication noise
+is reported beside them, and a lever whose index is not above the noise lever's at 95 %
+(without a noise lever: whose CI spans 0) is flagged "≈ 0".
 """
 
 from __future__ import annotations
@@ -33,8 +36,13 @@ from simdata.results import claim_run_dir, manifest, utc_now, write_json, write_
 from simdata.scenario.loader import kpi_context, scenario_sha256, scenario_to_yaml
 from simdata.scenario.models import Scenario
 
-#: ``evaluator(values, replication) -> {kpi: value}`` replaces the simulation (tests, toys).
+#: ``evaluator(values, replication) -> {kpi: value}`` replaces the simulation (tests, toys);
+#: ``values`` also holds the noise lever's value (``"(noise)"``) and, under
+#: :data:`NOISE_SEED`, the root seed the point's replications would run with (its substream),
+#: for a toy to draw its noise by.
 Evaluator = Callable[[dict[str, float], int], dict[str, float]]
+#: The key of a point's root seed in the values an evaluator sees.
+NOISE_SEED = "(noise seed)"
 
 INDEX_SCHEMA = {
     "kpi": pl.String,
@@ -134,15 +142,12 @@ def _indices(
         warnings_out.extend(f"{kpi}: SALib: {w.message}" for w in caught)
         for row in found:
             conf = row["conf"]
-            low = None if conf is None else row["value"] - conf
-            high = None if conf is None else row["value"] + conf
             rows.append(
                 {
                     "kpi": kpi,
                     **row,
-                    "ci_low": low,
-                    "ci_high": high,
-                    "near_zero": None if low is None or high is None else low <= 0.0 <= high,
+                    "ci_low": None if conf is None else row["value"] - conf,
+                    "ci_high": None if conf is None else row["value"] + conf,
                     "noise_share": noise[kpi],
                 }
             )
@@ -155,8 +160,7 @@ def _points_frame(plan: SweepPlan, outputs: dict[str, FloatArray]) -> pl.DataFra
         "point": pl.Series(np.repeat(np.arange(plan.points), reps), dtype=pl.Int64),
         "replication": pl.Series(np.tile(np.arange(reps), plan.points), dtype=pl.Int64),
     }
-    for parameter in plan.bound.parameters:
-        label = parameter.label
+    for label in plan.bound.lever_names:
         per_point = np.array([v[label] for v in plan.values], dtype=np.float64)
         columns[label] = pl.Series(np.repeat(per_point, reps), dtype=pl.Float64)
     for kpi, values in outputs.items():
@@ -180,7 +184,8 @@ def _collect(
     if evaluator is not None:
         for point, values in enumerate(plan.values):
             for replication in range(plan.bound.design.replications):
-                outcome = PointOutcome(point, replication, dict(evaluator(values, replication)))
+                seen = {**values, NOISE_SEED: float(plan.point_seed(point))}
+                outcome = PointOutcome(point, replication, dict(evaluator(seen, replication)))
                 outcomes.append(outcome)
                 if progress is not None:
                     progress(outcome)
@@ -212,7 +217,7 @@ def _outputs(
                 {
                     "point": outcome.point,
                     "replication": outcome.replication,
-                    "root_seed": plan.root_seed,
+                    "root_seed": plan.point_seed(outcome.point),
                     "values": plan.values[outcome.point],
                     "error": outcome.error,
                 }

@@ -16,7 +16,7 @@ import yaml
 
 from simdata.analysis.stats import t_half_width
 from simdata.arrays import FloatArray
-from simdata.experiments.sweep.methods import METHODS
+from simdata.experiments.sweep.methods import METHODS, NOISE_LEVER
 from simdata.report import i18n
 from simdata.report.i18n import kpi_label
 from simdata.report.plots.common import (
@@ -76,6 +76,11 @@ def sweep_parameters(results: Results) -> list[str]:
     return [label for label in dict.fromkeys(labels) if label in columns]
 
 
+def lever_label(name: str, lang: str) -> str:
+    """A lever's label as shown: the noise lever in the report's language."""
+    return i18n.text("noise_lever", lang) if name == NOISE_LEVER else name
+
+
 def sweep_method(results: Results) -> str | None:
     """The sweep's method (``sobol``, ``morris`` …) from the manifest, else ``design.yaml``."""
     method = results.manifest.get("method") or sweep_design(results).get("method")
@@ -129,6 +134,8 @@ def sweep_plots(results: Results, canvas: Canvas) -> list[Plot]:
                 drawn.append(_morris(mine, kpi, canvas))
         drawn.append(_tornado(results, kpi, canvas))
         note = noise_note(noise.get(kpi), canvas.lang) if has_noise else ""
+        if known is not None and known.noise_lever:
+            note = f"{note} {i18n.text('near_zero.note', canvas.lang)}".strip()
         for plot in drawn:
             if plot is None:
                 continue
@@ -225,7 +232,7 @@ def _sobol(rows: pl.DataFrame, kpi: str, canvas: Canvas) -> Plot | None:
                         color="#555555",
                     )
         axes.axvline(0, color="#7a7a7a", linewidth=0.8)
-        axes.set_yticks(y, parameters)
+        axes.set_yticks(y, [lever_label(p, canvas.lang) for p in parameters])
         axes.invert_yaxis()
         axes.set_xlabel(canvas.t("index_value"))
         axes.legend(loc="lower right")
@@ -252,8 +259,11 @@ def _morris(rows: pl.DataFrame, kpi: str, canvas: Canvas) -> Plot | None:
         )
         y = both["sigma"].to_numpy() * scale.factor
         axes.errorbar(x, y, xerr=np.nan_to_num(err), fmt="o", color=PALETTE[0], capsize=3)
-        for name, xi, yi in zip(both["parameter"].to_list(), x, y, strict=True):
-            axes.annotate(name, (xi, yi), textcoords="offset points", xytext=(5, 4), fontsize=8)
+        for name, xi, yi, near in zip(
+            both["parameter"].to_list(), x, y, both["near_zero"].to_list(), strict=True
+        ):
+            shown = lever_label(name, canvas.lang) + (f" ({canvas.t('near_zero')})" if near else "")
+            axes.annotate(shown, (xi, yi), textcoords="offset points", xytext=(5, 4), fontsize=8)
         top = float(max(np.nanmax(x), np.nanmax(y), 1e-12)) * 1.15
         axes.plot([0, top], [0, top], color="#7a7a7a", linewidth=0.8, linestyle=":")
         axes.set_xlim(left=0)
@@ -308,7 +318,7 @@ def _tornado(results: Results, kpi: str, canvas: Canvas) -> Plot | None:
                 ends, y, xerr=np.nan_to_num(halves), fmt="none", ecolor="#333333", capsize=3
             )
         axes.axvline(base, color="#333333", linewidth=1)
-        axes.set_yticks(y, [r[0] for r in rows])
+        axes.set_yticks(y, [lever_label(r[0], canvas.lang) for r in rows])
         axes.set_xlabel(f"{label} ({scale.unit})")
         axes.legend(loc="lower right", fontsize=7)
         axes.set_title(canvas.t("title.tornado", kpi=label))
