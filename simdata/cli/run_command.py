@@ -321,6 +321,9 @@ def _report(
             highlight=False,
             soft_wrap=True,
         )
+    warmup = result.manifest.warmup if result.manifest is not None else None
+    if warmup is not None:
+        console.print(plain(warmup.text), highlight=False)
     if not quiet:
         for warning in summary.warnings:
             errors.print(f"[yellow]warning:[/] {plain(warning)}", highlight=False)

@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from simdata.analysis.kpis import compute_kpis
-from simdata.model.world import simulate
+from simdata.experiments.warmup_auto import simulate_measured
 from simdata.scenario.models import Scenario
 
 
@@ -157,7 +157,7 @@ def run_replication(
     root_seed = scenario.run.seed if seed is None else seed
     started = time.perf_counter()
     try:
-        simulated = simulate(scenario, index, root_seed)
+        simulated = simulate_measured(scenario, index, root_seed)
         kpis = compute_kpis(simulated)
     except Exception as error:
         text = "".join(traceback.format_exception_only(error)).strip()

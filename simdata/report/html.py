@@ -256,7 +256,20 @@ def _provenance(manifest: dict[str, Any], lang: str) -> list[tuple[str, str]]:
         ("prov.sha", manifest.get("scenario_sha256")),
         ("prov.command", " ".join(str(a) for a in argv) if isinstance(argv, list) else argv),
     ]
-    return [(i18n.text(key, lang), "—" if v in (None, "") else str(v)) for key, v in items]
+    shown = [(i18n.text(key, lang), "—" if v in (None, "") else str(v)) for key, v in items]
+    return shown + _warmup_item(manifest.get("warmup"), lang)
+
+
+def _warmup_item(warmup: object, lang: str) -> list[tuple[str, str]]:
+    """``run.warmup: auto``: the median and range of the replications' MSER-5 cuts."""
+    if not isinstance(warmup, dict):
+        return []
+    cut = {key: warmup.get(f"{key}_s") for key in ("median", "min", "max")}
+    text = {key: f"{v:g}" if isinstance(v, int | float) else "—" for key, v in cut.items()}
+    line = i18n.text(
+        "prov.warmup_auto", lang, median=text["median"], low=text["min"], high=text["max"]
+    )
+    return [(i18n.text("prov.warmup", lang), line)]
 
 
 def _capacity_text(results: Results, lang: str) -> str:

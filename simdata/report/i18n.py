@@ -78,6 +78,11 @@ TEXT: dict[str, dict[str, str]] = {
     "prov.status": {"en": "status", "zh": "状态"},
     "prov.command": {"en": "command", "zh": "命令"},
     "prov.sha": {"en": "scenario sha256", "zh": "情景 sha256"},
+    "prov.warmup": {"en": "warm-up", "zh": "预热期"},
+    "prov.warmup_auto": {
+        "en": "auto (MSER-5), median {median} s, range [{low}, {high}] s",
+        "zh": "自动（MSER-5），中位数 {median} s，范围 [{low}, {high}] s",
+    },
     "prov.warnings": {"en": "Warnings", "zh": "警告"},
     "prov.no_warnings": {"en": "none", "zh": "无"},
     "status.incomplete": {

@@ -119,6 +119,20 @@ class Resumed(Record):
     at_utc: str
 
 
+class WarmupRecord(Record):
+    """``run.warmup: auto``: the warm-up MSER-5 chose for each replication, in seconds."""
+
+    method: str
+    #: Truncation of each replication, in the order of ``replications`` (their indices).
+    truncation_s: list[float]
+    replications: list[int]
+    median_s: float
+    min_s: float
+    max_s: float
+    #: The line the terminal and the report show.
+    text: str
+
+
 class RunManifest(Manifest):
     """``simdata run``: the plan (``run_identity``), progress, resumes, sampling, runtime."""
 
@@ -138,6 +152,7 @@ class RunManifest(Manifest):
     latency_requests_simulated: int | None = None
     runtime_s: float | None = None
     events: int | None = None
+    warmup: WarmupRecord | None = None
 
 
 class CapacityManifest(Manifest):

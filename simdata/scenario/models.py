@@ -57,6 +57,7 @@ from simdata.scenario.units import (
     parse_number_text,
     parse_quantity,
 )
+from simdata.scenario.warmup import AUTO, Warmup, resolve_warmup
 from simdata.scenario.worktime import office_day_seconds, workday_length
 
 #: Target operators, as scenario keys.
@@ -83,12 +84,15 @@ class RunSpec(Section):
         "calendar months and years; a dated run gives `horizon` or `end_date`, not both.",
         examples=["1 d", "20000 s", "2 year"],
     )
-    warmup: Seconds = Field(
+    warmup: Warmup = Field(
         default=0.0,
         description="Span excluded from every KPI (≥ 0 and < horizon). Undated runs measure "
         "arrivals in [warmup, horizon); dated runs simulate the warm-up *before* "
-        "`start_date` and measure [start_date, start_date + horizon).",
-        examples=["2000 s", "1 week"],
+        "`start_date` and measure [start_date, start_date + horizon). `auto`: MSER-5 picks "
+        "each replication's warm-up (at most half the horizon; recorded in the manifest); "
+        "the default of a node on its own with stationary traffic (no start_date, traffic "
+        "profile, enterprises or public-data sections), else 0.",
+        examples=["2000 s", "1 week", "auto"],
     )
     replications: StrictInt = Field(
         default=10,
@@ -118,14 +122,19 @@ class RunSpec(Section):
     )
 
     @property
+    def warmup_s(self) -> float:
+        """The fixed warm-up in seconds (0 with ``auto``: each replication chooses its own)."""
+        return 0.0 if self.warmup == AUTO else float(self.warmup)
+
+    @property
     def sim_start_s(self) -> float:
         """When the simulation starts: −warmup for dated runs, else 0."""
-        return -self.warmup if self.start_date is not None else 0.0
+        return -self.warmup_s if self.start_date is not None else 0.0
 
     @property
     def measure_start_s(self) -> float:
         """Start of the measured window: 0 for dated runs, else the warm-up's end."""
-        return 0.0 if self.start_date is not None else self.warmup
+        return 0.0 if self.start_date is not None else self.warmup_s
 
     @model_serializer(mode="wrap")
     def _horizon_or_end(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -195,10 +204,10 @@ class RunSpec(Section):
     def _check_spans(self) -> Self:
         if not self.horizon > 0:
             raise ValueError(f"horizon: expected a duration > 0, got {self.horizon!r} s")
-        if not self.warmup < self.horizon:
+        if not self.warmup_s < self.horizon:
             raise ValueError(
                 f"warmup: expected less than the horizon ({self.horizon:g} s), "
-                f"got {self.warmup:g} s"
+                f"got {self.warmup_s:g} s"
             )
         return self
 
@@ -383,6 +392,12 @@ class Scenario(Section):
         with workday_length(office_day_seconds(hours, always)):
             return handler(data)
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _auto_warmup(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        """``run.warmup: auto`` where it applies, and by default there (scenario/warmup)."""
+        return resolve_warmup(handler(data))
+
     @model_validator(mode="after")
     def _growth_stays_bounded(self) -> Self:
         """A growing rate may change at most 10⁹-fold over the simulated span.
@@ -390,7 +405,7 @@ class Scenario(Section):
         Each growth is bounded on its own; compounded over warm-up plus horizon it could
         still overflow to infinity (or ask for 10³⁰⁰ arrivals), failing every replication.
         """
-        span = self.run.warmup + self.run.horizon
+        span = self.run.warmup_s + self.run.horizon
         growths: list[tuple[str, GrowthRate | None]] = []
         if self.enterprises is not None and isinstance(self.enterprises.adoption, PoissonAdoption):
             growths.append(("enterprises.adoption.growth", self.enterprises.adoption.growth))

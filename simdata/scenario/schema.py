@@ -97,6 +97,7 @@ def _default_text(info: FieldInfo, model: type[BaseModel], name: str) -> str:
 
 _VALIDATOR_WORDS = {
     "_non_negative_duration": "duration",
+    "parse_warmup": "duration or `auto`",
     "_positive_rate": "rate",
     "parse_share": "share",
     "_real_number": "number",

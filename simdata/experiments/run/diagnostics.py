@@ -10,8 +10,10 @@ import numpy as np
 import polars as pl
 
 from simdata.analysis.bimodality import ashman_d, is_bimodal
-from simdata.analysis.warmup import mser5
+from simdata.analysis.warmup import truncation
 from simdata.experiments.replication import Replication
+from simdata.experiments.warmup_auto import INFO_KEY
+from simdata.results.manifest import WarmupRecord
 from simdata.scenario.models import Scenario
 
 
@@ -35,7 +37,9 @@ def model_warnings(replications: Sequence[Replication]) -> list[str]:
 
 
 def warmup_warnings(timeseries: pl.DataFrame, scenario: Scenario) -> list[str]:
-    """MSER-5 on the replication-mean in-node series: warn when the warm-up looks short."""
+    """MSER-5 (:func:`~simdata.analysis.warmup.truncation`) on the replication-mean in-node
+    series: warn when it has not settled within half the horizon, or when a fixed warm-up
+    is shorter than the cut. With ``auto`` each replication already has its own cut."""
     resolution = scenario.resolution
     if resolution is not None and not resolution.traffic.homogeneous:
         # A daily profile makes the in-node count drift by design: MSER-5 assumes a
@@ -49,21 +53,45 @@ def warmup_warnings(timeseries: pl.DataFrame, scenario: Scenario) -> list[str]:
     if len(times) < 2:
         return []
     width = float(times[1] - times[0])
-    check = mser5(mean["value"].to_numpy(), width)
-    warmup = scenario.run.warmup
-    if not check.determined:
+    cut = truncation(mean["value"].to_numpy(), width)
+    if not cut.settled:
         return [
             "MSER-5 (White 1997): resolution.in_system still drifts in the second half of "
             "the horizon; the run may be too short or the node overloaded — lengthen "
             "run.horizon before trusting time averages"
         ]
-    if check.suggested_s > warmup + width:
+    warmup = scenario.run.warmup
+    if isinstance(warmup, float) and cut.cut_s > warmup + width:
         return [
-            f"MSER-5 (White 1997) suggests a warm-up of at least {check.suggested_s:g} s "
+            f"MSER-5 (White 1997) suggests a warm-up of at least {cut.cut_s:g} s "
             f"for resolution.in_system, longer than run.warmup = {warmup:g} s: set "
-            f"run.warmup: '{int(np.ceil(check.suggested_s))} s'"
+            f"run.warmup: '{int(np.ceil(cut.cut_s))} s' (or auto)"
         ]
     return []
+
+
+def warmup_record(replications: Sequence[Replication]) -> dict[str, WarmupRecord]:
+    """With ``run.warmup: auto``: each replication's cut (seconds, by replication index),
+    their median and range, and the line the terminal and report show."""
+    cuts = {
+        rep.index: float(str(rep.info[INFO_KEY]))
+        for rep in sorted(replications, key=lambda rep: rep.index)
+        if INFO_KEY in rep.info
+    }
+    if not cuts:
+        return {}
+    values = np.array(list(cuts.values()))
+    low, median, high = float(values.min()), float(np.median(values)), float(values.max())
+    record = WarmupRecord(
+        method="MSER-5 on log(1 + resolution.in_system), per replication, at most half the horizon",
+        truncation_s=list(cuts.values()),
+        replications=list(cuts),
+        median_s=median,
+        min_s=low,
+        max_s=high,
+        text=f"warm-up: auto (MSER-5), median {median:g} s, range [{low:g}, {high:g}] s",
+    )
+    return {"warmup": record}
 
 
 def bimodal_warnings(kpis: pl.DataFrame) -> list[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from simdata.experiments.replication import Replication
-from simdata.experiments.run.diagnostics import sampling_info
+from simdata.experiments.run.diagnostics import sampling_info, warmup_record
 from simdata.experiments.until_decided import Look, StoppingRule
 from simdata.results.directory import iso, utc_now
 from simdata.results.manifest import (
@@ -153,6 +153,7 @@ def final_manifest(
         "warnings": warnings,
         "failures": failed,
         **sampling_info(done),
+        **warmup_record(done),
         "runtime_s": sum(r.runtime_s for r in done),
         "events": sum(r.events for r in done),
     }
