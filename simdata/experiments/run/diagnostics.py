@@ -15,6 +15,7 @@ from simdata.experiments.replication import Replication
 from simdata.experiments.warmup_auto import INFO_KEY
 from simdata.results.manifest import WarmupRecord
 from simdata.scenario.models import Scenario
+from simdata.scenario.warmup import stationary_node_only
 
 
 def sampling_info(replications: Sequence[Replication]) -> dict[str, Any]:
@@ -65,7 +66,8 @@ def warmup_warnings(timeseries: pl.DataFrame, scenario: Scenario) -> list[str]:
         return [
             f"MSER-5 (White 1997) suggests a warm-up of at least {cut.cut_s:g} s "
             f"for resolution.in_system, longer than run.warmup = {warmup:g} s: set "
-            f"run.warmup: '{int(np.ceil(cut.cut_s))} s' (or auto)"
+            f"run.warmup: '{int(np.ceil(cut.cut_s))} s'"
+            + (" (or auto)" if stationary_node_only(scenario) else "")
         ]
     return []
 
