@@ -5,9 +5,11 @@ values are SI (seconds, per second, fractions 0–1, counts). Each KPI is a pola
 expression over one frame of a replication, evaluated for the measured window: arrivals in
 ``[warmup, horizon)``, drained after the horizon; time averages over ``[warmup, horizon)``.
 
-A quantile KPI is the replication's empirical quantile (linear interpolation); its summary
-is the mean over replications, which estimates a replication's quantile, not the quantile
-of all replications pooled. ``docs/kpis.md`` is generated from this registry.
+A quantile KPI (``quantile`` set) is, per replication, the replication's empirical quantile
+(linear interpolation); its *summary* is the quantile of every replication's values pooled,
+from the histograms of its ``sample`` (:mod:`simdata.analysis.quantiles`), whose bias
+shrinks with the whole run rather than one replication. ``docs/kpis.md`` is generated from
+this registry.
 """
 
 from __future__ import annotations
@@ -50,6 +52,19 @@ class Kpi:
     values: tuple[str, ...] | None = None
     #: Over a subset of units a variant can change (e.g. qualifiers only): compare says no better.
     conditional: bool = False
+    #: A quantile KPI's level q, and the expression of the values it is the q-quantile of
+    #: (one per measured unit, ≥ 0): their histograms are pooled over replications.
+    quantile: float | None = None
+    sample: ExprFactory | None = None
+    #: The frame the sample is evaluated on, when not ``frame`` (e.g. per enterprise).
+    sample_frame: Frame | None = None
+
+    @property
+    def sample_name(self) -> str:
+        """The key of a quantile KPI's sample histograms: the name without its ``_pNN``
+        statistic (``resolution.latency`` for ``resolution.latency_p99``), shared by every
+        quantile of the same values."""
+        return self.name.rsplit("_p", 1)[0]
 
     @property
     def bounds(self) -> tuple[float, float]:
@@ -69,6 +84,7 @@ def register(kpi: Kpi) -> Kpi:
         raise ValueError(f"KPI {kpi.name} registered twice")
     if kpi.unit not in UNITS:
         raise ValueError(f"KPI {kpi.name}: unit {kpi.unit!r} not among {UNITS}")
+    _check_quantile(kpi)
     REGISTRY[kpi.name] = kpi
     return kpi
 
@@ -76,12 +92,22 @@ def register(kpi: Kpi) -> Kpi:
 def register_variant(kpi: Kpi) -> Kpi:
     """Register another frame's computation of an already registered KPI (broken down)."""
     base = REGISTRY.get(kpi.name)
-    if base is None or base.unit != kpi.unit or None in kpi.by:
+    if base is None or base.unit != kpi.unit or None in kpi.by or base.quantile != kpi.quantile:
         raise ValueError(
-            f"variant {kpi.name}: needs a registered KPI of the same unit and a breakdown"
+            f"variant {kpi.name}: needs a registered KPI of the same unit and quantile, "
+            "and a breakdown"
         )
+    _check_quantile(kpi)
     VARIANTS.append(kpi)
     return kpi
+
+
+def _check_quantile(kpi: Kpi) -> None:
+    """A quantile KPI has a level in (0, 1), a sample to pool and a ``_pNN`` name."""
+    if kpi.quantile is None:
+        return
+    if not 0 < kpi.quantile < 1 or kpi.sample is None or kpi.sample_name == kpi.name:
+        raise ValueError(f"KPI {kpi.name}: a quantile needs q in (0, 1), a sample, a _pNN name")
 
 
 def kpi_units() -> dict[str, str]:
@@ -140,8 +166,9 @@ def kpis_markdown() -> str:
         "`[warmup, horizon)`, drained after the horizon; time averages over "
         "`[warmup, horizon)` — and summarised as the mean over replications with a 95% "
         "Student-t CI, clipped to what the KPI can take ([0, 1] for shares, ≥ 0 otherwise; "
-        "docs/statistics.md). Quantile KPIs (`_p50`, `_p99`) are per-replication empirical "
-        "quantiles: the summary estimates a replication's quantile, not a pooled one.",
+        "docs/statistics.md). Quantile KPIs (`_p50`, `_p90`, `_p99`) are summarised as the "
+        "quantile of all replications' values pooled, with a sectioning CI, and are "
+        "undecided when a replication holds too few values beyond the quantile.",
         "",
         "| KPI | unit | better | 中文 | description |",
         "| --- | --- | --- | --- | --- |",

@@ -1,11 +1,12 @@
 """The summary of a run: one row per KPI — mean, CI, n, target, verdict — and its view.
 
 :func:`summary_frame` turns the long KPI table (``replication, kpi, value``) into
-``summary.parquet``: every KPI summarised over replications (:func:`stats.summarise`), its
-unit from the registry, the scenario's targets on it and their combined verdict, in
-registry order. :class:`RunSummary` is that table read back as typed rows with the run's
-warnings, ``--until-decided`` looks and failed replications: the one model the terminal
-table, ``summary.md`` and the HTML report each render.
+``summary.parquet``: every KPI summarised over replications (:func:`stats.summarise`; a
+quantile KPI pooled over them, :mod:`simdata.analysis.quantiles`), its unit from the
+registry, the scenario's targets on it and their combined verdict, in registry order.
+:class:`RunSummary` is that table read back as typed rows with the run's warnings,
+``--until-decided`` looks and failed replications: the one model the terminal table,
+``summary.md`` and the HTML report each render.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import polars as pl
 
 from simdata import kpi_names
 from simdata.analysis.kpis import REGISTRY
+from simdata.analysis.quantiles import summarise_quantiles
 from simdata.analysis.stats import CONFIDENCE, Estimate, summarise
 from simdata.analysis.targets import combine, judge
 from simdata.results.manifest import Failure, LookRecord
@@ -36,39 +38,40 @@ SUMMARY_SCHEMA = {
     "verdict": pl.String,
     "ci_level": pl.Float64,
     "ci_method": pl.String,
+    "note": pl.String,
 }
+#: ``ci_method`` of a quantile KPI pooled over replications.
+POOLED_METHOD = "pooled quantile of all replications' values, sectioning CI over replications"
 
 
 def summary_frame(
     kpis: pl.DataFrame,
     targets: Sequence[Target],
     *,
+    histograms: pl.DataFrame | None = None,
     target_confidence: float | None = None,
     target_method: str | None = None,
 ) -> pl.DataFrame:
-    """``summary.parquet`` from the long KPI table and the scenario's targets.
+    """``summary.parquet`` from the long KPI table, the quantile KPIs' sample histograms
+    (``histograms.parquet``; without them a quantile is the mean of the replications'
+    own) and the scenario's targets.
 
     Every CI is at 95 % unless ``target_confidence`` is given (``--until-decided``): the
     targeted KPIs then carry the interval the sequential rule decided with, at its level,
     so the verdict shown is the rule's own — a target the rule left open at the cap is
-    undecided, never re-judged at 95 %. ``ci_level`` and ``ci_method`` say which.
+    undecided, never re-judged at 95 %. ``ci_level`` and ``ci_method`` say which; ``note``
+    says why a KPI cannot be judged (the tail guard of :mod:`simdata.analysis.quantiles`).
     """
-    summary = _with_method(_inside_bounds(summarise(kpis)), CONFIDENCE, None)
+    summary = estimates(kpis, histograms, CONFIDENCE)
     targeted_names = {t.kpi for t in targets}
     if target_confidence is not None and targeted_names:
-        at_rule = _with_method(
-            _inside_bounds(
-                summarise(kpis.filter(pl.col("kpi").is_in(list(targeted_names))), target_confidence)
-            ),
-            target_confidence,
-            target_method,
-        )
+        chosen = kpis.filter(pl.col("kpi").is_in(list(targeted_names)))
+        at_rule = estimates(chosen, histograms, target_confidence, target_method)
         summary = pl.concat(
             [summary.filter(~pl.col("kpi").is_in(at_rule["kpi"].to_list())), at_rule]
         )
-    targeted = {t.kpi for t in targets}
     present = set(summary["kpi"].to_list())
-    missing = [name for name in targeted if name not in present]
+    missing = [name for name in targeted_names if name not in present]
     if missing:
         filler = pl.DataFrame(
             {"kpi": missing, "n": [0] * len(missing)}, schema={"kpi": pl.String, "n": pl.Int64}
@@ -81,7 +84,8 @@ def summary_frame(
         estimate = Estimate(row["mean"], row["ci_low"], row["ci_high"], row["std"], row["n"])
         mine = [t for t in targets if t.kpi == row["kpi"]]
         targets_text.append(" and ".join(t.describe() for t in mine) if mine else None)
-        verdicts.append(combine(judge(t, estimate) for t in mine) if mine else None)
+        verdict = combine(judge(t, estimate) for t in mine) if mine else None
+        verdicts.append("undecided" if verdict and row["note"] else verdict)
     summary = summary.with_columns(
         pl.Series("unit", units, dtype=pl.String),
         pl.Series("target", targets_text, dtype=pl.String),
@@ -99,13 +103,35 @@ def summary_frame(
     return summary.select(list(SUMMARY_SCHEMA))
 
 
+def estimates(
+    kpis: pl.DataFrame,
+    histograms: pl.DataFrame | None,
+    confidence: float,
+    note: str | None = None,
+) -> pl.DataFrame:
+    """One row per KPI of ``kpis`` at ``confidence``: the Student-t mean over replications,
+    or a quantile KPI's pooled estimate and sectioning CI when its histograms are given;
+    clipped to the KPI's bounds, with ``ci_level``, ``ci_method`` and the tail ``note``.
+    ``note`` (the sequential rule's) is appended to each method."""
+    summary = summarise(kpis, confidence).with_columns(
+        pl.lit(None, dtype=pl.String).alias("note"), pl.lit(False).alias("_pooled")
+    )
+    if histograms is not None:
+        pooled = summarise_quantiles(kpis, histograms, confidence).with_columns(
+            pl.lit(True).alias("_pooled")
+        )
+        summary = pl.concat([summary.filter(~pl.col("kpi").is_in(pooled["kpi"].to_list())), pooled])
+    return _with_method(_inside_bounds(summary), confidence, note).drop("_pooled")
+
+
 def _with_method(summary: pl.DataFrame, level: float, note: str | None) -> pl.DataFrame:
-    """The ``ci_level`` and ``ci_method`` columns: Student-t over replications, clipped to
-    the KPI's bounds (docs/statistics.md), with the sequential rule's note if any."""
+    """The ``ci_level`` and ``ci_method`` columns: Student-t over replications or a pooled
+    quantile's sectioning interval, clipped to the KPI's bounds (docs/statistics.md), with
+    the sequential rule's note if any."""
     methods = []
-    for name in summary["kpi"].to_list():
+    for name, pooled in summary.select("kpi", "_pooled").iter_rows():
         kpi = REGISTRY.get(kpi_names.base_of(name))
-        method = "Student-t over replications"
+        method = POOLED_METHOD if pooled else "Student-t over replications"
         if kpi is not None:
             method += ", clipped to [0, 1]" if kpi.bounds[1] == 1.0 else ", clipped at 0"
         methods.append(method if note is None else f"{method}; {note}")
@@ -131,6 +157,16 @@ def _inside_bounds(summary: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def guard_warnings(summary: pl.DataFrame) -> list[str]:
+    """One warning per target that a note keeps undecided (the quantile tail guard), with
+    the detail: how many values lie beyond the quantile and how many are needed."""
+    noted = summary.filter(pl.col("target").is_not_null() & pl.col("note").is_not_null())
+    return [
+        f"{row['kpi']} {row['target']}: undecided — {row['note']}"
+        for row in noted.iter_rows(named=True)
+    ]
+
+
 def _number(value: object) -> float | None:
     """A float cell, ``None`` for null or NaN (shown as a dash by every renderer)."""
     if value is None:
@@ -154,6 +190,8 @@ class SummaryRow:
     #: The CI's level and method, where ``summary.parquet`` records them.
     ci_level: float | None = None
     ci_method: str | None = None
+    #: Why the KPI cannot be judged (e.g. too few tail samples), or ``None``.
+    note: str | None = None
 
     @property
     def name(self) -> kpi_names.KpiName:
@@ -163,6 +201,19 @@ class SummaryRow:
     def description(self) -> str:
         kpi = REGISTRY.get(kpi_names.base_of(self.kpi))
         return kpi.description if kpi is not None else ""
+
+    @property
+    def reason(self) -> str:
+        """The note without its detail (``too few tail samples — lengthen run.horizon``),
+        or ``""``; the run's warnings carry the whole note."""
+        return (self.note or "").split(" (", 1)[0]
+
+    @property
+    def verdict_text(self) -> str:
+        """The verdict with its reason when a note decided it (``undecided: too few tail
+        samples — lengthen run.horizon``)."""
+        verdict = self.verdict or ""
+        return f"{verdict}: {self.reason}" if verdict and self.note else verdict
 
     @property
     def has_ci(self) -> bool:
@@ -201,6 +252,7 @@ def summary_rows(summary: pl.DataFrame) -> list[SummaryRow]:
                 verdict=row.get("verdict") or None,
                 ci_level=None if level is None else float(level),
                 ci_method=row.get("ci_method"),
+                note=row.get("note") or None,
             )
         )
     return rows

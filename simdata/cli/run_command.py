@@ -43,6 +43,7 @@ from simdata.results import default_run_dir, part_paths
 from simdata.scenario.loader import scenario_sha256
 from simdata.scenario.models import Scenario
 
+GUARD_MARK = "†"
 _VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "undecided": "yellow"}
 
 
@@ -59,6 +60,8 @@ def _print_summary(console: Console, summary: RunSummary) -> None:
             else "—"
         )
         verdict = row.verdict or ""
+        # A verdict a note decided is marked, its reason told once under the table.
+        shown = f"{verdict}{GUARD_MARK}" if verdict and row.note else verdict
         rows.append(
             [
                 plain(row.kpi),
@@ -66,13 +69,15 @@ def _print_summary(console: Console, summary: RunSummary) -> None:
                 escape(ci),
                 str(row.n),
                 plain(row.target or ""),
-                f"[{_VERDICT_STYLE.get(verdict, '')}]{verdict}[/]" if verdict else "",
+                f"[{_VERDICT_STYLE.get(verdict, '')}]{shown}[/]" if verdict else "",
             ]
         )
+    reasons = sorted({row.reason for row in summary.rows if row.verdict and row.note})
     table = readable_table(
         ("KPI", "mean", "95% CI", "n", "target", "verdict"),
         rows,
         title=f"{plain(summary.title)} — {summary.replications} replications",
+        caption=" ".join(f"{GUARD_MARK} {plain(reason)}" for reason in reasons) or None,
         right=("mean", "n"),
     )
     console.print(table)
@@ -329,7 +334,8 @@ def _report(
             errors.print(f"[yellow]warning:[/] {plain(warning)}", highlight=False)
     _print_failures(errors, summary, out_dir)
     verdicts = summary.verdicts()
-    undecided = verdicts.count("undecided")
+    # Targets a note keeps undecided have their own warning (lengthen the run, not repeat it).
+    undecided = sum(1 for row in summary.rows if row.verdict == "undecided" and not row.note)
     if undecided and not quiet:
         advice = (
             "raise --max-replications"

@@ -2,9 +2,10 @@
 
 Bucket ``i`` holds the values in ``(γ^(i-1), γ^i]`` with ``γ = (1+α)/(1−α)`` and
 ``α = 0.004``, so a bucket spans less than 0.81 % of its values; a value ``x`` goes to
-bucket ``ceil(log_γ x)``. The range :data:`LOW_S` … :data:`HIGH_S` (1e-7 s … 1e5 s) is fixed, so the
-counts are one ``int64`` array of :data:`SIZE` entries whatever the number of values, and
-two histograms merge by adding their arrays. Layout of the array:
+bucket ``ceil(log_γ x)``. The range :data:`LOW_S` … :data:`HIGH_S` (1e-7 s … 1e9 s: request
+latencies as well as months to qualify for a subsidy) is fixed, so the counts are one
+``int64`` array of :data:`SIZE` entries whatever the number of values, and two histograms
+merge by adding their arrays. Layout of the array:
 
 * ``counts[ZERO]``: exact zeros;
 * ``counts[UNDER]``: values in ``(0, LOW_S]`` (reported as ``LOW_S``);
@@ -44,7 +45,7 @@ GAMMA = (1.0 + ALPHA) / (1.0 - ALPHA)
 LOG_GAMMA = math.log(GAMMA)
 #: The smallest and largest values with their own bucket (seconds).
 LOW_S = 1e-7
-HIGH_S = 1e5
+HIGH_S = 1e9
 #: Bucket indices ``ceil(log_γ x)`` of LOW_S and HIGH_S.
 MIN_INDEX = math.ceil(math.log(LOW_S) / LOG_GAMMA)
 MAX_INDEX = math.ceil(math.log(HIGH_S) / LOG_GAMMA)

@@ -7,7 +7,8 @@ exception text comes back in the result, with the seed that reproduces it.
 A finished replication is also one *part* of a run directory (``parts/rep-NNNNNN.parquet``):
 :meth:`Replication.to_part` packs it into a two-column frame — ``table`` (name) and ``data``
 (bytes): ``_meta`` (JSON: index, root seed, runtime, events, error, warnings, info),
-``_kpis`` and every model frame as Arrow IPC, which keeps polars dtypes exactly — and
+``_kpis``, ``_histograms`` (the quantile KPIs' sample histograms, sparse) and every model
+frame as Arrow IPC, which keeps polars dtypes exactly — and
 :meth:`Replication.from_part` unpacks it, so a resumed run merges the same tables.
 """
 
@@ -24,6 +25,7 @@ from typing import Any
 import polars as pl
 
 from simdata.analysis.kpis import compute_kpis
+from simdata.analysis.quantiles import SAMPLE_SCHEMA, sample_histograms, sparse_frame
 from simdata.experiments.warmup_auto import simulate_measured
 from simdata.scenario.models import Scenario
 
@@ -41,6 +43,9 @@ class Replication:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     info: dict[str, object] = field(default_factory=dict)
+    #: The quantile KPIs' sample histograms (``sample, bucket, count``): what a summary
+    #: pools over replications (:mod:`simdata.analysis.quantiles`).
+    histograms: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SAMPLE_SCHEMA))
 
     @property
     def ok(self) -> bool:
@@ -57,7 +62,7 @@ class Replication:
             {"kpi": list(self.kpis), "value": list(self.kpis.values())},
             schema=PART_KPI_SCHEMA,
         )
-        tables = [("_kpis", _ipc_bytes(kpis))]
+        tables = [("_kpis", _ipc_bytes(kpis)), ("_histograms", _ipc_bytes(self.histograms))]
         tables += [(name, _ipc_bytes(frame)) for name, frame in self.frames.items()]
         meta = {
             "index": self.index,
@@ -82,6 +87,7 @@ class Replication:
         blobs: dict[str, bytes] = dict(zip(part["table"], part["data"], strict=True))
         meta: dict[str, Any] = json.loads(blobs.pop("_meta").decode("utf-8"))
         kpis = pl.read_ipc(io.BytesIO(blobs.pop("_kpis")))
+        histograms = pl.read_ipc(io.BytesIO(blobs.pop("_histograms")))
         return cls(
             index=int(meta["index"]),
             root_seed=int(meta["root_seed"]),
@@ -92,6 +98,7 @@ class Replication:
             error=meta["error"],
             warnings=list(meta["warnings"]),
             info=dict(meta["info"]),
+            histograms=histograms,
         )
 
 
@@ -159,6 +166,7 @@ def run_replication(
     try:
         simulated = simulate_measured(scenario, index, root_seed)
         kpis = compute_kpis(simulated)
+        histograms = sparse_frame(sample_histograms(simulated))
     except Exception as error:
         text = "".join(traceback.format_exception_only(error)).strip()
         return Replication(index, root_seed, runtime_s=time.perf_counter() - started, error=text)
@@ -176,4 +184,5 @@ def run_replication(
         events=simulated.events,
         warnings=simulated.warnings,
         info=simulated.info,
+        histograms=histograms,
     )

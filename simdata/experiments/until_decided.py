@@ -31,7 +31,8 @@ import polars as pl
 
 from simdata import kpi_names
 from simdata.analysis.kpis import REGISTRY
-from simdata.analysis.stats import t_interval
+from simdata.analysis.stats import Estimate, t_interval
+from simdata.analysis.summary import estimates
 from simdata.analysis.targets import judge
 from simdata.errors import UsageError
 from simdata.scenario.models import MAX_REPLICATIONS, Target
@@ -104,6 +105,9 @@ class Look:
     reason: Reason
     #: Undecided targets (``kpi op value``) or imprecise KPIs at this look.
     open: tuple[str, ...]
+    #: Targets that more replications cannot decide (a quantile with too few tail
+    #: samples per replication: the run must be longer, not repeated more often).
+    guarded: tuple[str, ...] = ()
 
     @property
     def stop(self) -> bool:
@@ -115,19 +119,37 @@ class Look:
             "confidence": self.confidence,
             "reason": self.reason,
             "open": list(self.open),
+            "guarded": list(self.guarded),
         }
 
 
 def undecided_targets(
-    kpis: pl.DataFrame, targets: Sequence[Target], confidence: float
-) -> list[str]:
-    """Targets whose CI at ``confidence`` still straddles their value (or has n < 2)."""
-    open_ = []
+    kpis: pl.DataFrame,
+    targets: Sequence[Target],
+    confidence: float,
+    histograms: pl.DataFrame | None = None,
+) -> tuple[list[str], list[str]]:
+    """``(open, guarded)``: targets whose CI at ``confidence`` still straddles their value
+    (or has n < 2), and targets on a quantile with too few tail samples, which wait for a
+    longer run.horizon, not for more replications. Quantile KPIs are pooled as in the
+    summary (:func:`simdata.analysis.summary.estimates`)."""
+    chosen = kpis.filter(pl.col("kpi").is_in([t.kpi for t in targets]))
+    rows = {row["kpi"]: row for row in estimates(chosen, histograms, confidence).to_dicts()}
+    open_, guarded = [], []
     for target in targets:
-        values = kpis.filter(pl.col("kpi") == target.kpi)["value"].to_numpy()
-        if judge(target, t_interval(values, confidence)) == "undecided":
-            open_.append(f"{target.kpi} {target.describe()}")
-    return open_
+        row = rows.get(target.kpi)
+        text = f"{target.kpi} {target.describe()}"
+        if row is not None and row["note"]:
+            guarded.append(text)
+            continue
+        estimate = (
+            Estimate(row["mean"], row["ci_low"], row["ci_high"], row["std"], row["n"])
+            if row is not None
+            else Estimate(math.nan, math.nan, math.nan, math.nan, 0)
+        )
+        if judge(target, estimate) == "undecided":
+            open_.append(text)
+    return open_, guarded
 
 
 def imprecise_kpis(kpis: pl.DataFrame, precision: float, confidence: float) -> list[str]:
@@ -152,18 +174,26 @@ def imprecise_kpis(kpis: pl.DataFrame, precision: float, confidence: float) -> l
     return open_
 
 
-def look(kpis: pl.DataFrame, n: int, targets: Sequence[Target], rule: StoppingRule) -> Look:
-    """Judge the first ``n`` replications' KPIs (``replication, kpi, value``)."""
+def look(
+    kpis: pl.DataFrame,
+    n: int,
+    targets: Sequence[Target],
+    rule: StoppingRule,
+    histograms: pl.DataFrame | None = None,
+) -> Look:
+    """Judge the first ``n`` replications' KPIs (``replication, kpi, value``) and the
+    quantile KPIs' sample histograms. A guarded target does not hold the rule open."""
+    guarded: list[str] = []
     if targets:
-        open_ = undecided_targets(kpis, targets, rule.confidence)
+        open_, guarded = undecided_targets(kpis, targets, rule.confidence, histograms)
         done: Reason = "decided"
     else:
         open_ = imprecise_kpis(kpis, rule.precision, rule.confidence)
         done = "precise"
     if not open_:
-        return Look(n, rule.confidence, done, ())
+        return Look(n, rule.confidence, done, (), tuple(guarded))
     reason: Reason = "cap" if n >= rule.max_replications else "continue"
-    return Look(n, rule.confidence, reason, tuple(open_))
+    return Look(n, rule.confidence, reason, tuple(open_), tuple(guarded))
 
 
 def describe(looks: Sequence[Look], rule: StoppingRule, has_targets: bool) -> str:
@@ -176,6 +206,12 @@ def describe(looks: Sequence[Look], rule: StoppingRule, has_targets: bool) -> st
     level = f"each look at {rule.confidence:.2%} (α={rule.alpha:g} / {len(rule.looks())} looks)"
     if last.reason == "decided":
         why = "every target decided"
+        if last.guarded:
+            why = (
+                f"every target decided but {len(last.guarded)} that more replications cannot "
+                f"decide — too few tail samples, lengthen run.horizon: "
+                + ", ".join(last.guarded[:5])
+            )
     elif last.reason == "precise":
         why = f"every KPI's CI half-width within {rule.precision:.0%} of its mean (or its floor)"
     else:

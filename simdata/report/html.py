@@ -235,7 +235,8 @@ def _kpi_cells(row: SummaryRow, lang: str) -> dict[str, Any]:
         "unit": i18n.unit_label(unit, lang),
         "target": row.target or "",
         "verdict": verdict,
-        "verdict_label": i18n.verdict_label(verdict, lang),
+        "verdict_label": i18n.verdict_label(verdict, lang)
+        + (f" — {i18n.text('note.tail', lang)}" if verdict and row.note else ""),
     }
 
 

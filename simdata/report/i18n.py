@@ -152,6 +152,10 @@ TEXT: dict[str, dict[str, str]] = {
     "verdict.pass": {"en": "pass", "zh": "达标"},
     "verdict.fail": {"en": "fail", "zh": "未达标"},
     "verdict.undecided": {"en": "undecided", "zh": "未定"},
+    "note.tail": {
+        "en": "too few tail samples — lengthen run.horizon",
+        "zh": "尾部样本过少——请延长 run.horizon",
+    },
     # common plot words
     "mean": {"en": "mean", "zh": "均值"},
     "ci95": {"en": "95% CI", "zh": "95%置信区间"},

@@ -98,6 +98,8 @@ class LookRecord(Record):
     confidence: float
     reason: Literal["decided", "precise", "cap", "continue"]
     open: list[str]
+    #: Targets more replications cannot decide (too few tail samples per replication).
+    guarded: list[str] = []
 
 
 class UntilDecidedRecord(Record):

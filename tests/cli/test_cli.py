@@ -37,6 +37,7 @@ def test_run_prints_table_and_writes_the_run_directory(
     assert "pass" in stdout
     assert "95% CI" in stdout
     assert sorted(p.name for p in out.iterdir()) == [
+        "histograms.parquet",
         "kpis.parquet",
         "latency_histogram.parquet",
         "manifest.json",
@@ -54,7 +55,7 @@ def test_run_prints_table_and_writes_the_run_directory(
     summary = pl.read_parquet(out / "summary.parquet")
     assert summary.columns == [
         "kpi", "unit", "mean", "ci_low", "ci_high", "std", "n", "target", "verdict",
-        "ci_level", "ci_method",
+        "ci_level", "ci_method", "note",
     ]  # fmt: skip
     assert set(summary["ci_level"].to_list()) == {0.95}
     assert summary.filter(pl.col("kpi") == "resolution.wait_mean")["verdict"].item() == "pass"

@@ -47,13 +47,13 @@ def test_memory_is_fixed() -> None:
     """The counts array has the same fixed length for 10 values and 10⁶."""
     assert len(histogram.of(samples("exponential")[:10])) == histogram.SIZE
     assert len(histogram.of(samples("exponential"))) == histogram.SIZE
-    assert histogram.SIZE < 4_000
+    assert histogram.SIZE < 5_000  # 37 kB of int64
 
 
 @pytest.mark.unit
 def test_zero_range_ends_and_nan() -> None:
     """Zeros are exact, tiny values report LOW_S, huge ones inf, NaN is not counted."""
-    counts = histogram.of(np.array([0.0, 0.0, 1e-9, 1e6, np.nan, -1.0]))
+    counts = histogram.of(np.array([0.0, 0.0, 1e-9, 1e10, np.nan, -1.0]))
     assert histogram.count(counts) == 4
     assert histogram.quantile(counts, 0.25) == 0.0
     assert histogram.quantile(counts, 0.5) == 0.0

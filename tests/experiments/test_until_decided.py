@@ -67,13 +67,13 @@ def test_targets_are_open_until_the_whole_adjusted_ci_is_on_one_side() -> None:
     target = _target("1.2 s")
     clear = _kpis({"resolution.wait_mean": [0.50, 0.52, 0.49, 0.51, 0.50]})
     straddling = _kpis({"resolution.wait_mean": [1.0, 1.4, 1.1, 1.3, 1.2]})
-    assert undecided_targets(clear, [target], 0.99) == []
-    assert undecided_targets(straddling, [target], 0.99) == ["resolution.wait_mean <= 1.2 s"]
-    assert undecided_targets(clear.head(1), [target], 0.99) == ["resolution.wait_mean <= 1.2 s"]
+    assert undecided_targets(clear, [target], 0.99)[0] == []
+    assert undecided_targets(straddling, [target], 0.99)[0] == ["resolution.wait_mean <= 1.2 s"]
+    assert undecided_targets(clear.head(1), [target], 0.99)[0] == ["resolution.wait_mean <= 1.2 s"]
     # Level matters: 1.2 is outside the 80% CI of these values but inside the 99.9% one.
     edge = _kpis({"resolution.wait_mean": [1.0, 1.1, 1.05, 1.15, 1.12]})
-    assert undecided_targets(edge, [target], 0.80) == []
-    assert undecided_targets(edge, [target], 0.999) != []
+    assert undecided_targets(edge, [target], 0.80)[0] == []
+    assert undecided_targets(edge, [target], 0.999)[0] != []
 
 
 @pytest.mark.unit

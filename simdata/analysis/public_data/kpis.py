@@ -35,18 +35,23 @@ def _share(condition: pl.Expr, w: Window) -> pl.Expr:
     return condition.filter(_measured(w)).cast(pl.Float64).mean()
 
 
+def _time_to_data(w: Window) -> pl.Expr:
+    return (_end - _arrival).filter(_delivered(w))
+
+
 def _ttd(q: float | None) -> ExprFactory:
     def expr(w: Window) -> pl.Expr:
-        values = (_end - _arrival).filter(_delivered(w))
-        return values.mean() if q is None else values.quantile(q, "linear")
+        return _time_to_data(w).mean() if q is None else _time_to_data(w).quantile(q, "linear")
 
     return expr
 
 
+def _workdays_to_data(w: Window) -> pl.Expr:
+    return (pl.col("work_s") / w.constants["workday_s"]).filter(_delivered(w))
+
+
 def _ttd_workdays(q: float) -> ExprFactory:
-    return lambda w: (
-        (pl.col("work_s") / w.constants["workday_s"]).filter(_delivered(w)).quantile(q, "linear")
-    )
+    return lambda w: _workdays_to_data(w).quantile(q, "linear")
 
 
 _REQUESTS = [
@@ -65,12 +70,14 @@ _REQUESTS = [
         "requests.time_to_data_p50",
         "s",
         "lower",
-        "Median elapsed time from request to delivery (per-replication quantile).",
+        "Median elapsed time from request to delivery.",
         "数据获取时长中位数",
         DATA_REQUESTS,
         _ttd(0.5),
         BREAKDOWNS,
         conditional=True,  # delivered requests only
+        quantile=0.5,
+        sample=_time_to_data,
     ),
     Kpi(
         "requests.time_to_data_p90",
@@ -82,6 +89,8 @@ _REQUESTS = [
         _ttd(0.9),
         BREAKDOWNS,
         conditional=True,  # delivered requests only
+        quantile=0.9,
+        sample=_time_to_data,
     ),
     Kpi(
         "requests.time_to_data_workdays_p90",
@@ -94,6 +103,8 @@ _REQUESTS = [
         _ttd_workdays(0.9),
         BREAKDOWNS,
         conditional=True,  # delivered requests only
+        quantile=0.9,
+        sample=_workdays_to_data,
     ),
     Kpi(
         "requests.within_sla_share",

@@ -60,7 +60,7 @@ def _histogram_quantile(which: str, q: float) -> FromStatistics:
 
 _arrival = pl.col("arrival_s")
 _node_arrival = pl.col("node_arrival_s")
-_latency = pl.col("latency_s")
+_latency_s = pl.col("latency_s")
 _hit = pl.col("cache_hit")
 _start = pl.col("start_s")
 _end = pl.col("end_s")
@@ -84,17 +84,25 @@ def _overlap(lo: pl.Expr, hi: pl.Expr, w: Window) -> pl.Expr:
     return (upper - lower).clip(lower_bound=0.0)
 
 
+def _sojourn(w: Window) -> pl.Expr:
+    return (_end - _node_arrival).filter(_served(w))
+
+
 def _sojourn_quantile(q: float) -> ExprFactory:
-    return lambda w: (_end - _node_arrival).filter(_served(w)).quantile(q, "linear")
+    return lambda w: _sojourn(w).quantile(q, "linear")
 
 
 def _answered(w: Window) -> pl.Expr:
     """Measured requests with an answer (cache hit, served or timed out; not rejected)."""
-    return _measured(w) & _latency.is_not_nan()
+    return _measured(w) & _latency_s.is_not_nan()
+
+
+def _latency(w: Window) -> pl.Expr:
+    return _latency_s.filter(_answered(w))
 
 
 def _latency_quantile(q: float) -> ExprFactory:
-    return lambda w: _latency.filter(_answered(w)).quantile(q, "linear")
+    return lambda w: _latency(w).quantile(q, "linear")
 
 
 _RESOLUTION: list[Definition] = [
@@ -140,10 +148,12 @@ _RESOLUTION: list[Definition] = [
             "resolution.sojourn_p50",
             "s",
             "lower",
-            "Median time in the node of admitted requests (per-replication quantile).",
+            "Median time in the node of admitted requests.",
             "节点内逗留时间中位数",
             NODE_REQUESTS,
             _sojourn_quantile(0.50),
+            quantile=0.50,
+            sample=_sojourn,
         ),
         _histogram_quantile("sojourn", 0.50),
     ),
@@ -152,10 +162,12 @@ _RESOLUTION: list[Definition] = [
             "resolution.sojourn_p99",
             "s",
             "lower",
-            "99th percentile of time in the node of admitted requests (per-replication).",
+            "99th percentile of time in the node of admitted requests.",
             "节点内逗留时间第99百分位",
             NODE_REQUESTS,
             _sojourn_quantile(0.99),
+            quantile=0.99,
+            sample=_sojourn,
         ),
         _histogram_quantile("sojourn", 0.99),
     ),
@@ -218,7 +230,7 @@ _RESOLUTION: list[Definition] = [
             "rejected one is left out.",
             "端到端平均解析时延",
             NODE_REQUESTS,
-            lambda w: _latency.filter(_answered(w)).mean(),
+            lambda w: _latency(w).mean(),
         ),
         lambda s: _ratio(s.all_latency_sum, s.answered),
     ),
@@ -229,11 +241,12 @@ _RESOLUTION: list[Definition] = [
                 "s",
                 "lower",
                 f"{'Median' if p == 50 else f'{p}th percentile of'} end-to-end latency "
-                "(per-replication; timed-out requests count as the timeout, rejected ones are "
-                "left out).",
+                "(timed-out requests count as the timeout, rejected ones are left out).",
                 "端到端解析时延中位数" if p == 50 else f"端到端解析时延第{p}百分位",
                 NODE_REQUESTS,
                 _latency_quantile(p / 100),
+                quantile=p / 100,
+                sample=_latency,
             ),
             _histogram_quantile("latency", p / 100),
         )

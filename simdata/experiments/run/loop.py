@@ -18,7 +18,7 @@ from typing import TypeVar
 
 import polars as pl
 
-from simdata.analysis.summary import summary_frame
+from simdata.analysis.summary import guard_warnings, summary_frame
 from simdata.errors import RunError, SimdataError
 from simdata.experiments.executors import Executor, SerialExecutor
 from simdata.experiments.replication import Replication, ReplicationTask, replicate
@@ -30,7 +30,12 @@ from simdata.experiments.run.diagnostics import (
 )
 from simdata.experiments.run.result import RunResult, with_run_settings
 from simdata.experiments.run.summary_md import summary_markdown
-from simdata.experiments.run.tables import kpi_frame, model_tables, timeseries_frame
+from simdata.experiments.run.tables import (
+    histogram_frame,
+    kpi_frame,
+    model_tables,
+    timeseries_frame,
+)
 from simdata.experiments.sizing import check_fits, estimate
 from simdata.experiments.until_decided import Look, StoppingRule, look
 from simdata.results.directory import claim_run_dir, utc_now
@@ -87,7 +92,10 @@ class Runner:
         for count in self.rule.looks():
             self._plan(count)
             self._ensure(count)
-            one = look(kpi_frame(self._first(count)), count, self.scenario.targets, self.rule)
+            first = self._first(count)
+            one = look(
+                kpi_frame(first), count, self.scenario.targets, self.rule, histogram_frame(first)
+            )
             looks.append(one)
             self._write_manifest("running", looks=looks)
             if one.stop:
@@ -172,15 +180,16 @@ class Runner:
         )  # fmt: skip
         write_manifest(self.out_dir, content)
 
-    def _summary(self, kpis: pl.DataFrame) -> pl.DataFrame:
+    def _summary(self, kpis: pl.DataFrame, histograms: pl.DataFrame) -> pl.DataFrame:
         """The summary; with ``--until-decided`` the targets judged at the rule's level."""
         rule = self.rule
         if rule is None:
-            return summary_frame(kpis, self.scenario.targets)
+            return summary_frame(kpis, self.scenario.targets, histograms=histograms)
         looks = len(rule.looks())
         return summary_frame(
             kpis,
             self.scenario.targets,
+            histograms=histograms,
             target_confidence=rule.confidence,
             target_method=f"sequential look at 1 − α/{looks} (α = {rule.alpha:g})",
         )
@@ -188,20 +197,24 @@ class Runner:
     def _finish(self, done: list[Replication], looks: list[Look]) -> RunResult:
         scenario = self.scenario
         kpis = kpi_frame(done)
+        histograms = histogram_frame(done)
         timeseries = timeseries_frame(done, scenario.run.start_date)
+        summary = self._summary(kpis, histograms)
         result = RunResult(
             scenario=scenario,
             kpis=kpis,
-            summary=self._summary(kpis),
+            summary=summary,
             timeseries=timeseries,
             warnings=model_warnings(done)
             + warmup_warnings(timeseries, scenario)
-            + bimodal_warnings(kpis),
+            + bimodal_warnings(kpis)
+            + guard_warnings(summary),
             failures=record.failures(done, scenario),
             out_dir=self.out_dir,
             tables=model_tables(done),
             replications=len(done),
             looks=looks,
+            histograms=histograms,
         )
         result.manifest = record.final_manifest(
             self.base, done, status=result.status, warnings=result.warnings,
@@ -217,6 +230,8 @@ def _write_run_dir(out_dir: Path, result: RunResult, manifest: RunManifest) -> N
     write_parquet(out_dir / "kpis.parquet", result.kpis)
     write_parquet(out_dir / "summary.parquet", result.summary)
     write_parquet(out_dir / "timeseries.parquet", result.timeseries)
+    if result.histograms is not None:
+        write_parquet(out_dir / "histograms.parquet", result.histograms)
     for name, table in result.tables.items():
         write_parquet(out_dir / f"{name}.parquet", table)
     write_text(out_dir / "summary.md", summary_markdown(result.overview()))

@@ -34,6 +34,8 @@ class RunResult:
     replications: int = 0
     #: ``--until-decided`` looks, in order (empty for a fixed count).
     looks: list[Look] = field(default_factory=list)
+    #: Quantile KPIs' sample histograms per replication (``histograms.parquet``).
+    histograms: pl.DataFrame | None = None
 
     @property
     def status(self) -> str:

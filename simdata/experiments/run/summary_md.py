@@ -28,14 +28,14 @@ def summary_markdown(summary: RunSummary) -> str:
         summary.description,
         "",
         f"Replications: {summary.replications} · root seed: {summary.root_seed} · "
-        "95% Student-t CIs over replications.",
+        "95% CIs over replications (Student-t; quantiles pooled, sectioning).",
         "",
         "| KPI | unit | mean | 95% CI | n | target | verdict |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     lines += [
         f"| `{row.kpi}` | {row.unit or ''} | {_cell(row.mean)} | {_ci(row)} | {row.n} | "
-        f"{row.target or ''} | {row.verdict or ''} |"
+        f"{row.target or ''} | {row.verdict_text} |"
         for row in summary.rows
     ]
     if summary.warnings:

@@ -13,6 +13,7 @@ from typing import Any
 
 import polars as pl
 
+from simdata.analysis.quantiles import HISTOGRAM_SCHEMA
 from simdata.analysis.summary import SUMMARY_SCHEMA
 from simdata.experiments.replication import Replication
 from simdata.model.frames import FRAMES
@@ -37,6 +38,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "kpis": KPI_SCHEMA,
     "summary": SUMMARY_SCHEMA,
     "timeseries": TIMESERIES_SCHEMA,
+    "histograms": HISTOGRAM_SCHEMA,
 }
 
 
@@ -49,6 +51,19 @@ def kpi_frame(replications: Sequence[Replication]) -> pl.DataFrame:
         for name, value in rep.kpis.items()
     ]
     return pl.DataFrame(rows, schema=KPI_SCHEMA, orient="row")
+
+
+def histogram_frame(replications: Sequence[Replication]) -> pl.DataFrame:
+    """``histograms.parquet``: every successful replication's quantile-KPI sample
+    histograms (sparse), what :func:`~simdata.analysis.summary.summary_frame` pools."""
+    parts = [
+        rep.histograms.with_columns(pl.lit(rep.index, dtype=pl.Int64).alias("replication"))
+        for rep in replications
+        if rep.ok
+    ]
+    if not parts:
+        return pl.DataFrame(schema=HISTOGRAM_SCHEMA)
+    return pl.concat(parts).select(list(HISTOGRAM_SCHEMA))
 
 
 def timeseries_frame(
