@@ -82,6 +82,7 @@ def test_json_schema_names_every_top_level_key() -> None:
         "agency",
         "enterprises",
         "subsidy",
+        "capacity",
         "targets",
     }
     assert schema["additionalProperties"] is False

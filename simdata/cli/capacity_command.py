@@ -25,6 +25,7 @@ from simdata.cli.common import (
 from simdata.experiments.capacity import CapacityResult, capacity, resolve_sla
 from simdata.experiments.executors import make_executor
 from simdata.results import default_run_dir
+from simdata.scenario.units import DAY_S
 
 
 def _describe(result: CapacityResult) -> list[str]:
@@ -38,18 +39,55 @@ def _describe(result: CapacityResult) -> list[str]:
         ]
     n = len(result.searches)
     if result.ci_low is None:
-        return [
-            f"capacity: {fmt(result.capacity)}/s offered from 1 replication — no CI; run "
-            "at least 2 (--replications)"
-        ]
+        why = (
+            "from 1 replication — no CI; run at least 2 (--replications)"
+            if n == 1
+            else f"in all {n} replications — no CI (see the warning)"
+        )
+        return [f"capacity: {fmt(result.capacity)}/s offered {why}", *_mix_lines(result)]
     lines = [
         f"capacity: {fmt(result.capacity)}/s offered (mean rate of the traffic profile), "
         f"95% CI [{fmt(result.ci_low)}, {fmt(result.ci_high)}] over {n} replications",
+        *_mix_lines(result),
         f"conservative ({result.confidence:.0%} one-sided lower bound): "
         f"{fmt(result.capacity_conservative)}/s",
     ]
     if result.peak_capacity is not None:
         lines.append(f"peak-hour rate at capacity: {fmt(result.peak_capacity)}/s")
+    return lines
+
+
+_PLURAL = {"weekday": "weekdays", "weekend": "weekend days", "holiday": "holidays"}
+
+
+def _mix_lines(result: CapacityResult) -> list[str]:
+    """What the capacity is made of (resolutions and writes per second) and, with
+    enterprises, which day's traffic was scaled: the answer depends on both."""
+    mix, capacity = result.mix, result.capacity
+    if mix is None or capacity is None:
+        return []
+    spread = ""
+    if mix.write_share_max > mix.write_share_min:
+        low, high = 100 * mix.write_share_min, 100 * mix.write_share_max
+        spread = f"; {low:.3g}–{high:.3g} % across replications"
+    lines = [
+        f"  mix at capacity: {fmt(mix.resolutions_per_s)} resolutions/s + "
+        f"{fmt(mix.writes_per_s)} writes/s (write share {100 * mix.write_share:.3g} %{spread})"
+    ]
+    days = [s.design for s in result.searches if s.design is not None and s.capacity]
+    if result.design_rule is None or not days:
+        return lines
+    dates = sorted({d.date for d in days})
+    span = f"{dates[0]}; " if len(dates) == 1 else f"{dates[0]} … {dates[-1]}; "
+    span = "" if result.design_rule == f"{dates[0]}" else span
+    load = sum(d.requests for d in days) / len(days) / DAY_S
+    counts = sorted({d.mix_days for d in days})
+    averaged = f"{counts[0]}" if counts[0] == counts[-1] else f"{counts[0]}–{counts[-1]}"
+    kinds = "/".join(sorted({_PLURAL.get(d.day_type, d.day_type) for d in days}))
+    lines.append(
+        f"  design day: {result.design_rule} ({span}own load {fmt(load)}/s); "
+        f"write share over its {averaged} {kinds}"
+    )
     return lines
 
 

@@ -287,7 +287,7 @@ def _capacity_text(results: Results, lang: str) -> str:
 
     if status in ("below_range", "above_range"):
         return i18n.text(f"capacity.{status}", lang, sla=sla_text)
-    return i18n.text(
+    found = i18n.text(
         "capacity.found",
         lang,
         capacity=rate("capacity"),
@@ -296,6 +296,49 @@ def _capacity_text(results: Results, lang: str) -> str:
         conservative=rate("capacity_conservative"),
         sla=sla_text,
     )
+    return ("" if lang == "zh" else " ").join([found, *_capacity_mix_text(capacity, lang)])
+
+
+def _capacity_mix_text(capacity: dict[str, Any], lang: str) -> list[str]:
+    """The mix at capacity and the design day, as ``capacity.json`` records them (neither
+    in directories written before 2026-12)."""
+    mix = capacity.get("mix")
+    if not isinstance(mix, dict):
+        return []
+
+    def value(key: str, unit: str) -> str:
+        number = mix.get(key)
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            return "—"
+        return i18n.format_value(float(number), unit, lang)
+
+    shares = {k: value(f"write_share{k}", "fraction") for k in ("", "_min", "_max")}
+    sentences = [
+        i18n.text(
+            "capacity.mix",
+            lang,
+            resolutions=value("resolutions_per_s", "1/s"),
+            writes=value("writes_per_s", "1/s"),
+            share=shares[""],
+            low=shares["_min"],
+            high=shares["_max"],
+        )
+    ]
+    rule, days = capacity.get("design_day"), capacity.get("mix_days")
+    if isinstance(rule, str) and isinstance(days, int):
+        key = f"capacity.rule.{rule}" if rule in ("busiest", "final") else "capacity.rule.date"
+        per = capacity.get("per_replication")
+        dates = sorted(
+            str(r["design_date"]) for r in (per if isinstance(per, list) else [])
+            if isinstance(r, dict) and r.get("design_date")
+        )  # fmt: skip
+        span = "—" if not dates else f"{dates[0]} – {dates[-1]}"
+        span = dates[0] if dates and dates[0] == dates[-1] else span
+        rule_text = i18n.text(key, lang, days=days, date=rule)
+        sentences.append(
+            i18n.text("capacity.design_day", lang, rule=rule_text, dates=span, days=days)
+        )
+    return sentences
 
 
 def _compare_table(results: Results, lang: str) -> list[dict[str, Any]]:

@@ -109,6 +109,23 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "节点在满足SLA（{sla}）的前提下可承载 {capacity}；95%置信区间 {low} – {high}；"
         "保守取值 {conservative}。",
     },
+    "capacity.mix": {
+        "en": "At capacity: {resolutions} resolutions and {writes} registration writes "
+        "(write share {share}; {low} – {high} across replications).",
+        "zh": "容量处：解析 {resolutions}，注册写入 {writes}（写入占比 {share}；"
+        "各次重复间 {low} – {high}）。",
+    },
+    "capacity.design_day": {
+        "en": "Design day: {rule} ({dates}); its write share is averaged over the days of "
+        "its type among the {days} days of the mix window.",
+        "zh": "设计日：{rule}（{dates}）；写入占比取混合窗口 {days} 天内同类型日的平均值。",
+    },
+    "capacity.rule.busiest": {
+        "en": "the busiest of the last {days} days",
+        "zh": "最后 {days} 天中请求最多的一天",
+    },
+    "capacity.rule.final": {"en": "the final simulated day", "zh": "模拟的最后一天"},
+    "capacity.rule.date": {"en": "{date}", "zh": "{date}"},
     "capacity.below_range": {
         "en": "Even the lowest load searched breaks the SLA ({sla}).",
         "zh": "即使在搜索范围内的最低负载下也无法满足SLA（{sla}）。",

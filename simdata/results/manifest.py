@@ -157,13 +157,29 @@ class RunManifest(Manifest):
     warmup: WarmupRecord | None = None
 
 
+class CapacityMix(Record):
+    """The offered load at capacity by kind of request (means over replications)."""
+
+    resolutions_per_s: float
+    writes_per_s: float
+    write_share: float
+    write_share_min: float
+    write_share_max: float
+
+
 class CapacityManifest(Manifest):
-    """``simdata capacity``: the SLA searched and the search's outcome."""
+    """``simdata capacity``: the SLA searched, the design day scaled and the outcome."""
 
     kind: Literal["capacity"] = "capacity"
     scenario_name: str | None = None
     sla: str | None = None
     status_detail: str | None = None
+    #: With enterprises: ``capacity.design_day`` (``busiest``, ``final`` or a date) and
+    #: ``capacity.mix_days``.
+    design_day: str | None = None
+    mix_days: int | None = None
+    #: Resolutions and registration writes per second at capacity.
+    mix: CapacityMix | None = None
 
 
 class SweepManifest(Manifest):

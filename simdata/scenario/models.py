@@ -33,6 +33,7 @@ from simdata.scenario.calendar_spec import (
     add_months,
     as_date,
 )
+from simdata.scenario.capacity_spec import CapacitySpec, check_design_day
 from simdata.scenario.identifiers import (
     EnterprisesSpec,
     PoissonAdoption,
@@ -330,6 +331,8 @@ class Scenario(Section):
             and "traffic" not in resolution.model_fields_set
         ):
             del data["resolution"]["traffic"]
+        if self.capacity is None:
+            del data["capacity"]  # absent, as before the section existed (same sha256)
         return data
 
     name: StrictStr = Field(default="unnamed", description="Short name shown in results.")
@@ -376,6 +379,11 @@ class Scenario(Section):
         default=None,
         description="The Zhanjiang subsidy rule judged per enterprise per day (needs "
         "enterprises); document 004 line 70.",
+    )
+    capacity: CapacitySpec | None = Field(
+        default=None,
+        description="The design day `simdata capacity` scales (needs enterprises); the "
+        "defaults apply when absent.",
     )
     targets: list[Target] = Field(
         default_factory=list,
@@ -426,6 +434,19 @@ class Scenario(Section):
                     f"({span / DAY_S:g} d), got {growth} (the rate {change} "
                     f"10^{orders:.1f}-fold)"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _design_day_in_run(self) -> Self:
+        """A capacity design day needs the enterprises' days, and a date within the run."""
+        if self.capacity is None:
+            return self
+        if self.enterprises is None:
+            raise ValueError(
+                "capacity: expected an enterprises section for a design day (a node-only "
+                "scenario is searched over its own run window), got none"
+            )
+        check_design_day(self.capacity, self.run.start_date, self.run.horizon)
         return self
 
     @model_validator(mode="after")

@@ -104,6 +104,7 @@ _VALIDATOR_WORDS = {
     "parse_work_seconds": "working time",
     "parse_work_rate": "rate per working time",
     "_parse_growth_rate": "growth",
+    "parse_design_day": "`busiest`, `final` or a date",
 }
 
 

@@ -162,26 +162,6 @@ def test_a_search_that_cannot_bracket_says_so_and_exits_0(
     assert written["capacity"] is None
 
 
-@pytest.mark.cli
-@pytest.mark.slow
-def test_zhanjiang_capacity_from_the_final_days_peak_hour(tmp_path: Path) -> None:
-    """The shipped enterprise scenario: the final day's traffic, scaled, judged in its
-    peak hour; capacity is far above the day's own load and below the stability limit."""
-    out = tmp_path / "zj"
-    result = CliRunner().invoke(
-        cli,
-        ["capacity", "scenarios/zhanjiang-baseline.yaml", "--replications", "2", "--out", str(out)],
-    )
-    assert result.exit_code == 0, result.output
-    written = json.loads((out / "capacity.json").read_text())
-    assert written["status"] == "found"
-    scenario = simdata.load_scenario("scenarios/zhanjiang-baseline.yaml")
-    for entry in written["per_replication"]:
-        profile = load_profile(scenario, entry["replication"], scenario.run.seed)
-        assert profile.mean_rate < entry["capacity"] < profile.stability_limit()
-    assert written["peak_capacity"] > written["capacity"]
-
-
 @pytest.mark.unit
 @pytest.mark.slow
 def test_capacity_is_the_same_on_a_process_pool(

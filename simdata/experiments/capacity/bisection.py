@@ -11,7 +11,7 @@ from simdata.analysis.resolution.kpis import kpis_from_statistics
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
 from simdata.errors import ScenarioError
-from simdata.experiments.capacity.profile import LoadProfile, load_profile
+from simdata.experiments.capacity.profile import DesignDay, LoadProfile, load_profile
 from simdata.model.resolution.batched import BatchedResolutionNode
 from simdata.model.resolution.rules import sla_met
 from simdata.scenario.models import Scenario
@@ -56,6 +56,10 @@ class Search:
     error: str | None = None
     #: Peak-hour rate per unit of offered load in this replication's profile.
     peak_ratio: float = 1.0
+    #: Registration writes' share of the offered load (0 without enterprises).
+    write_share: float = 0.0
+    #: With enterprises: the design day whose traffic was scaled, and its mix.
+    design: DesignDay | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ def evaluate(profile: LoadProfile, sla: Sla, load: float) -> Point:
     node.run()
     statistics = node.statistics()
     kpis = kpis_from_statistics(statistics)
+    p50, p99 = curve_quantiles(kpis)
     # Writes are not measured; a rejected or timed-out measured request counts against the
     # SLA like a late one.
     measured = statistics.measured
@@ -104,13 +109,25 @@ def evaluate(profile: LoadProfile, sla: Sla, load: float) -> Point:
         profile.replication,
         load,
         load * profile.peak_rate / profile.mean_rate,
-        kpis["resolution.latency_p50"],
-        kpis["resolution.latency_p99"],
+        p50,
+        p99,
         kpis["resolution.sla_share"],
         kpis["resolution.utilisation"],
         failed_or_rejected / measured if measured else math.nan,
         sla_met(statistics.within_sla, measured, sla.quantile),
     )
+
+
+def curve_quantiles(kpis: dict[str, float]) -> tuple[float, float]:
+    """The latency p50 and p99 the curve shows at one load, from one replication.
+
+    The seam for the quantile estimator: these are each replication's own quantiles (the
+    report averages them over replications at each grid load). A pooled estimator (issue
+    12 §1) would keep the replication's latency histogram here instead and merge them in
+    :mod:`.experiment`. The capacity itself does not depend on it: the SLA is judged by
+    counting (:func:`simdata.model.resolution.rules.sla_met`).
+    """
+    return kpis["resolution.latency_p50"], kpis["resolution.latency_p99"]
 
 
 def search(profile: LoadProfile, sla: Sla, precision: float = PRECISION) -> Search:
@@ -186,6 +203,8 @@ def search_task(task: CapacityTask) -> Search:
             return Search(task.replication, "found", None, points)
         found = search(profile, task.sla, task.precision)
         found.peak_ratio = profile.peak_rate / profile.mean_rate
+        found.write_share = profile.write_share
+        found.design = profile.design
         return found
     except ScenarioError:
         raise

@@ -32,9 +32,11 @@ from simdata.results import (
     write_parquet,
     write_text,
 )
+from simdata.scenario.capacity_spec import CapacitySpec
 from simdata.scenario.loader import scenario_sha256, scenario_to_yaml
 from simdata.scenario.models import Scenario
 from simdata.scenario.resolution import Sla, parse_sla
+from simdata.scenario.units import DAY_S
 
 #: The common grid of loads, as multiples of the mean capacity.
 GRID = (0.4, 0.6, 0.8, 0.9, 1.0, 1.1)
@@ -52,6 +54,51 @@ CURVE_SCHEMA = {
 }
 
 Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Mix:
+    """The offered load at capacity by kind of request, the mean over replications of each
+    replication's capacity split by its own write share (so the two rates add up to the
+    capacity), and the spread of that share."""
+
+    resolutions_per_s: float
+    writes_per_s: float
+    write_share: float
+    write_share_min: float
+    write_share_max: float
+
+    def as_json(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def capacity_mix(searches: Sequence[Search]) -> Mix | None:
+    """The mix at capacity over the replications that found one (None when none did)."""
+    found = [(s.capacity, s.write_share) for s in searches if s.capacity is not None]
+    if not found:
+        return None
+    shares = [share for _, share in found]
+    return Mix(
+        float(np.mean([c * (1.0 - w) for c, w in found])),
+        float(np.mean([c * w for c, w in found])),
+        float(np.mean(shares)),
+        min(shares),
+        max(shares),
+    )
+
+
+def _design_json(search: Search) -> dict[str, Any]:
+    """A replication's design day in ``capacity.json`` (empty without enterprises)."""
+    day = search.design
+    if day is None:
+        return {}
+    return {
+        "design_date": day.date.isoformat(),
+        "day_type": day.day_type,
+        "design_day_load_per_s": day.requests / DAY_S,
+        "mix_days_averaged": day.mix_days,
+        "design_day_write_share": day.day_write_share,
+    }
 
 
 @dataclass
@@ -74,9 +121,27 @@ class CapacityResult:
     #: What the planner should know about the answer's precision.
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def mix(self) -> Mix | None:
+        """Resolutions and writes per second at capacity."""
+        return capacity_mix(self.searches) if self.capacity is not None else None
+
+    @property
+    def design(self) -> CapacitySpec | None:
+        """The design day's rule (the scenario's, or the default; None without enterprises)."""
+        if self.scenario.enterprises is None:
+            return None
+        return self.scenario.capacity or CapacitySpec()
+
+    @property
+    def design_rule(self) -> str | None:
+        """The design day's rule in words (None without enterprises)."""
+        return None if self.design is None else self.design.describe()
+
     def as_json(self) -> dict[str, Any]:
         """``capacity.json``: the answer, its CI, what was searched and how."""
         found = [s.capacity for s in self.searches if s.capacity is not None]
+        mix = self.mix
         return {
             "capacity": self.capacity,
             "ci_low": self.ci_low,
@@ -89,12 +154,17 @@ class CapacityResult:
             "status": self.status,
             "replications": len(self.searches),
             "replications_found": len(found),
+            "design_day": None if self.design is None else str(self.design.design_day),
+            "mix_days": None if self.design is None else self.design.mix_days,
+            "mix": None if mix is None else mix.as_json(),
             "per_replication": [
                 {
                     "replication": s.replication,
                     "status": s.status,
                     "capacity": s.capacity,
                     "peak_capacity": None if s.capacity is None else s.capacity * s.peak_ratio,
+                    "write_share": s.write_share,
+                    **_design_json(s),
                     "error": s.error,
                 }
                 for s in self.searches
@@ -150,7 +220,9 @@ def _summarise(
     sem = float(values.std(ddof=1)) / math.sqrt(n)
     half = t_quantile(CONFIDENCE, n - 1) * sem
     conservative = mean - t_quantile(confidence, n - 1, sided="one") * sem
-    return "found", mean, mean - half, mean + half, conservative
+    # A load is ≥ 0: clipping removes only impossible values, so coverage is unchanged
+    # (issue 12 §3; 2 replications of Zhanjiang gave "CI [-509, 1806]/s").
+    return "found", mean, max(mean - half, 0.0), mean + half, max(conservative, 0.0)
 
 
 def _provenance(
@@ -176,6 +248,9 @@ def _provenance(
             "scenario_name": scenario.name,
             "sla": sla_text(result.sla),
             "status_detail": result.status,
+            "design_day": None if result.design is None else str(result.design.design_day),
+            "mix_days": None if result.design is None else result.design.mix_days,
+            "mix": None if result.mix is None else result.mix.as_json(),
         },
     )
 

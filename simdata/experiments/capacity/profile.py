@@ -1,12 +1,20 @@
 """The load a capacity search scales: a replication's base traffic and the window it is
-judged in (its own run window, or the final simulated day's peak hour with enterprises)."""
+judged in (its own run window, or the design day's peak hour with enterprises).
+
+With enterprises the design day (``capacity.design_day``, :func:`design_day`) sets the
+*amount* of traffic at k = 1 and its *mix* comes from the ``capacity.mix_days`` around it:
+the search scales the amount anyway, so the capacity depends on the mix, and one day's mix
+swings with whether a registration batch (5 ms writes against 0.4 ms cached resolutions)
+landed on it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
@@ -14,6 +22,7 @@ from simdata.errors import ScenarioError
 from simdata.model.frames import NODE_DAYS
 from simdata.model.identifiers.economy import record_identifier_economy
 from simdata.model.resolution.arrivals import ArrivalProcess
+from simdata.scenario.capacity_spec import CapacitySpec
 from simdata.scenario.models import Scenario
 from simdata.scenario.resolution import ResolutionSpec, TrafficSpec
 from simdata.scenario.units import DAY_S, HOUR_S
@@ -22,6 +31,25 @@ from simdata.scenario.units import DAY_S, HOUR_S
 #: warm-up from an empty node (the node relaxes in well under a second at ms service).
 PEAK_WINDOW_S = 600.0
 PEAK_WARMUP_S = 60.0
+
+
+@dataclass(frozen=True)
+class DesignDay:
+    """The day a replication's search scales (scenarios with enterprises) and its mix."""
+
+    #: The scenario's rule in words (``busiest of the last 30 days``).
+    rule: str
+    date: dt.date
+    #: ``weekday``, ``weekend`` or ``holiday`` (the mix averages days of this type).
+    day_type: str
+    #: Resolutions plus registration writes that day.
+    requests: float
+    #: Writes' share of the requests, averaged over the mix window's days of this type.
+    write_share: float
+    #: Days averaged over (those of the window of the day's type).
+    mix_days: int
+    #: The design day's own write share (what the profile used before 2026-12).
+    day_write_share: float
 
 
 @dataclass(frozen=True)
@@ -44,6 +72,8 @@ class LoadProfile:
     #: Mean rate in the measured window per unit of offered load (1, or peak/mean when
     #: the window is the peak hour).
     window_ratio: float = 1.0
+    #: With enterprises: the design day scaled and the mix it carries.
+    design: DesignDay | None = None
 
     def expected_requests(self, load: float) -> float:
         """Expected measured requests (writes included) at offered load ``load``."""
@@ -72,7 +102,7 @@ def load_profile(scenario: Scenario, replication: int, root_seed: int) -> LoadPr
         return LoadProfile(
             spec, 0.0, run.sim_start_s, end, start, weekday, mean, peak, root_seed, replication
         )
-    return _final_day_profile(scenario, spec, replication, root_seed)
+    return _design_day_profile(scenario, spec, replication, root_seed)
 
 
 def _rates(
@@ -89,10 +119,10 @@ def _rates(
     return mean, float(np.max(np.diff(masses) / np.diff(edges)))
 
 
-def _final_day_profile(
+def _design_day_profile(
     scenario: Scenario, spec: ResolutionSpec, replication: int, root_seed: int
 ) -> LoadProfile:
-    """The final simulated day's requests, judged in its peak hour."""
+    """The design day's requests with its window's mix, judged in the day's peak hour."""
     enterprises = scenario.enterprises
     assert enterprises is not None
     # Count the economy without sampling the node (the traffic is all we need).
@@ -101,29 +131,63 @@ def _final_day_profile(
     record_identifier_economy(counted, Streams(root_seed, replication), recorder, None)
     node_days = recorder.get(NODE_DAYS)
     assert node_days is not None  # the economy always counts its days
-    last = node_days.sort("date").row(-1, named=True)
-    per_day = float(last["resolutions"]) + float(last["registrations"])
-    if not per_day > 0:
-        raise ScenarioError(
-            "expected traffic on the final simulated day to scale, got no resolutions or "
-            "registrations",
-            path="enterprises",
-        )
+    design = design_day(node_days, scenario.capacity or CapacitySpec())
     shares = enterprises.hourly_shares()
     peak = int(np.argmax(shares))
-    mean_rate = per_day / DAY_S
-    peak_rate = per_day * shares[peak] / HOUR_S
+    mean_rate = design.requests / DAY_S
+    peak_rate = design.requests * shares[peak] / HOUR_S
     traffic = TrafficSpec.model_validate({"rate": f"{peak_rate!r}/s"})
     return LoadProfile(
         spec.model_copy(update={"traffic": traffic}),
-        float(last["registrations"]) / per_day,
+        design.write_share,
         -PEAK_WARMUP_S,
         PEAK_WINDOW_S,
         0.0,
-        last["date"].weekday(),
+        design.date.weekday(),
         mean_rate,
         peak_rate,
         root_seed,
         replication,
         window_ratio=peak_rate / mean_rate,
+        design=design,
+    )
+
+
+def design_day(node_days: pl.DataFrame, rule: CapacitySpec) -> DesignDay:
+    """The design day among a replication's measured days (``node_days``), and the write
+    share over the ``rule.mix_days`` days ending on the run's last day (or on the date
+    given), days of the design day's type only.
+
+    The share is a ratio of totals (writes over requests in those days), so a day weighs
+    by its traffic: the mean over days would let a quiet day's share count as much as a
+    busy one's.
+    """
+    days = node_days.filter(pl.col("measured")).sort("date")
+    given = rule.design_day if isinstance(rule.design_day, dt.date) else None
+    end = given if given is not None else days["date"][-1]
+    window = days.filter(
+        (pl.col("date") <= end) & (pl.col("date") > end - dt.timedelta(days=rule.mix_days))
+    ).with_columns((pl.col("resolutions") + pl.col("registrations")).alias("requests"))
+    if window.is_empty() or window["date"][-1] != end:
+        raise ScenarioError(
+            f"expected a date within the run's measured days, got {end}",
+            path="capacity.design_day",
+        )
+    index = int(window["requests"].arg_max() or 0) if rule.design_day == "busiest" else -1
+    day = window.row(index, named=True)
+    if not day["requests"] > 0:
+        raise ScenarioError(
+            f"expected traffic on the design day ({day['date']}) to scale, got no "
+            "resolutions or registrations",
+            path="capacity.design_day",
+        )
+    same = window.filter(pl.col("day_type") == day["day_type"])
+    return DesignDay(
+        rule.describe(),
+        day["date"],
+        day["day_type"],
+        float(day["requests"]),
+        float(same["registrations"].sum()) / float(same["requests"].sum()),
+        same.height,
+        float(day["registrations"]) / float(day["requests"]),
     )
