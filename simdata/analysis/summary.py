@@ -40,6 +40,11 @@ SUMMARY_SCHEMA = {
     "ci_method": pl.String,
     "note": pl.String,
 }
+#: ``ci_method`` of a mean over replications, by interval.
+MEAN_METHODS = {
+    "t": "Student-t over replications",
+    "hall": "Hall's skewness-corrected t over replications",
+}
 #: ``ci_method`` of a quantile KPI pooled over replications.
 POOLED_METHOD = "pooled quantile of all replications' values, sectioning CI over replications"
 
@@ -51,22 +56,26 @@ def summary_frame(
     histograms: pl.DataFrame | None = None,
     target_confidence: float | None = None,
     target_method: str | None = None,
+    target_interval: str = "t",
 ) -> pl.DataFrame:
     """``summary.parquet`` from the long KPI table, the quantile KPIs' sample histograms
     (``histograms.parquet``; without them a quantile is the mean of the replications'
     own) and the scenario's targets.
 
     Every CI is at 95 % unless ``target_confidence`` is given (``--until-decided``): the
-    targeted KPIs then carry the interval the sequential rule decided with, at its level,
-    so the verdict shown is the rule's own — a target the rule left open at the cap is
-    undecided, never re-judged at 95 %. ``ci_level`` and ``ci_method`` say which; ``note``
-    says why a KPI cannot be judged (the tail guard of :mod:`simdata.analysis.quantiles`).
+    targeted KPIs then carry the interval the sequential rule decided with — its
+    ``target_interval`` (``hall``) at its level — so the verdict shown is the rule's own: a
+    target the rule left open at the cap is undecided, never re-judged at 95 %.
+    ``ci_level`` and ``ci_method`` say which; ``note`` says why a KPI cannot be judged (the
+    tail guard of :mod:`simdata.analysis.quantiles`).
     """
     summary = estimates(kpis, histograms, CONFIDENCE)
     targeted_names = {t.kpi for t in targets}
     if target_confidence is not None and targeted_names:
         chosen = kpis.filter(pl.col("kpi").is_in(list(targeted_names)))
-        at_rule = estimates(chosen, histograms, target_confidence, target_method)
+        at_rule = estimates(
+            chosen, histograms, target_confidence, target_method, interval=target_interval
+        )
         summary = pl.concat(
             [summary.filter(~pl.col("kpi").is_in(at_rule["kpi"].to_list())), at_rule]
         )
@@ -108,12 +117,15 @@ def estimates(
     histograms: pl.DataFrame | None,
     confidence: float,
     note: str | None = None,
+    *,
+    interval: str = "t",
 ) -> pl.DataFrame:
-    """One row per KPI of ``kpis`` at ``confidence``: the Student-t mean over replications,
-    or a quantile KPI's pooled estimate and sectioning CI when its histograms are given;
+    """One row per KPI of ``kpis`` at ``confidence``: the mean over replications with the
+    Student-t (``interval="t"``) or Hall's skewness-corrected (``"hall"``) interval, or a
+    quantile KPI's pooled estimate and sectioning CI when its histograms are given;
     clipped to the KPI's bounds, with ``ci_level``, ``ci_method`` and the tail ``note``.
     ``note`` (the sequential rule's) is appended to each method."""
-    summary = summarise(kpis, confidence).with_columns(
+    summary = summarise(kpis, confidence, interval).with_columns(
         pl.lit(None, dtype=pl.String).alias("note"), pl.lit(False).alias("_pooled")
     )
     if histograms is not None:
@@ -121,17 +133,19 @@ def estimates(
             pl.lit(True).alias("_pooled")
         )
         summary = pl.concat([summary.filter(~pl.col("kpi").is_in(pooled["kpi"].to_list())), pooled])
-    return _with_method(_inside_bounds(summary), confidence, note).drop("_pooled")
+    return _with_method(_inside_bounds(summary), confidence, note, interval).drop("_pooled")
 
 
-def _with_method(summary: pl.DataFrame, level: float, note: str | None) -> pl.DataFrame:
+def _with_method(
+    summary: pl.DataFrame, level: float, note: str | None, interval: str = "t"
+) -> pl.DataFrame:
     """The ``ci_level`` and ``ci_method`` columns: Student-t over replications or a pooled
     quantile's sectioning interval, clipped to the KPI's bounds (docs/statistics.md), with
     the sequential rule's note if any."""
     methods = []
     for name, pooled in summary.select("kpi", "_pooled").iter_rows():
         kpi = REGISTRY.get(kpi_names.base_of(name))
-        method = POOLED_METHOD if pooled else "Student-t over replications"
+        method = POOLED_METHOD if pooled else MEAN_METHODS[interval]
         if kpi is not None:
             method += ", clipped to [0, 1]" if kpi.bounds[1] == 1.0 else ", clipped at 0"
         methods.append(method if note is None else f"{method}; {note}")

@@ -109,6 +109,7 @@ class UntilDecidedRecord(Record):
     precision: float
     alpha: float
     first: int
+    #: The level of the look the run stopped at (each look has its own, see ``looks``).
     confidence_per_look: float | None = None
     looks: list[LookRecord] | None = None
     stopping_reason: str | None = None

@@ -180,18 +180,24 @@ class Runner:
         )  # fmt: skip
         write_manifest(self.out_dir, content)
 
-    def _summary(self, kpis: pl.DataFrame, histograms: pl.DataFrame) -> pl.DataFrame:
-        """The summary; with ``--until-decided`` the targets judged at the rule's level."""
+    def _summary(
+        self, kpis: pl.DataFrame, histograms: pl.DataFrame, looks: Sequence[Look]
+    ) -> pl.DataFrame:
+        """The summary; with ``--until-decided`` the targets judged as the rule's last look
+        judged them: at its level, with the skewness-corrected interval."""
         rule = self.rule
-        if rule is None:
+        if rule is None or not looks:
             return summary_frame(kpis, self.scenario.targets, histograms=histograms)
-        looks = len(rule.looks())
+        last = looks[-1]
         return summary_frame(
             kpis,
             self.scenario.targets,
             histograms=histograms,
-            target_confidence=rule.confidence,
-            target_method=f"sequential look at 1 − α/{looks} (α = {rule.alpha:g})",
+            target_confidence=last.confidence,
+            target_method=(
+                f"sequential look at n = {last.n}, level 1 − α·n²/Σn² (α = {rule.alpha:g})"
+            ),
+            target_interval="hall",
         )
 
     def _finish(self, done: list[Replication], looks: list[Look]) -> RunResult:
@@ -199,7 +205,7 @@ class Runner:
         kpis = kpi_frame(done)
         histograms = histogram_frame(done)
         timeseries = timeseries_frame(done, scenario.run.start_date)
-        summary = self._summary(kpis, histograms)
+        summary = self._summary(kpis, histograms, looks)
         result = RunResult(
             scenario=scenario,
             kpis=kpis,

@@ -160,7 +160,7 @@ def final_manifest(
     if rule is not None:
         update["until_decided"] = UntilDecidedRecord(
             **rule.as_dict(),
-            confidence_per_look=rule.confidence,
+            confidence_per_look=looks[-1].confidence,
             looks=_looks(looks),
             stopping_reason=looks[-1].reason,
         )
