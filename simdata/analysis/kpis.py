@@ -165,10 +165,11 @@ def kpis_markdown() -> str:
         "is computed per replication over the measured window — arrivals in "
         "`[warmup, horizon)`, drained after the horizon; time averages over "
         "`[warmup, horizon)` — and summarised as the mean over replications with a 95% "
-        "Student-t CI, clipped to what the KPI can take ([0, 1] for shares, ≥ 0 otherwise; "
-        "docs/statistics.md). Quantile KPIs (`_p50`, `_p90`, `_p99`) are summarised as the "
-        "quantile of all replications' values pooled, with a sectioning CI, and are "
-        "undecided when a replication holds too few values beyond the quantile.",
+        "skewness-corrected t CI (Hall 1992), clipped to what the KPI can take ([0, 1] for "
+        "shares, ≥ 0 otherwise; docs/statistics.md). Quantile KPIs (`_p50`, `_p90`, "
+        "`_p99`) are summarised as the quantile of all replications' values pooled, with a "
+        "sectioning CI, and are undecided when a replication holds too few values beyond "
+        "the quantile.",
         "",
         "| KPI | unit | better | 中文 | description |",
         "| --- | --- | --- | --- | --- |",

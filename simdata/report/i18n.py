@@ -41,9 +41,11 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "kpis": {"en": "Key performance indicators", "zh": "关键绩效指标"},
     "kpis.note": {
-        "en": "Mean over replications with its 95% Student-t confidence interval; "
-        "n counts the replications where the KPI is defined.",
-        "zh": "各次重复运行的均值及其95% t分布置信区间；n为该指标有定义的重复次数。",
+        "en": "Mean over replications with its 95% confidence interval (t corrected for "
+        "skewness); quantiles pooled over replications with a sectioning interval; n counts "
+        "the replications where the KPI is defined.",
+        "zh": "各次重复运行的均值及其95%置信区间（经偏度校正的t区间）；分位数指标为全部重复"
+        "汇总后的分位数及分段置信区间；n为该指标有定义的重复次数。",
     },
     "col.kpi": {"en": "KPI", "zh": "指标"},
     "col.mean": {"en": "mean", "zh": "均值"},

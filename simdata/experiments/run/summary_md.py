@@ -28,7 +28,7 @@ def summary_markdown(summary: RunSummary) -> str:
         summary.description,
         "",
         f"Replications: {summary.replications} · root seed: {summary.root_seed} · "
-        "95% CIs over replications (Student-t; quantiles pooled, sectioning).",
+        "95% CIs over replications (skewness-corrected t; quantiles pooled, sectioning).",
         "",
         "| KPI | unit | mean | 95% CI | n | target | verdict |",
         "| --- | --- | --- | --- | --- | --- | --- |",
