@@ -94,7 +94,7 @@ def sample_histograms(simulated: Simulated) -> dict[str, IntArray]:
             row = frame.select([e.implode() for e in exprs]).row(0, named=True)
             found.update({name: histogram.of(np.asarray(row[name])) for name in samples})
             continue
-        for row in frame.group_by(dimension).agg(exprs).iter_rows(named=True):
+        for row in frame.group_by(dimension).agg(exprs).sort(dimension).iter_rows(named=True):
             for name, kpi in samples.items():
                 if kpi.values is None or row[dimension] in kpi.values:
                     key = kpi_names.format(name, [(dimension, row[dimension])])
@@ -103,9 +103,10 @@ def sample_histograms(simulated: Simulated) -> dict[str, IntArray]:
 
 
 def sparse_frame(histograms: Mapping[str, IntArray]) -> pl.DataFrame:
-    """Histograms by sample key as rows ``sample, bucket, count`` of non-empty buckets."""
+    """Histograms by sample key as rows ``sample, bucket, count`` of non-empty buckets, in
+    key order (the same file whatever order the breakdowns' groups came in)."""
     samples, buckets, counts = [], [], []
-    for name, counts_array in histograms.items():
+    for name, counts_array in sorted(histograms.items()):
         positions = np.flatnonzero(counts_array)
         samples += [name] * len(positions)
         buckets.append(positions)
