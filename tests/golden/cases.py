@@ -39,7 +39,7 @@ class Case:
     def files(self) -> tuple[str, ...]:
         """The files compared (Parquet frame-equal, JSON value-equal)."""
         return {
-            "run": ("kpis.parquet", "summary.parquet"),
+            "run": ("kpis.parquet", "summary.parquet", "histograms.parquet"),
             "capacity": ("curve.parquet", "capacity.json"),
             "sweep": ("points.parquet", "indices.parquet"),
         }[self.kind]
