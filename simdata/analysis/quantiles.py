@@ -234,3 +234,19 @@ def summarise_quantiles(
         "note": pl.String,
     }
     return pl.DataFrame(rows, schema=schema)
+
+
+def section_quantiles(
+    histograms: pl.DataFrame, key: str, q: float
+) -> tuple[float, dict[int, float]]:
+    """``(pooled, {replication: own})``: the ``q``-quantile of sample ``key`` pooled over the
+    frame's replications, and each replication's own (replications without values left out)
+    — what a sectioning difference between two runs needs."""
+    rows = histograms.filter(pl.col("sample") == key)
+    replications = sorted(set(rows["replication"].to_list()))
+    sections = _sections(rows, replications)
+    full = [(r, h) for r, h in zip(replications, sections, strict=True) if histogram.count(h)]
+    if not full:
+        return math.nan, {}
+    pooled = histogram.quantile(histogram.merge(*(h for _, h in full)), q)
+    return pooled, {r: histogram.quantile(h, q) for r, h in full}

@@ -5,8 +5,10 @@ Runs made with the same root seed share their random numbers replication by repl
 index: its variance is var(base) + var(variant) − 2·cov, smaller than the unpaired
 var(base) + var(variant) when the two runs are positively correlated (Law 2015,
 *Simulation Modeling and Analysis*, §11.2). Runs with different root seeds share nothing:
-their difference is Welch's, unpaired. Which run is better is decided across a family of
-KPIs with Holm's correction (:mod:`simdata.experiments.compare_stats`).
+their difference is Welch's, unpaired. A quantile KPI's difference is that of the two
+runs' pooled quantiles — the estimator their summaries show — from ``histograms.parquet``,
+with a sectioning CI. Which run is better is decided across a family of KPIs with Holm's
+correction (:mod:`simdata.experiments.compare_stats`).
 """
 
 from __future__ import annotations
@@ -22,8 +24,15 @@ import polars as pl
 import yaml
 
 from simdata.analysis.multiplicity import ALPHA
+from simdata.analysis.quantiles import HISTOGRAM_SCHEMA, quantile_of, section_quantiles
 from simdata.errors import UsageError
-from simdata.experiments.compare_stats import Difference, judge, paired_difference, welch_difference
+from simdata.experiments.compare_stats import (
+    Difference,
+    judge,
+    paired_difference,
+    sectioned_difference,
+    welch_difference,
+)
 from simdata.results import (
     check_out_dir,
     claim_run_dir,
@@ -58,6 +67,9 @@ class RunDir:
     manifest: dict[str, Any]
     kpis: pl.DataFrame
     targeted: frozenset[str] = frozenset()
+    #: The quantile KPIs' sample histograms (``histograms.parquet``; ``None`` for a run
+    #: written before they were kept: its quantiles are compared as replication values).
+    histograms: pl.DataFrame | None = None
 
     @property
     def root_seed(self) -> int:
@@ -112,7 +124,26 @@ def read_run_dir(path: Path) -> RunDir:
         raise UsageError(
             f"{kpis_path}: expected columns replication, kpi, value, got {', '.join(kpis.columns)}"
         )
-    return RunDir(path, data, kpis.select("replication", "kpi", "value"), _targeted(path))
+    return RunDir(
+        path, data, kpis.select("replication", "kpi", "value"), _targeted(path), _histograms(path)
+    )
+
+
+def _histograms(path: Path) -> pl.DataFrame | None:
+    """``histograms.parquet`` if the run kept it and it reads as one."""
+    found = path / "histograms.parquet"
+    if not found.is_file():
+        return None
+    try:
+        frame = pl.read_parquet(found)
+    except Exception as error:  # polars raises several kinds for a bad file
+        raise UsageError(f"{found}: expected a Parquet histogram table, got {error}") from None
+    if set(frame.columns) < set(HISTOGRAM_SCHEMA):
+        raise UsageError(
+            f"{found}: expected columns {', '.join(HISTOGRAM_SCHEMA)}, got "
+            f"{', '.join(frame.columns)}"
+        )
+    return frame
 
 
 def _targeted(path: Path) -> frozenset[str]:
@@ -143,6 +174,10 @@ def difference_rows(base: RunDir, variant: RunDir, label: str) -> list[dict[str,
     for kpi in dict.fromkeys(base.kpis["kpi"].to_list()):
         if kpi not in common:
             continue
+        pooled = _pooled_difference(base, variant, kpi, together)
+        if pooled is not None:
+            rows.append(_row(label, kpi, pooled))
+            continue
         a = base.kpis.filter(pl.col("kpi") == kpi)
         b = variant.kpis.filter(pl.col("kpi") == kpi)
         if together:
@@ -159,6 +194,22 @@ def difference_rows(base: RunDir, variant: RunDir, label: str) -> list[dict[str,
             )
         rows.append(_row(label, kpi, diff))
     return rows
+
+
+def _pooled_difference(
+    base: RunDir, variant: RunDir, kpi: str, together: bool
+) -> Difference | None:
+    """A quantile KPI's difference of pooled quantiles (the summary's estimator), when both
+    runs kept its sample histograms; ``None`` otherwise."""
+    found = quantile_of(kpi)
+    if found is None or base.histograms is None or variant.histograms is None:
+        return None
+    q, key = found
+    return sectioned_difference(
+        section_quantiles(base.histograms, key, q),
+        section_quantiles(variant.histograms, key, q),
+        together,
+    )
 
 
 def _row(label: str, kpi: str, diff: Difference) -> dict[str, Any]:

@@ -103,6 +103,48 @@ def welch_difference(base: FloatArray, variant: FloatArray) -> Difference:
     return Difference(mean, mean - half, mean + half, _p_value(mean, se, df), "Welch t")
 
 
+Sections = tuple[float, dict[int, float]]
+
+
+def sectioned_difference(base: Sections, variant: Sections, together: bool) -> Difference:
+    """A quantile KPI's difference of pooled quantiles, ``variant − base``, with its
+    sectioning CI and p-value (docs/statistics.md): each run is ``(pooled, {replication:
+    own quantile})`` (:func:`simdata.analysis.quantiles.section_quantiles`). Paired (common
+    random numbers): the spread of the replications' own differences around the pooled
+    difference, t with r − 1 df; unpaired: each run's spread around its pooled quantile,
+    Welch–Satterthwaite df."""
+    (pooled_a, own_a), (pooled_b, own_b) = base, variant
+    mean = pooled_b - pooled_a
+    if together:
+        shared = sorted(set(own_a) & set(own_b))
+        n = len(shared)
+        if n < 2 or not math.isfinite(mean):
+            return Difference(mean, math.nan, math.nan, math.nan, "paired t", n, None)
+        d = np.array([own_b[i] - own_a[i] for i in shared])
+        spread = float(np.sqrt(np.sum((d - mean) ** 2) / (n - 1)))
+        se, df = spread / math.sqrt(n), n - 1.0
+        unpaired = _spread(own_a, pooled_a, shared) ** 2 + _spread(own_b, pooled_b, shared) ** 2
+        reduction = 1.0 - spread**2 / unpaired if unpaired > 0 else math.nan
+        half = t_quantile(CONFIDENCE, df) * se
+        p = _p_value(mean, se, df)
+        return Difference(mean, mean - half, mean + half, p, "paired t", n, reduction)
+    if len(own_a) < 2 or len(own_b) < 2 or not math.isfinite(mean):
+        return Difference(mean, math.nan, math.nan, math.nan, "Welch t")
+    va = _spread(own_a, pooled_a, sorted(own_a)) ** 2 / len(own_a)
+    vb = _spread(own_b, pooled_b, sorted(own_b)) ** 2 / len(own_b)
+    se = math.sqrt(va + vb)
+    terms = va**2 / (len(own_a) - 1) + vb**2 / (len(own_b) - 1)
+    df = (va + vb) ** 2 / terms if terms > 0 else float(len(own_a) + len(own_b) - 2)
+    half = t_quantile(CONFIDENCE, df) * se
+    return Difference(mean, mean - half, mean + half, _p_value(mean, se, df), "Welch t")
+
+
+def _spread(own: dict[int, float], pooled: float, which: list[int]) -> float:
+    """Sectioning standard deviation: the replications' own quantiles around the pooled."""
+    values = np.array([own[i] for i in which])
+    return float(np.sqrt(np.sum((values - pooled) ** 2) / max(len(values) - 1, 1)))
+
+
 def is_conditional(kpi: str) -> bool:
     """Whether the KPI is over a subset of units the variant can change (registry flag)."""
     entry = REGISTRY.get(kpi_names.base_of(kpi))
