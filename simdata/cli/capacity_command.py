@@ -83,7 +83,10 @@ def _mix_lines(result: CapacityResult) -> list[str]:
     load = sum(d.requests for d in days) / len(days) / DAY_S
     counts = sorted({d.mix_days for d in days})
     averaged = f"{counts[0]}" if counts[0] == counts[-1] else f"{counts[0]}–{counts[-1]}"
-    kinds = "/".join(sorted({_PLURAL.get(d.day_type, d.day_type) for d in days}))
+    plural = counts != [1]
+    kinds = "/".join(
+        sorted({_PLURAL.get(d.day_type, d.day_type) if plural else d.day_type for d in days})
+    )
     lines.append(
         f"  design day: {result.design_rule} ({span}own load {fmt(load)}/s); "
         f"write share over its {averaged} {kinds}"
