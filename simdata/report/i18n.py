@@ -203,6 +203,7 @@ TEXT: dict[str, dict[str, str]] = {
     "p99": {"en": "p99", "zh": "p99"},
     "each_replication": {"en": "each replication", "zh": "各次重复"},
     "mean_shared_loads": {"en": "mean at shared loads", "zh": "共有负载处的均值"},
+    "pooled_shared_loads": {"en": "all replications pooled", "zh": "全部重复汇总"},
     "capacity": {"en": "capacity", "zh": "容量"},
     "index_value": {"en": "index (share of variance)", "zh": "指数（方差占比）"},
     "s1": {"en": "S1 (first order)", "zh": "S1（一阶）"},

@@ -54,6 +54,20 @@ def test_mm1_capacity_matches_the_analytic_answer(
     curve = pl.read_parquet(tmp_path / "out" / "curve.parquet")
     assert dict(curve.schema) == CURVE_SCHEMA
     assert set(curve["replication"].to_list()) == set(range(10))
+    _check_pooled_curve(curve, pl.read_parquet(tmp_path / "out" / "curve_summary.parquet"))
+
+
+def _check_pooled_curve(curve: pl.DataFrame, pooled: pl.DataFrame) -> None:
+    """At each shared load the curve's p50/p99 pool all replications (issue 12 §1): a
+    quantile of the pooled values lies between the replications' own, inside its CI."""
+    assert pooled["n"].unique().to_list() == [10]
+    assert pooled["load_per_s"].n_unique() >= 3
+    for row in pooled.iter_rows(named=True):
+        column = "latency_p50_s" if row["quantile"] == 0.5 else "latency_p99_s"
+        own = curve.filter(pl.col("load_per_s") == row["load_per_s"])[column]
+        assert len(own) == 10
+        assert own.min() <= row["latency_s"] <= own.max()
+        assert row["ci_low_s"] <= row["latency_s"] <= row["ci_high_s"]
 
 
 @pytest.mark.unit

@@ -121,7 +121,9 @@ def test_csv_export_neutralises_every_formula(
     points = _csv_rows(tmp_path / "points.csv")
     assert set(PARAMETERS.values()) <= set(points[0])
     indices = _csv_rows(tmp_path / "indices.csv")
-    assert {row[indices[0].index("parameter")] for row in indices[1:]} == set(PARAMETERS.values())
+    # Every lever, plus the noise lever SALib designs carry (issue 12 §5).
+    levers = {row[indices[0].index("parameter")] for row in indices[1:]}
+    assert levers == {*PARAMETERS.values(), "(noise)"}
     for path in tmp_path.glob("*.csv"):
         for row in _csv_rows(path):
             for text in row:
@@ -157,7 +159,7 @@ def test_xlsx_export_has_no_formula(hostile_dirs: dict[str, Path], tmp_path: Pat
     assert set(PARAMETERS.values()) <= {cell.value for cell in sweep["points"][1]}
     column = [cell.value for cell in sweep["indices"][1]].index("parameter")
     parameters = {row[column].value for row in sweep["indices"].iter_rows(min_row=2)}
-    assert parameters == set(PARAMETERS.values())
+    assert parameters == {*PARAMETERS.values(), "(noise)"}
 
 
 def test_export_files_are_not_private(hostile_dirs: dict[str, Path], tmp_path: Path) -> None:

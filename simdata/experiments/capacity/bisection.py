@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from simdata.analysis.resolution.kpis import kpis_from_statistics
+from simdata.arrays import IntArray
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
 from simdata.errors import ScenarioError
@@ -43,6 +44,9 @@ class Point:
     #: ``resolution.failed_share``, which counts the timed-out only).
     failed_or_rejected_share: float
     sla_met: bool
+    #: The measured latencies' histogram, kept at the common grid's loads only (where the
+    #: curve pools replications, :mod:`.curve`); not a column of ``curve.parquet``.
+    latency: IntArray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -80,9 +84,10 @@ def sla_text(sla: Sla) -> str:
     return f"p{100 * sla.quantile:g}{sla.op}{sla.threshold_s:g} s"
 
 
-def evaluate(profile: LoadProfile, sla: Sla, load: float) -> Point:
+def evaluate(profile: LoadProfile, sla: Sla, load: float, *, keep_latency: bool = False) -> Point:
     """Simulate the profile scaled to offered load ``load`` (per second) with the batched
-    engine; the same streams at every load (common random numbers)."""
+    engine; the same streams at every load (common random numbers). ``keep_latency`` keeps
+    the latency histogram on the point (for the pooled curve)."""
     factor = load / profile.mean_rate
     base = profile.spec
     traffic = base.traffic.model_copy(update={"rate": base.traffic.rate * factor})
@@ -115,17 +120,17 @@ def evaluate(profile: LoadProfile, sla: Sla, load: float) -> Point:
         kpis["resolution.utilisation"],
         failed_or_rejected / measured if measured else math.nan,
         sla_met(statistics.within_sla, measured, sla.quantile),
+        statistics.latency if keep_latency else None,
     )
 
 
 def curve_quantiles(kpis: dict[str, float]) -> tuple[float, float]:
     """The latency p50 and p99 the curve shows at one load, from one replication.
 
-    The seam for the quantile estimator: these are each replication's own quantiles (the
-    report averages them over replications at each grid load). A pooled estimator (issue
-    12 §1) would keep the replication's latency histogram here instead and merge them in
-    :mod:`.experiment`. The capacity itself does not depend on it: the SLA is judged by
-    counting (:func:`simdata.model.resolution.rules.sla_met`).
+    These are each replication's own quantiles, drawn as its line; across replications the
+    curve pools the latency histograms kept at the grid's loads (:mod:`.curve`). The
+    capacity itself does not depend on either: the SLA is judged by counting
+    (:func:`simdata.model.resolution.rules.sla_met`).
     """
     return kpis["resolution.latency_p50"], kpis["resolution.latency_p99"]
 
@@ -199,7 +204,7 @@ def search_task(task: CapacityTask) -> Search:
     try:
         profile = load_profile(task.scenario, task.replication, task.root_seed)
         if task.grid:
-            points = [evaluate(profile, task.sla, load) for load in task.grid]
+            points = [evaluate(profile, task.sla, load, keep_latency=True) for load in task.grid]
             return Search(task.replication, "found", None, points)
         found = search(profile, task.sla, task.precision)
         found.peak_ratio = profile.peak_rate / profile.mean_rate

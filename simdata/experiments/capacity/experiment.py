@@ -23,6 +23,7 @@ from simdata.experiments.capacity.bisection import (
     search_task,
     sla_text,
 )
+from simdata.experiments.capacity.curve import CURVE_SUMMARY_SCHEMA, curve_summary
 from simdata.experiments.executors import Executor, SerialExecutor
 from simdata.results import (
     claim_run_dir,
@@ -117,6 +118,10 @@ class CapacityResult:
     searches: list[Search]
     curve: pl.DataFrame
     out_dir: Path | None = None
+    #: Pooled p50/p99 with their CIs at the common grid's loads (``curve_summary.parquet``).
+    curve_summary: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema=CURVE_SUMMARY_SCHEMA)
+    )
     manifest: dict[str, Any] = field(default_factory=dict)
     #: What the planner should know about the answer's precision.
     warnings: list[str] = field(default_factory=list)
@@ -269,7 +274,11 @@ def _precision_warnings(searches: Sequence[Search]) -> list[str]:
 
 
 def _curve(searches: Sequence[Search]) -> pl.DataFrame:
-    rows = [asdict(p) for s in searches for p in s.points]
+    rows = [
+        {k: v for k, v in asdict(p).items() if k in CURVE_SCHEMA}
+        for s in searches
+        for p in s.points
+    ]
     frame = pl.DataFrame(rows, schema=CURVE_SCHEMA) if rows else pl.DataFrame(schema=CURVE_SCHEMA)
     return frame.sort("replication", "load_per_s")
 
@@ -323,6 +332,7 @@ def _search(
             progress(1)
     errors = [s for s in searches if s.error is not None]
     status, mean, low, high, conservative = _summarise(searches, confidence)
+    grid: tuple[float, ...] = ()
     if mean is not None and not errors:
         grid = tuple(mean * g for g in GRID)
         grid_tasks = [
@@ -337,7 +347,7 @@ def _search(
         peak = float(np.mean([s.capacity * s.peak_ratio for s in searches if s.capacity]))
     result = CapacityResult(
         scenario, parsed, confidence, status, mean, low, high, conservative, peak,
-        searches, _curve(searches), out_dir,
+        searches, _curve(searches), out_dir, curve_summary=curve_summary(searches, grid),
     )  # fmt: skip
     result.warnings = _precision_warnings(searches)
     result.manifest = _provenance(result, errors, started, argv)
@@ -345,5 +355,6 @@ def _search(
         write_text(out_dir / "scenario.yaml", scenario_to_yaml(scenario))
         write_json(out_dir / "capacity.json", result.as_json())
         write_parquet(out_dir / "curve.parquet", result.curve)
+        write_parquet(out_dir / "curve_summary.parquet", result.curve_summary)
         write_json(out_dir / "manifest.json", result.manifest)
     return result

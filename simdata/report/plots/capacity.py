@@ -68,16 +68,18 @@ def capacity_plots(results: Results, canvas: Canvas) -> list[Plot]:
         return []
     if "replication" not in curve.columns:
         curve = curve.with_columns(replication=pl.lit(0))
+    pooled = results.table("curve_summary")
     with canvas.figure(8.5, 4.4) as figure:
         axes = figure.subplots()
-        for column, key, color in (
-            ("latency_p50_s", "p50", PALETTE[0]),
-            ("latency_p99_s", "p99", PALETTE[1]),
+        for column, key, color, q in (
+            ("latency_p50_s", "p50", PALETTE[0], 0.5),
+            ("latency_p99_s", "p99", PALETTE[1], 0.99),
         ):
             if column in curve.columns:
                 _latency_lines(
-                    axes, curve.with_columns(pl.col(column) * 1e3), column, key, color, canvas
-                )
+                    axes, curve.with_columns(pl.col(column) * 1e3), column, key, color, canvas,
+                    None if pooled is None else pooled_band(pooled, q),
+                )  # fmt: skip
         _capacity_marks(axes, capacity, canvas)
         axes.set_yscale("log")
         axes.set_xlabel(canvas.t("load_per_s"))
@@ -87,10 +89,30 @@ def capacity_plots(results: Results, canvas: Canvas) -> list[Plot]:
         return [canvas.plot("capacity", figure)]
 
 
+def pooled_band(pooled: pl.DataFrame, q: float) -> pl.DataFrame:
+    """``load_per_s, mean, lo, hi`` (ms) of one quantile from ``curve_summary.parquet``: the
+    quantile of every replication's latencies pooled, with its sectioning CI."""
+    rows = pooled.filter(pl.col("quantile") == q).sort("load_per_s")
+    return rows.select(
+        "load_per_s",
+        (pl.col("latency_s") * 1e3).alias("mean"),
+        (pl.col("ci_low_s").fill_null(pl.col("latency_s")) * 1e3).alias("lo"),
+        (pl.col("ci_high_s").fill_null(pl.col("latency_s")) * 1e3).alias("hi"),
+    )
+
+
 def _latency_lines(
-    axes: Axes, in_ms: pl.DataFrame, column: str, key: str, color: str, canvas: Canvas
+    axes: Axes,
+    in_ms: pl.DataFrame,
+    column: str,
+    key: str,
+    color: str,
+    canvas: Canvas,
+    pooled: pl.DataFrame | None = None,
 ) -> None:
-    """One latency quantile: a thin line per replication, the mean and band at shared loads."""
+    """One latency quantile: a thin line per replication; across replications the pooled
+    quantile and its CI at the shared loads (``pooled``), or — for a directory written
+    before the curve was pooled — the mean of the replications' own and its band."""
     for index, (_, rows) in enumerate(
         in_ms.sort("load_per_s").group_by("replication", maintain_order=True)
     ):
@@ -102,7 +124,8 @@ def _latency_lines(
             linewidth=0.7,
             label=f"{canvas.t(key)} — {canvas.t('each_replication')}" if index == 0 else None,
         )
-    stats = capacity_band(in_ms, column)
+    is_pooled = pooled is not None and pooled.height > 0
+    stats = pooled if pooled is not None and is_pooled else capacity_band(in_ms, column)
     if stats.is_empty():
         return
     x = stats["load_per_s"].to_numpy()
@@ -116,7 +139,8 @@ def _latency_lines(
         color=color,
         markersize=4,
         linewidth=1.8,
-        label=f"{canvas.t(key)} — {canvas.t('mean_shared_loads')}",
+        label=f"{canvas.t(key)} — "
+        + canvas.t("pooled_shared_loads" if is_pooled else "mean_shared_loads"),
     )
     axes.fill_between(
         x,

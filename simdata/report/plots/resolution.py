@@ -45,6 +45,22 @@ def _latency_kpi(kpis: pl.DataFrame, stat: str) -> FloatArray | None:
     return None
 
 
+def _summarised(results: Results, stat: str) -> tuple[float, float, float] | None:
+    """``resolution.<stat>`` as the run's summary states it (mean, CI; the peak-hour
+    variant preferred): for a quantile, the pooled estimate and its sectioning CI."""
+    summary = results.table("summary")
+    if summary is None:
+        return None
+    for name in (f"resolution.{stat}@window=peak_hour", f"resolution.{stat}"):
+        rows = summary.filter(pl.col("kpi") == name)
+        if rows.height and rows["mean"][0] is not None and math.isfinite(rows["mean"][0]):
+            mean, low, high = (rows[c][0] for c in ("mean", "ci_low", "ci_high"))
+            low = low if low is not None and math.isfinite(low) else mean
+            high = high if high is not None and math.isfinite(high) else mean
+            return float(mean), float(low), float(high)
+    return None
+
+
 def _ci(values: FloatArray) -> tuple[float, float, float]:
     estimate = t_interval(values)
     low = estimate.ci_low if math.isfinite(estimate.ci_low) else estimate.mean
@@ -79,12 +95,17 @@ _CLIP = 1 - 1e-5
 
 
 def _latency_points(results: Results, kpis: pl.DataFrame) -> tuple[list[_Point], Sla | None, Any]:
-    """p50, p99 and (with an SLA) the share within its threshold, with 95 % CIs."""
+    """p50, p99 and (with an SLA) the share within its threshold, with 95 % CIs: the
+    summary's (quantiles pooled over replications), or from the replications' values for a
+    directory without one."""
     points: list[_Point] = []
     for stat, share in (("latency_p50", 0.5), ("latency_p99", 0.99)):
+        found = _summarised(results, stat)
         values = _latency_kpi(kpis, stat)
-        if values is not None:
-            mean, low, high = _ci(values * 1e3)
+        if found is None and values is not None:
+            found = _ci(values)
+        if found is not None:
+            mean, low, high = (1e3 * v for v in found)
             points.append((mean, low, high, share, share, share, stat.split("_")[1]))
     sla_text = (results.raw_scenario.get("resolution") or {}).get("sla")
     sla = None
@@ -94,8 +115,11 @@ def _latency_points(results: Results, kpis: pl.DataFrame) -> tuple[list[_Point],
         except ValueError:
             sla = None
     share_values = _latency_kpi(kpis, "sla_share")
-    if points and sla is not None and share_values is not None:
-        mean, low, high = _ci(share_values)
+    found_share = _summarised(results, "sla_share")
+    if found_share is None and share_values is not None:
+        found_share = _ci(share_values)
+    if points and sla is not None and found_share is not None:
+        mean, low, high = found_share
         threshold = sla.threshold_s * 1e3
         points.append((threshold, threshold, threshold, mean, low, high, "SLA"))
     points.sort(key=lambda p: (p[0], p[3]))
