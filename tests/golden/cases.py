@@ -40,7 +40,7 @@ class Case:
         """The files compared (Parquet frame-equal, JSON value-equal)."""
         return {
             "run": ("kpis.parquet", "summary.parquet", "histograms.parquet"),
-            "capacity": ("curve.parquet", "capacity.json"),
+            "capacity": ("curve.parquet", "capacity.json", "curve_summary.parquet"),
             "sweep": ("points.parquet", "indices.parquet"),
         }[self.kind]
 
