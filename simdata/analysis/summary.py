@@ -79,6 +79,24 @@ def summary_frame(
         summary = pl.concat(
             [summary.filter(~pl.col("kpi").is_in(at_rule["kpi"].to_list())), at_rule]
         )
+    summary = _judged(summary, targets)
+    order = {name: i for i, name in enumerate(REGISTRY)}
+    summary = summary.with_columns(
+        pl.col("kpi")
+        .map_elements(lambda k: order.get(kpi_names.base_of(k), len(order)), return_dtype=pl.Int64)
+        .alias("_order")
+    ).sort("_order", "kpi")
+    # A KPI undefined in every replication (e.g. an outlay with no amount given) is left
+    # out of the summary unless a target names it; kpis.parquet keeps its NaN values.
+    summary = summary.filter((pl.col("n") > 0) | pl.col("target").is_not_null())
+    return summary.select(list(SUMMARY_SCHEMA))
+
+
+def _judged(summary: pl.DataFrame, targets: Sequence[Target]) -> pl.DataFrame:
+    """The summary with a row for every targeted KPI (n = 0 when no replication produced
+    it), each row's unit, its targets' text and their combined verdict — undecided when a
+    note says the KPI cannot be judged."""
+    targeted_names = {t.kpi for t in targets}
     present = set(summary["kpi"].to_list())
     missing = [name for name in targeted_names if name not in present]
     if missing:
@@ -100,16 +118,7 @@ def summary_frame(
         pl.Series("target", targets_text, dtype=pl.String),
         pl.Series("verdict", verdicts, dtype=pl.String),
     )
-    order = {name: i for i, name in enumerate(REGISTRY)}
-    summary = summary.with_columns(
-        pl.col("kpi")
-        .map_elements(lambda k: order.get(kpi_names.base_of(k), len(order)), return_dtype=pl.Int64)
-        .alias("_order")
-    ).sort("_order", "kpi")
-    # A KPI undefined in every replication (e.g. an outlay with no amount given) is left
-    # out of the summary unless a target names it; kpis.parquet keeps its NaN values.
-    summary = summary.filter((pl.col("n") > 0) | pl.col("target").is_not_null())
-    return summary.select(list(SUMMARY_SCHEMA))
+    return summary
 
 
 def estimates(
