@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from simdata.analysis.kpis import kpi_units
+from simdata.analysis.producible import check_targets
 from simdata.experiments.executors import Executor, make_executor
 from simdata.experiments.run import RunResult, resume, run
 from simdata.experiments.until_decided import StoppingRule
@@ -22,9 +23,10 @@ from simdata.scenario.models import Scenario
 def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     """Load, merge (``extends``), override (``a.b.0.c=value``) and validate a scenario.
 
-    Raises :class:`simdata.ScenarioError` with a one-line ``FILE:LINE: field: …`` message.
+    Raises :class:`simdata.ScenarioError` with a one-line ``FILE:LINE: field: …`` message,
+    also for a target on a KPI the scenario cannot produce (issue 13 §8).
     """
-    return loader.load_scenario(path, overrides, kpi_units=kpi_units())
+    return loader.load_scenario(path, overrides, kpi_units=kpi_units(), checks=(check_targets,))
 
 
 __all__ = [

@@ -8,6 +8,7 @@ import click
 
 from simdata.api import load_scenario
 from simdata.cli.common import cli, handle_errors, set_option
+from simdata.model.calendar import scenario_holiday_warnings
 from simdata.scenario.schema import json_schema_text
 
 
@@ -16,8 +17,12 @@ from simdata.scenario.schema import json_schema_text
 @set_option
 @handle_errors
 def validate_command(scenario: Path, sets: tuple[str, ...]) -> None:
-    """Check SCENARIO (with its extends chain and overrides) without running it."""
+    """Check SCENARIO (with its extends chain and overrides) without running it.
+
+    Warns (exit 0) about every simulated year without holiday data."""
     loaded = load_scenario(scenario, sets)
+    for warning in scenario_holiday_warnings(loaded):
+        click.echo(f"warning: {scenario}: {warning}", err=True)
     click.echo(
         f"{scenario}: valid ({loaded.name}; {loaded.run.replications} replications, "
         f"{len(loaded.targets)} targets)"

@@ -17,8 +17,10 @@ Design:
   model converts a whole block of requests at once and there is no per-day Python loop at
   query time (a 3-year span is about 1,500 intervals).
 * **Day types**: ``chinese_calendar.is_workday`` for the years it covers, then the
-  scenario's ``holidays`` (forced off) and ``extra_workdays`` (forced on). A year with
-  neither falls back to Monday–Friday and is named in :attr:`WorkCalendar.warnings`.
+  scenario's ``holidays`` (forced off) and ``extra_workdays`` (forced on). A simulated
+  year the package does not cover and ``covered_years`` does not declare falls back to
+  Monday–Friday (plus the listed days) and is named in :attr:`WorkCalendar.warnings`;
+  years reached only by the drain after the horizon are not.
 * **Lazy extension.** The arrays cover ``[first_s, last_s]`` plus :data:`MARGIN_DAYS`;
   a query beyond rebuilds them over a doubled span, so "N workdays after t" near the
   horizon still works.
@@ -43,6 +45,7 @@ import numpy.typing as npt
 
 from simdata.arrays import BoolArray, FloatArray
 from simdata.scenario.calendar_spec import CalendarSpec
+from simdata.scenario.models import Scenario
 from simdata.scenario.units import DAY_S
 
 #: Days built past ``last_s``: longer than any statutory break plus its weekends.
@@ -72,7 +75,7 @@ def _workday_flags(
     ordinals = np.arange(first_day.toordinal(), first_day.toordinal() + n_days)
     flags: npt.NDArray[np.bool_] = (ordinals - 1) % 7 < 5  # ordinal 1 is a Monday
     last_day = first_day + dt.timedelta(days=n_days - 1)
-    scenario_years = {day.year for day in (*spec.holidays, *spec.extra_workdays)}
+    covered = set(spec.covered_years)
     guessed: list[int] = []
     for year in range(first_day.year, last_day.year + 1):
         if PACKAGE_FIRST_YEAR <= year <= PACKAGE_LAST_YEAR:
@@ -81,7 +84,7 @@ def _workday_flags(
             offset = (lo - first_day).days
             for k in range((hi - lo).days + 1):
                 flags[offset + k] = bool(chinese_calendar.is_workday(lo + dt.timedelta(k)))
-        elif year not in scenario_years:
+        elif year not in covered:
             guessed.append(year)
     for days, value in ((spec.holidays, False), (spec.extra_workdays, True)):
         for day in days:
@@ -94,9 +97,27 @@ def _workday_flags(
 def _year_warning(year: int) -> str:
     return (
         f"calendar: no holiday data for {year} (chinese-calendar covers "
-        f"{PACKAGE_FIRST_YEAR}–{PACKAGE_LAST_YEAR}, scenario lists none); assuming "
-        "Monday–Friday working days"
+        f"{PACKAGE_FIRST_YEAR}–{PACKAGE_LAST_YEAR}; calendar.covered_years does not list "
+        f"it — add the year's schedule with calendar.holiday_file); assuming Monday–Friday "
+        "working days and the listed holidays"
     )
+
+
+def uncovered_years(spec: CalendarSpec, first_day: dt.date, last_day: dt.date) -> list[int]:
+    """Years of ``first_day..last_day`` with no holiday data: outside chinese-calendar's
+    years and not declared complete in ``covered_years`` (listing some days of a year does
+    not cover it)."""
+    covered = set(spec.covered_years)
+    return [
+        year
+        for year in range(first_day.year, last_day.year + 1)
+        if not PACKAGE_FIRST_YEAR <= year <= PACKAGE_LAST_YEAR and year not in covered
+    ]
+
+
+def holiday_warnings(spec: CalendarSpec, first_day: dt.date, last_day: dt.date) -> list[str]:
+    """One warning per simulated year without holiday data (see :func:`uncovered_years`)."""
+    return [_year_warning(year) for year in uncovered_years(spec, first_day, last_day)]
 
 
 class WorkCalendar:
@@ -132,9 +153,11 @@ class WorkCalendar:
         self._guessed_years: set[int] = set()
         self._first_day = self.date_of(self.first_s)
         self._base_s = (self._first_day - start_date).days * DAY_S
-        self._reached_s = self.last_s
         self._build(self.date_of(self.last_s) + dt.timedelta(days=MARGIN_DAYS))
-        self._note_years(self._first_day.year, self.date_of(self.last_s).year)
+        # The last simulated instant is just before last_s (a horizon at midnight ends
+        # the day before); years reached only by the drain beyond it are not warned about.
+        last_day = self.date_of(max(self.first_s, math.nextafter(self.last_s, -math.inf)))
+        self._note_years(self._first_day.year, last_day.year)
 
     # -- construction ---------------------------------------------------------------
 
@@ -182,12 +205,6 @@ class WorkCalendar:
                 self._guessed_years.add(year)
                 self.warnings.append(_year_warning(year))
 
-    def _reach(self, t_max: float) -> None:
-        """A query touched ``t_max``: warn for guessed years between last_s and it."""
-        if t_max > self._reached_s:
-            self._note_years(self.date_of(self._reached_s).year, self.date_of(t_max).year)
-            self._reached_s = t_max
-
     # -- array helpers ---------------------------------------------------------------
 
     def _times(self, t: float | FloatArray) -> FloatArray:
@@ -205,7 +222,6 @@ class WorkCalendar:
             )
         while high >= self._end_s:
             self._extend(self.date_of(high))
-        self._reach(high)
         return times
 
     def _raw_work(self, times: FloatArray) -> FloatArray:
@@ -290,7 +306,6 @@ class WorkCalendar:
         t = np.minimum(
             np.maximum(self._open[i] + (work - self._cum[i]), self._open[i]), self._close[i]
         )
-        self._reach(float(np.max(t)))
         return float(t) if t.ndim == 0 else t
 
     @overload
@@ -333,7 +348,6 @@ class WorkCalendar:
         i = np.searchsorted(self._open, times, side="right") - 1
         inside = (i >= 0) & (times < self._close[np.maximum(i, 0)])
         result: FloatArray = np.where(inside, times, self._open[i + 1])
-        self._reach(float(np.max(result)) if result.size else self.first_s)
         return float(result) if result.ndim == 0 else result
 
     @overload
@@ -349,3 +363,19 @@ class WorkCalendar:
             return float(between) if between.ndim == 0 else between
         result = self._raw_work(self._times(t1)) - self._raw_work(self._times(t0))
         return float(result) if result.ndim == 0 else result
+
+
+def scenario_holiday_warnings(scenario: Scenario) -> list[str]:
+    """What ``simdata validate`` warns about: each simulated year (warm-up included, the
+    drain after the horizon not) without holiday data, for a dated scenario whose model
+    uses working days (requesters' office hours, enterprises' day types)."""
+    run = scenario.run
+    if run.start_date is None or (scenario.requesters is None and scenario.enterprises is None):
+        return []
+    spec = scenario.calendar or CalendarSpec()
+    if spec.always_open and scenario.enterprises is None:
+        return []  # every day is a working day: nothing is assumed
+    first = run.start_date + dt.timedelta(days=math.floor(run.sim_start_s / DAY_S))
+    last_s = max(run.sim_start_s, math.nextafter(run.horizon, -math.inf))
+    last = run.start_date + dt.timedelta(days=math.floor(last_s / DAY_S))
+    return holiday_warnings(spec, first, last)

@@ -25,7 +25,16 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Self
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    SerializerFunctionWrapHandler,
+    StrictInt,
+    StrictStr,
+    WithJsonSchema,
+    model_serializer,
+    model_validator,
+)
 
 from simdata.scenario.section import Section
 from simdata.scenario.units import DAY_S, MINUTE_S
@@ -95,6 +104,80 @@ def _office_interval(value: object) -> str:
 #: A calendar date: YAML's unquoted date or quoted ISO text ``"2027-10-01"``.
 CalendarDate = Annotated[dt.date, BeforeValidator(as_date)]
 
+#: Longest range of days one ``FIRST..LAST`` entry may span (a year and a day).
+MAX_RANGE_DAYS = 366
+RANGE_SEPARATOR = ".."
+
+
+def expand_days(value: Any) -> list[dt.date]:
+    """One ``holidays``/``extra_workdays`` entry as its days: a date, or an inclusive range
+    ``"2027-02-05..2027-02-11"`` of at most :data:`MAX_RANGE_DAYS` days."""
+    if isinstance(value, str) and RANGE_SEPARATOR in value:
+        first_text, _, last_text = value.partition(RANGE_SEPARATOR)
+        try:
+            first, last = as_date(first_text), as_date(last_text)
+        except ValueError:
+            raise ValueError(
+                f"expected a date or a range like 2027-02-05..2027-02-11, got {value!r}"
+            ) from None
+        if last < first:
+            raise ValueError(
+                f"expected a range whose last day is not before its first, got {value!r}"
+            )
+        days = (last - first).days + 1
+        if days > MAX_RANGE_DAYS:
+            raise ValueError(f"expected a range of at most {MAX_RANGE_DAYS} days, got {days} days")
+        return [first + dt.timedelta(days=k) for k in range(days)]
+    return [as_date(value)]
+
+
+def _expand_lists(data: Any) -> Any:
+    """``holidays`` and ``extra_workdays`` with ranges expanded to days, errors naming the
+    entry as written (its index in the file)."""
+    if not isinstance(data, dict):
+        return data
+    resolved = dict(data)
+    for key in ("holidays", "extra_workdays"):
+        entries = data.get(key)
+        if not isinstance(entries, list):
+            continue
+        days: list[dt.date] = []
+        for index, entry in enumerate(entries):
+            try:
+                days.extend(expand_days(entry))
+            except ValueError as error:
+                raise ValueError(f"{key}.{index}: {error}") from None
+        resolved[key] = days
+    off = set(resolved.get("holidays") or []) if isinstance(data.get("holidays"), list) else set()
+    entries = data.get("extra_workdays")
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        clash = sorted(off.intersection(expand_days(entry)))
+        if clash:
+            raise ValueError(
+                f"extra_workdays.{index}: expected a date not also in holidays, got "
+                f"{clash[0].isoformat()}"
+            )
+    return resolved
+
+
+def _holiday_paths(value: Any) -> Any:
+    """A holiday file's path or a list of them (read and inlined by the loader)."""
+    return value
+
+
+def _days_schema(example: list[str]) -> WithJsonSchema:
+    return WithJsonSchema(
+        {
+            "type": "array",
+            "items": {
+                "type": "string",
+                "pattern": r"^\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?$",
+            },
+            "examples": [example],
+        }
+    )
+
+
 #: One office interval ``"HH:MM-HH:MM"`` of a working day.
 OfficeInterval = Annotated[str, BeforeValidator(_office_interval)]
 
@@ -102,18 +185,38 @@ OfficeInterval = Annotated[str, BeforeValidator(_office_interval)]
 class CalendarSpec(Section):
     """Working days and office hours, for service times written in working time."""
 
-    holidays: list[CalendarDate] = Field(
+    holidays: Annotated[
+        list[CalendarDate], _days_schema(["2027-01-01", "2027-02-05..2027-02-11"])
+    ] = Field(
         default_factory=list,
-        description="Extra non-working days, overriding chinese-calendar: type in the "
-        "announced schedule for years the package does not cover (it covers 2004–2026), "
-        "or correct it.",
-        examples=[["2027-01-01", "2027-10-01"]],
+        description="Extra non-working days, overriding chinese-calendar: days or inclusive "
+        "ranges `FIRST..LAST`. Type in the announced schedule for years the package does "
+        "not cover (it covers 2004–2026) and declare them in `covered_years`, or correct it. "
+        "Written back as single days.",
     )
-    extra_workdays: list[CalendarDate] = Field(
+    extra_workdays: Annotated[list[CalendarDate], _days_schema(["2027-02-14"])] = Field(
         default_factory=list,
-        description="Adjusted working days (调休), e.g. a Saturday that is worked; "
-        "override chinese-calendar. A date may not also be in `holidays`.",
-        examples=[["2027-09-26"]],
+        description="Adjusted working days (调休), e.g. a Saturday that is worked; days or "
+        "ranges `FIRST..LAST`; override chinese-calendar. A date may not also be in "
+        "`holidays`.",
+    )
+    covered_years: list[Annotated[StrictInt, Field(ge=FIRST_DATE.year, le=LAST_DATE.year)]] = Field(
+        default_factory=list,
+        description="Years whose holidays and 调休 days the scenario lists completely "
+        "(beyond chinese-calendar's years). A simulated year neither the package nor "
+        "this list covers is assumed Monday–Friday, with a warning from `simdata "
+        "validate` and the run; listing a few days of a year does not cover it.",
+        examples=[[2027]],
+    )
+    holiday_file: Annotated[StrictStr | list[StrictStr] | None, BeforeValidator(_holiday_paths)] = (
+        Field(
+            default=None,
+            description="A year's schedule in a small YAML file (path relative to the scenario "
+            "file; format: scenarios/calendars/TEMPLATE.yaml), or a list of them. The loader "
+            "adds its days to `holidays`/`extra_workdays` and its year to `covered_years`, so "
+            "the resolved scenario.yaml holds them and the run directory stays self-contained.",
+            examples=["calendars/2027.yaml"],
+        )
     )
     office_hours: list[OfficeInterval] = Field(
         default_factory=lambda: ["09:00-12:00", "14:00-17:30"],
@@ -130,8 +233,28 @@ class CalendarSpec(Section):
         "for 24/7 services. `holidays`, `extra_workdays` and `office_hours` are then ignored.",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _ranges(cls, data: Any) -> Any:
+        return _expand_lists(data)
+
+    @model_serializer(mode="wrap")
+    def _without_empty_additions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The file is inlined by the loader; an empty `covered_years` is left out, so a
+        resolved scenario without them reads (and hashes) as before they existed."""
+        data: dict[str, Any] = handler(self)
+        data.pop("holiday_file", None)
+        if not self.covered_years:
+            data.pop("covered_years", None)
+        return data
+
     @model_validator(mode="after")
     def _check_lists(self) -> Self:
+        if self.holiday_file is not None:
+            raise ValueError(
+                "holiday_file: expected the scenario loader to read it (load the scenario "
+                "from its file, e.g. simdata.load_scenario), got a path left unread"
+            )
         if not self.office_hours:
             raise ValueError(
                 f"office_hours: expected at least one {_INTERVAL_FORM} interval, got none"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from simdata.errors import ScenarioError
+from simdata.scenario.holiday_file import inline_holiday_files
 from simdata.scenario.models import OPERATORS, Scenario
 from simdata.scenario.schema import fields_at
 from simdata.scenario.strict_yaml import (
@@ -394,6 +395,20 @@ def scenario_error(
     )
 
 
+class ScenarioCheckError(ValueError):
+    """A check on a validated scenario failed at ``path`` (a field path, e.g.
+    ``("targets", 2, "kpi")``); the loader names the line the value came from."""
+
+    def __init__(self, path: Path_, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
+
+
+#: A check run on the validated scenario by :func:`load_scenario` (raises ScenarioCheckError).
+ScenarioCheck = Callable[[Scenario], None]
+
+
 def kpi_context(kpi_units: Mapping[str, str] | None) -> dict[str, Any]:
     return {} if kpi_units is None else {"kpi_units": dict(kpi_units)}
 
@@ -403,11 +418,14 @@ def load_scenario(
     overrides: Iterable[str] = (),
     *,
     kpi_units: Mapping[str, str] | None = None,
+    checks: Iterable[ScenarioCheck] = (),
 ) -> Scenario:
     """Read, merge, override and validate a scenario file.
 
-    ``kpi_units`` (KPI name → unit) lets targets be checked against the KPI registry; the
-    public :func:`simdata.load_scenario` always passes it.
+    ``kpi_units`` (KPI name → unit) lets targets be checked against the KPI registry, and
+    ``checks`` run on the validated scenario (e.g. that every target is computable),
+    their problems named by file and line; the public :func:`simdata.load_scenario`
+    passes both, from the analysis layer this layer may not import.
     """
     path = Path(path)
     shown = str(path)
@@ -418,9 +436,28 @@ def load_scenario(
     for text in overrides:
         apply_override(data, source, text, shown)
     try:
-        return Scenario.model_validate(data, context=kpi_context(kpi_units))
+        inline_holiday_files(data, source, shown, scenario_error)
+    except ScenarioError as error:
+        raise bounded(error) from None
+    try:
+        scenario = Scenario.model_validate(data, context=kpi_context(kpi_units))
     except ValidationError as error:
         raise scenario_error(error, data, source, shown) from None
+    for check in checks:
+        try:
+            check(scenario)
+        except ScenarioCheckError as problem:
+            origin = source.locate(problem.path)
+            raise bounded(
+                ScenarioError(
+                    problem.message,
+                    file=origin.file if origin else shown,
+                    line=origin.line if origin else None,
+                    path=_dotted(problem.path),
+                    override=bool(origin and origin.override),
+                )
+            ) from None
+    return scenario
 
 
 def scenario_to_yaml(scenario: Scenario) -> str:
@@ -435,4 +472,12 @@ def scenario_sha256(scenario: Scenario) -> str:
     return hashlib.sha256(scenario_to_yaml(scenario).encode("utf-8")).hexdigest()
 
 
-__all__ = ["OPERATORS", "apply_override", "load_scenario", "scenario_sha256", "scenario_to_yaml"]
+__all__ = [
+    "OPERATORS",
+    "ScenarioCheck",
+    "ScenarioCheckError",
+    "apply_override",
+    "load_scenario",
+    "scenario_sha256",
+    "scenario_to_yaml",
+]

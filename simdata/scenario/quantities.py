@@ -13,6 +13,14 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
+from simdata.scenario.numerals import (
+    NUMERAL,
+    as_written,
+    has_numeral,
+    keep_text,
+    numeral_error,
+    parse_numeral,
+)
 from simdata.scenario.units import (
     MAX_DURATION_S,
     MAX_DURATION_TEXT,
@@ -61,7 +69,14 @@ def _positive_rate(value: object) -> float:
 
 
 def _real_number(value: object) -> float:
-    """A YAML number (never a boolean, never text) as a finite float within ±1e15."""
+    """A YAML number (never a boolean, never text but numerals like ``"10万"``) as a
+    finite float within ±1e15."""
+    if has_numeral(value):
+        assert isinstance(value, str)  # has_numeral holds for text only
+        number = parse_numeral(value)
+        if number is None:
+            raise ValueError(numeral_error(value))
+        value = number
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"expected a number, got {value!r}")
     try:
@@ -96,8 +111,8 @@ Seconds = Annotated[
 #: Events per second in (0, 1e9/s]; scenario text ``"7.2/s"``, ``"1000/d"``.
 RatePerS = Annotated[
     float,
-    BeforeValidator(_positive_rate),
-    PlainSerializer(format_rate, return_type=str),
+    keep_text(_positive_rate),
+    PlainSerializer(lambda v: as_written(v, format_rate), return_type=str),
     _schema(
         f"rate: NUMBER/UNIT with UNIT in ms s min h d week month year; > 0 and ≤ {MAX_RATE_TEXT}",
         ["7.2/s", "1000/d"],
@@ -119,8 +134,22 @@ Share = Annotated[
     ),
 ]
 
-#: A plain finite number within ±1e15 (YAML booleans refused, unlike pydantic's lax float).
-Number = Annotated[float, BeforeValidator(_real_number)]
+#: A plain finite number within ±1e15 (YAML booleans refused, unlike pydantic's lax float);
+#: also ``"10万"``-style numeral text, written back as given.
+Number = Annotated[
+    float,
+    keep_text(_real_number),
+    PlainSerializer(as_written, return_type=Any),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number"},
+                {"type": "string", "pattern": rf"^\s*[0-9.]+\s*{NUMERAL}\s*$"},
+            ],
+            "examples": [1000, "10万"],
+        }
+    ),
+]
 
 
 def check_mix_sums_to_one(mix: dict[str, float], field: str) -> None:

@@ -97,6 +97,7 @@ def _default_text(info: FieldInfo, model: type[BaseModel], name: str) -> str:
 
 _VALIDATOR_WORDS = {
     "_non_negative_duration": "duration",
+    "_one_form": "count, list of departments or `{count, size}`",
     "parse_warmup": "duration or `auto`",
     "_positive_rate": "rate",
     "parse_share": "share",
@@ -105,6 +106,10 @@ _VALIDATOR_WORDS = {
     "parse_work_rate": "rate per working time",
     "_parse_growth_rate": "growth",
     "parse_design_day": "`busiest`, `final` or a date",
+    "parse_window": "days or working days",
+    "parse_judge_at": "`daily` or a list of dates",
+    "_holiday_paths": "path or list of paths",
+    "_count": "integer",
 }
 
 
@@ -213,7 +218,20 @@ def _closing_lines() -> list[str]:
         'VALUE is in the KPI\'s dimension: `"1.2 s"` for seconds, `"7/s"` for rates, '
         '`0.9` or `"90%"` for fractions, a number for counts. Verdict: **pass** when the '
         "KPI's whole 95% CI satisfies the target, **fail** when none of it does, otherwise "
-        "**undecided** (also with fewer than 2 replications).",
+        "**undecided** (also with fewer than 2 replications). A target on a KPI the "
+        "scenario cannot produce (a part it does not simulate, a breakdown value outside "
+        "the run such as `@year=` a year it does not reach, a latency KPI without "
+        "`@window=peak_hour` when latency is sampled in windows) is refused when the "
+        "scenario is loaded, naming the closest KPIs it does produce.",
+        "",
+        "## Numbers and Chinese numerals",
+        "",
+        "Wherever a number, a rate's count or a target value is read, a number may carry one "
+        "Chinese multiplier: `10万` (10 × 10⁴), `1.5亿` (1.5 × 10⁸), `3千`, `百`, `百万`, "
+        '`千万`, `万亿` — e.g. `">=": 1亿`, `rate: "2万/month"`, `"1.5亿/day"`. Such values '
+        "are written back into the resolved scenario.yaml as given; `1亿亿` (two "
+        "multipliers) and `万` (no number) are refused. The unit `工作日` reads as "
+        "`workday`.",
         "",
         "## Distributions",
         "",

@@ -24,6 +24,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from simdata.scenario.numerals import NUMERAL, has_numeral, numeral_error, parse_numeral
+
 MINUTE_S = 60.0
 HOUR_S = 3_600.0
 DAY_S = 86_400.0
@@ -59,6 +61,7 @@ _ALIASES: dict[str, str] = {
     "months": "month",
     "years": "year",
     "workdays": "workday",
+    "工作日": "workday",
 }
 
 WORKDAY_UNIT = "workday"
@@ -87,10 +90,13 @@ MAX_NUMBER = 1e15
 MAX_NUMBER_TEXT = "1e15"
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+#: A number with an optional Chinese multiplier (``10万``): simdata/scenario/numerals.py.
+_NUMBER_X = rf"{_NUMBER}\s*{NUMERAL}?"
+_UNIT = r"(?:[A-Za-z]+|工作日)"
 _NUMBER_RE = re.compile(rf"^\s*{_NUMBER}\s*$")
-_QUANTITY_RE = re.compile(rf"^\s*(?P<num>{_NUMBER})\s*(?P<unit>[A-Za-z]+)\s*$")
+_QUANTITY_RE = re.compile(rf"^\s*(?P<num>{_NUMBER_X})\s*(?P<unit>{_UNIT})\s*$")
 _RATE_RE = re.compile(
-    rf"^\s*(?P<num>{_NUMBER})\s*/\s*(?P<per>{_NUMBER})?\s*(?P<unit>[A-Za-z]+)\s*$"
+    rf"^\s*(?P<num>{_NUMBER_X})\s*/\s*(?P<per>{_NUMBER})?\s*(?P<unit>{_UNIT})\s*$"
 )
 _GROWTH_RE = re.compile(rf"^\s*(?P<num>{_NUMBER})\s*%\s*/\s*(?P<unit>[A-Za-z]+)\s*$")
 _PERCENT_RE = re.compile(rf"^\s*(?P<num>{_NUMBER})\s*%\s*$")
@@ -135,10 +141,24 @@ def parse_number_text(text: str) -> float | None:
     """``text`` as a decimal number of the grammar (``1.5``, ``1e3``), else None.
 
     Python's ``float()`` also reads ``inf``, ``nan`` and ``1_000``; scenario text must not.
+    A Chinese multiplier is read (``"10万"`` → 100000.0; see :mod:`.numerals`).
     """
+    if has_numeral(text):
+        return parse_numeral(text)
     if _NUMBER_RE.match(text) is None:
         return None
     return float(text)
+
+
+def _matched_number(match: re.Match[str] | None, value: str) -> float | None:
+    """The number a quantity match starts with (its multiplier applied); refuses a
+    misplaced or repeated multiplier (``1亿亿``, ``万``) with the numeral's message."""
+    if match is None:
+        head = re.sub(rf"\s*{_UNIT}\s*$", "", value.split("/", 1)[0])
+        if has_numeral(head) and parse_numeral(head) is None:
+            raise UnitError(numeral_error(value))
+        return None
+    return parse_number_text(match["num"])
 
 
 def _require_text(value: object, what: str, example: str) -> str:
@@ -156,9 +176,9 @@ def parse_span(value: object, *, allow_workday: bool = False) -> float | WorkDur
     """Parse a duration; ``workday`` spans come back as :class:`WorkDuration` if allowed."""
     value = _require_text(value, "a duration", DURATION_EXAMPLE)
     match = _QUANTITY_RE.match(value)
-    if match is None:
+    number = _matched_number(match, value)
+    if match is None or number is None:
         raise UnitError(f"expected a duration like {DURATION_EXAMPLE}, got {value!r}")
-    number = float(match["num"])
     unit = _canonical_unit(match["unit"])
     if not math.isfinite(number):
         raise UnitError(f"expected a finite duration, got {value!r}")
@@ -196,7 +216,8 @@ def parse_rate(value: object) -> float:
     """Parse a rate ``N/<unit>`` or ``N/<k><unit>`` into events per second."""
     value = _require_text(value, "a rate", RATE_EXAMPLE)
     match = _RATE_RE.match(value)
-    if match is None:
+    count = _matched_number(match, value)
+    if match is None or count is None:
         raise UnitError(f"expected a rate like {RATE_EXAMPLE}, got {value!r}")
     unit = _canonical_unit(match["unit"])
     if unit == WORKDAY_UNIT:
@@ -210,7 +231,7 @@ def parse_rate(value: object) -> float:
     span = per * DURATION_UNITS[unit]
     if span <= 0:
         raise UnitError(f"expected a rate over a positive span, got {value!r}")
-    rate = float(match["num"]) / span
+    rate = count / span
     if not math.isfinite(rate):
         raise UnitError(f"expected a finite rate, got {value!r} (too large per second)")
     return rate
@@ -270,7 +291,7 @@ def parse_quantity(value: object) -> tuple[float, str]:
 
     Used for target values, whose dimension comes from the KPI they judge: ``"1.2 s"`` →
     (1.2, ``"s"``), ``"7/s"`` → (7.0, ``"1/s"``), ``"90%"`` → (0.9, ``"fraction"``),
-    ``12`` → (12.0, ``"number"``).
+    ``12`` → (12.0, ``"number"``), ``"1.5亿"`` → (150000000.0, ``"number"``).
     """
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise UnitError(f"expected a number or a quantity like '1.2 s', got {value!r}")
@@ -285,6 +306,8 @@ def parse_quantity(value: object) -> tuple[float, str]:
         number = parse_number_text(value) if isinstance(value, str) else float(value)
     except OverflowError:  # an integer beyond float range
         number = math.inf
+    if number is None and has_numeral(value):
+        raise UnitError(numeral_error(str(value)))
     if number is None:
         raise UnitError(
             f"expected a number or a quantity like '1.2 s', '7/s' or '90%', got {value!r}"

@@ -27,6 +27,7 @@ from simdata.scenario.distributions import (
     Triangular,
     Uniform,
 )
+from simdata.scenario.numerals import as_written, has_numeral, keep_text, numeral_error
 from simdata.scenario.units import (
     DAY_S,
     HOUR_S,
@@ -77,6 +78,8 @@ def parse_work_rate(value: object) -> float:
         raise ValueError(f"expected a rate like '50/workday' or '8/h', got {value!r}")
     count_text, _, per_text = value.partition("/")
     count = parse_number_text(count_text)
+    if count is None and has_numeral(count_text):
+        raise ValueError(numeral_error(value))
     if count is None:
         raise ValueError(f"expected a rate like '50/workday' or '8/h', got {value!r}")
     per_text = per_text.strip()
@@ -112,8 +115,8 @@ def _format_work_rate(rate: float) -> str:
 #: Events per working second, > 0; scenario text ``"50/workday"``.
 WorkRate = Annotated[
     float,
-    BeforeValidator(parse_work_rate),
-    PlainSerializer(_format_work_rate, return_type=str),
+    keep_text(parse_work_rate),
+    PlainSerializer(lambda v: as_written(v, _format_work_rate), return_type=str),
     WithJsonSchema(
         {
             "type": "string",
