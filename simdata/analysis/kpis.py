@@ -145,6 +145,8 @@ def compute_kpis(simulated: Simulated) -> dict[str, float]:
             continue
         grouped = frame.group_by(dimension).agg(exprs).sort(dimension)
         for row in grouped.iter_rows(named=True):
+            if row[dimension] is None:
+                continue  # a row outside every group (e.g. a period the run does not end)
             for kpi in kpis:
                 if kpi.values is None or row[dimension] in kpi.values:
                     values[kpi_names.format(kpi.name, [(dimension, row[dimension])])] = _as_float(

@@ -113,13 +113,27 @@ NODE_DAYS = Frame(
     "The secondary node's exact daily counts over every simulated day.",
     (
         _c("date", DATE, "calendar day"),
-        _c("day_type", STR, "workday, weekend or holiday"),
+        _c("day_type", STR, "weekday (a working day, 调休 included), weekend or holiday"),
         _c("registrations", I64, "identifiers registered that day"),
         _c("resolutions", I64, "resolutions that day"),
         _c("cases", I64, "innovative application cases started that day"),
         _c("identifiers", I64, "identifiers on the node at the end of the day"),
+        _c("new_identifiers", I64, "identifiers registered from run.start_date to the day's end"),
         _c("measured", BOOL, "on or after run.start_date"),
-        _c("year", STR, "calendar year"),
+        _c("year", STR, "calendar year `YYYY` (null before run.start_date and in a year the "
+           "run does not reach the end of)"),
+        _c("quarter", STR, "calendar quarter `YYYY-Qn` (null as for `year`)"),
+        _c("month", STR, "calendar month `YYYY-MM` (null as for `year`)"),
+    ),
+)  # fmt: skip
+REGISTRATION_MILESTONES = Frame(
+    "registration_milestones", "enterprises",
+    "The node's identifiers at the end of each day a target names "
+    "(`registrations.*@date=YYYY-MM-DD`); only those days.",
+    (
+        _c("date", STR, "the targeted day, `YYYY-MM-DD`"),
+        _c("identifiers", I64, "identifiers on the node at the end of the day"),
+        _c("new_identifiers", I64, "identifiers registered from run.start_date to the day's end"),
     ),
 )  # fmt: skip
 ENTERPRISE_DAYS = Frame(
@@ -154,13 +168,17 @@ _SUBSIDY_COLUMNS = (
     _c("first_registrations", DATE, "first day the identifier condition held"),
     _c("first_resolutions", DATE, "first day the daily-average resolution condition held"),
     _c("first_cases", DATE, "first day the case condition held"),
-    _c("qualified_date", DATE, "first day every condition held"),
+    _c("qualified_date", DATE, "first judged day every condition held"),
     _c("qualified", BOOL, "qualified by the subsidy deadline"),
     _c("days_to_qualify", I64, "days from joining to qualifying"),
-    _c("on_node_by_deadline", BOOL, "on the node by the deadline"),
-    _c("registrations_met", BOOL, "identifier condition met by the deadline"),
-    _c("resolutions_met", BOOL, "resolution condition met by the deadline"),
-    _c("cases_met", BOOL, "case condition met by the deadline"),
+    _c(
+        "on_node_by_deadline",
+        BOOL,
+        "on the node by the last judgement (deadline or last application date)",
+    ),
+    _c("registrations_met", BOOL, "identifier condition met at the last judgement"),
+    _c("resolutions_met", BOOL, "resolution condition met at the last judgement"),
+    _c("cases_met", BOOL, "case condition met at the last judgement"),
 )
 ENTERPRISES = Frame(
     "enterprises", "enterprises, subsidy",
@@ -181,8 +199,21 @@ SUBSIDY = Frame(
 )  # fmt: skip
 SUBSIDY_FAILED = Frame(
     "subsidy_failed", "subsidy",
-    "Share of unqualified enterprises failing each condition.",
-    (_c("condition", STR, "the condition"), _c("share", F64, "share failing it")),
+    "Per condition, the share of enterprises on the node by the last judgement (the deadline "
+    "or the last application date) that failed it.",
+    (
+        _c("condition", STR, "the condition"),
+        _c("share", F64, "share of the enterprises on the node by the last judgement that "
+           "did not qualify and missed it"),
+        _c("only_share", F64, "share of them that did not qualify, met the other two "
+           "conditions and missed this one"),
+    ),
+)  # fmt: skip
+SUBSIDY_YEARS = Frame(
+    "subsidy_years", "subsidy",
+    "The outlay by calendar year of qualifying, from run.start_date's year to the "
+    "deadline's (only with `subsidy.amount`).",
+    (_c("year", STR, "calendar year `YYYY`"), _c("outlay", F64, "amount × qualifiers that year")),
 )  # fmt: skip
 DATA_REQUESTS = Frame(
     "data_requests", "requesters, policy",
@@ -267,7 +298,8 @@ FRAMES: dict[str, Frame] = {
     frame.name: frame
     for frame in (
         NODE_REQUESTS, NODE_HOURS, WINDOW_REQUESTS, WINDOW_SERVERS, LATENCY_HISTOGRAM,
-        NODE_DAYS, ENTERPRISE_DAYS, ENTERPRISES, SUBSIDY, SUBSIDY_FAILED,
+        NODE_DAYS, REGISTRATION_MILESTONES, ENTERPRISE_DAYS, ENTERPRISES, SUBSIDY,
+        SUBSIDY_FAILED, SUBSIDY_YEARS,
         DATA_REQUESTS, REVIEWS, DEPARTMENTS, PROJECTS, AGENCY, CATALOGUE, TIMESERIES,
     )
 }  # fmt: skip

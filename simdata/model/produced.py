@@ -30,9 +30,11 @@ from simdata.model.frames import (
     NODE_HOURS,
     NODE_REQUESTS,
     PROJECTS,
+    REGISTRATION_MILESTONES,
     REVIEWS,
     SUBSIDY,
     SUBSIDY_FAILED,
+    SUBSIDY_YEARS,
     WINDOW_REQUESTS,
     WINDOW_SERVERS,
     Frame,
@@ -72,8 +74,13 @@ def _node_frames(scenario: Scenario) -> tuple[Frame, ...]:
 #: component may add to and no KPI reads). A new component adds its line here (a
 #: test fails for a component of ``COMPONENTS`` without one).
 PRODUCES: dict[ComponentType, FramesOf] = {
-    EnterprisesComponent: lambda s: (NODE_DAYS, ENTERPRISE_DAYS, ENTERPRISES),
-    SubsidyComponent: lambda s: (SUBSIDY, SUBSIDY_FAILED, ENTERPRISES),
+    EnterprisesComponent: lambda s: (
+        NODE_DAYS,
+        REGISTRATION_MILESTONES,
+        ENTERPRISE_DAYS,
+        ENTERPRISES,
+    ),
+    SubsidyComponent: lambda s: (SUBSIDY, SUBSIDY_FAILED, SUBSIDY_YEARS, ENTERPRISES),
     ResolutionNodeComponent: _node_frames,
     CatalogueComponent: lambda s: (CATALOGUE,),
     RequestersComponent: lambda s: (DATA_REQUESTS,),

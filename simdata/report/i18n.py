@@ -263,8 +263,8 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "达标企业数随时间变化",
     },
     "title.conditions": {
-        "en": "Which subsidy condition fails for non-qualifiers",
-        "zh": "未达标企业未满足的条件",
+        "en": "Enterprises on the node that did not qualify, by the condition they miss",
+        "zh": "未达标企业（占接入企业）未满足的条件",
     },
     "title.latency_cdf": {"en": "Resolution latency distribution", "zh": "解析时延分布"},
     "title.node_utilisation": {
@@ -391,6 +391,9 @@ DIMENSIONS: dict[str, dict[str, str]] = {
     "window": {"en": "window", "zh": "时段"},
     "condition": {"en": "condition", "zh": "条件"},
     "year": {"en": "year", "zh": "年份"},
+    "quarter": {"en": "by the end of quarter", "zh": "截至季度末"},
+    "month": {"en": "by the end of month", "zh": "截至月末"},
+    "date": {"en": "by the end of", "zh": "截至日期"},
     "at": {"en": "judged at", "zh": "判定时点"},
 }
 
@@ -410,7 +413,7 @@ VALUES: dict[str, dict[str, str]] = {
     "horizon": {"en": "horizon", "zh": "期末"},
 }
 #: Dimensions whose values are names from the scenario (not translated).
-FREE_DIMENSIONS = ("department", "year")
+FREE_DIMENSIONS = ("department", "year", "quarter", "month", "date")
 
 #: Units as shown next to numbers.
 UNIT_WORDS: dict[str, dict[str, str]] = {

@@ -472,7 +472,7 @@ class Scenario(Section):
                     "subsidy: expected an enterprises section for the rule to judge, got none"
                 )
             try:
-                check_deadline(self.subsidy, self.run.start_date)
+                check_deadline(self.subsidy, self.run.start_date, self.run.horizon)
             except ValueError as error:
                 raise ValueError(f"subsidy.{error}") from None
         if self.requesters is not None:

@@ -214,6 +214,8 @@ def test_every_shipped_scenario_validates_and_runs(name: str, tmp_path: Path) ->
     elif scenario.run.start_date is not None:
         last = scenario.run.start_date + dt.timedelta(days=13)
         short = ["run.horizon=null", f"run.end_date={last}", "run.warmup=0 s"]
+        if scenario.subsidy is not None:  # the rule must lie within the shortened run
+            short += [f"subsidy.deadline={last}", "subsidy.window=7 d", "subsidy.judge_at=daily"]
     else:
         short = ["run.horizon=60 s", "run.warmup=6 s"]
     out = tmp_path / "out"

@@ -365,11 +365,18 @@ def test_kpis_agree_with_the_tables(baseline: RunResult) -> None:
         ).height
         assert value("subsidy.qualified_count") == by_deadline
         assert value("subsidy.qualified_count@at=horizon") == mine["qualified_date"].count()
-        failing = mine.filter(pl.col("on_node_by_deadline") & ~pl.col("qualified"))
+        on_node = mine.filter(pl.col("on_node_by_deadline"))
+        failing = on_node.filter(~pl.col("qualified"))
         assert failing.height > 0
-        for condition in ("registrations", "resolutions", "cases"):
-            unmet = (~failing[f"{condition}_met"].fill_null(False)).sum() / failing.height
+        conditions = ("registrations", "resolutions", "cases")
+        met = {c: failing[f"{c}_met"].fill_null(False) for c in conditions}
+        for condition in conditions:
+            unmet = (~met[condition]).sum() / on_node.height  # over all on the node
             assert value(f"subsidy.failed_share@condition={condition}") == pytest.approx(unmet)
+            first, second = (met[c] for c in conditions if c != condition)
+            only = (~met[condition] & first & second).sum() / on_node.height
+            got = value(f"subsidy.failed_only_share@condition={condition}")
+            assert got == pytest.approx(only)
         joiners = mine.filter(pl.col("qualified_date").is_not_null() & ~pl.col("initial"))
         median = joiners["days_to_qualify"].median()
         assert isinstance(median, float | int)
@@ -401,6 +408,50 @@ def test_total_count_includes_initial_stock(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.unit
+def test_new_count_is_the_sum_of_daily_registrations_in_the_window(tmp_path: Path) -> None:
+    """registrations.new_count leaves the initial stock out but counts what an enterprise
+    already on the node registers during the run: it is the sum of the daily registrations
+    of enterprise_days; its milestones @month/@quarter/@year are the sums up to each
+    period's end, and @date exists only for a day a target names."""
+    variant = tmp_path / "initial.yaml"
+    variant.write_text(
+        f"extends: {BASELINE}\n"
+        "name: zhanjiang-initial\n"
+        "enterprises:\n"
+        "  initial:\n"
+        "    - {identifiers: 150000, final_identifiers: 400000, usage_intensity: 0.02}\n"
+        "targets:\n"
+        '  - {kpi: "registrations.new_count@date=2024-05-17", ">=": 1}\n',
+        encoding="utf-8",
+    )
+    result = simdata.run(simdata.load_scenario(variant, ["run.replications=1"]))
+    days = node_totals(result.tables["enterprise_days"].filter(pl.col("replication") == 0))
+    inside = days.filter(pl.col("date") >= START)
+
+    def value(name: str) -> float:
+        return float(kpi(result, name)[0])
+
+    initial = result.tables["enterprise_days"].filter(pl.col("enterprise") == 0)
+    assert initial["registrations"].sum() == 250_000  # 150,000 → 400,000 during the run
+    assert value("registrations.new_count") == inside["registrations"].sum()
+    assert value("registrations.total_count") == value("registrations.new_count") + 150_000
+    for name, upto in (
+        ("@month=2024-01", dt.date(2024, 1, 31)),
+        ("@quarter=2024-Q2", dt.date(2024, 6, 30)),
+        ("@year=2025", dt.date(2025, 12, 31)),
+        ("@date=2024-05-17", dt.date(2024, 5, 17)),
+    ):
+        expected = inside.filter(pl.col("date") <= upto)["registrations"].sum()
+        assert value(f"registrations.new_count{name}") == expected, name
+    names = set(result.kpis["kpi"].unique().to_list())
+    assert len([n for n in names if n.startswith("registrations.new_count@month=")]) == 24
+    assert {n for n in names if "@date=" in n} == {
+        "registrations.new_count@date=2024-05-17",
+        "registrations.total_count@date=2024-05-17",
+    }
+
+
 # -- common random numbers ---------------------------------------------------------------
 
 
@@ -420,9 +471,9 @@ def test_intensity_x3_shares_enterprises_and_registrations(
     base_days = baseline.tables["enterprise_days"].select(columns).sort(columns[:3])
     x3_days = intensity_x3.tables["enterprise_days"].select(columns).sort(columns[:3])
     assert base_days.equals(x3_days)
-    for year in ("", "@year=2024", "@year=2025"):
-        name = f"registrations.total_count{year}"
-        np.testing.assert_array_equal(kpi(baseline, name), kpi(intensity_x3, name))
+    for year in ("", "@year=2024", "@year=2025", "@quarter=2025-Q3", "@month=2024-07"):
+        for name in (f"registrations.total_count{year}", f"registrations.new_count{year}"):
+            np.testing.assert_array_equal(kpi(baseline, name), kpi(intensity_x3, name))
 
 
 @pytest.mark.validation

@@ -1,9 +1,14 @@
 """KPIs of the identifier economy: enterprises, registrations, resolutions, the subsidy.
 
 Frames: ``node_days`` (the node's totals per calendar day: registrations, resolutions,
-cases, cumulative ``identifiers``, ``measured`` = on or after the start date, ``year``),
-``enterprises`` (one row per enterprise, with the subsidy judgement), ``subsidy`` (rows
-``at`` = deadline / horizon) and ``subsidy_failed`` (one row per condition).
+cases, cumulative ``identifiers`` and ``new_identifiers``, ``measured`` = on or after the
+start date, the milestone periods ``year``, ``quarter``, ``month``),
+``registration_milestones`` (the days targets name), ``enterprises`` (one row per
+enterprise, with the subsidy judgement), ``subsidy`` (rows ``at`` = deadline / horizon),
+``subsidy_failed`` (one row per condition) and ``subsidy_years`` (the outlay by year).
+
+Milestones are cumulative: ``registrations.total_count@quarter=2025-Q2`` is the count by
+the end of June 2025 (see :mod:`simdata.model.identifiers.milestones`).
 """
 
 from __future__ import annotations
@@ -15,15 +20,20 @@ from simdata.analysis.resolution import kpis as _resolution_kpis  # noqa: F401 -
 from simdata.model.frames import (
     ENTERPRISES,
     NODE_DAYS,
+    REGISTRATION_MILESTONES,
     SUBSIDY,
     SUBSIDY_FAILED,
+    SUBSIDY_YEARS,
     WINDOW_REQUESTS,
     WINDOW_SERVERS,
 )
+from simdata.model.identifiers.milestones import DATE, PERIODS
 from simdata.model.world import Window
 from simdata.scenario.units import DAY_S
 
 _measured_days = pl.col("measured")
+#: Milestone breakdowns of the registration counts on ``node_days``; ``@date`` is a variant.
+_MILESTONES = (None, *PERIODS)
 
 
 def _at(at: str, column: str) -> pl.Expr:
@@ -52,12 +62,26 @@ _KPIS = [
         "registrations.total_count",
         "count",
         "higher",
-        "Identifiers registered on the node by the end of the horizon (per year: by the "
-        "end of that year, `@year=2025`).",
+        "Identifiers on the node by the end of the horizon, including those the enterprises "
+        "already on the node held at the start. Milestones: by the end of a year, quarter "
+        "or month the run reaches the end of (`@year=2025`, `@quarter=2025-Q2`, "
+        "`@month=2025-06`), or of a day a target names (`@date=2025-06-15`).",
         "标识注册总量",
         NODE_DAYS,
         lambda w: pl.col("identifiers").last().cast(pl.Float64),
-        (None, "year"),
+        _MILESTONES,
+    ),
+    Kpi(
+        "registrations.new_count",
+        "count",
+        "higher",
+        "Identifiers registered on the node from run.start_date to the end of the horizon "
+        "(新增: the stock held at the start left out). Milestones as for "
+        "`registrations.total_count`, counted from run.start_date.",
+        "新增标识注册量",
+        NODE_DAYS,
+        lambda w: pl.col("new_identifiers").last().cast(pl.Float64),
+        _MILESTONES,
     ),
     Kpi(
         "resolutions.daily_mean",
@@ -94,8 +118,9 @@ _KPIS = [
         "subsidy.time_to_qualify_p50",
         "s",
         "lower",
-        "Median time from joining the node to qualifying (enterprises that joined during "
-        "the run and qualified).",
+        "Median time from joining the node to qualifying. Conditional: over the enterprises "
+        "that joined during the run and qualified only, so a variant can change who is "
+        "counted; `compare` does not mark it better or worse.",
         "达标所需时间中位数",
         SUBSIDY,
         lambda w: _at("deadline", "time_to_qualify_p50_s"),
@@ -108,20 +133,34 @@ _KPIS = [
         "subsidy.failed_share",
         "fraction",
         "lower",
-        "Among enterprises on the node by the deadline that did not qualify, the share for "
-        "which the condition did not hold on the deadline (shares may overlap).",
+        "Share of all enterprises on the node by the deadline (with application dates: by "
+        "the last one) that did not qualify and missed this condition then (shares may "
+        "overlap; qualifiers count in the denominator, so a variant that qualifies more "
+        "cannot look worse by composition).",
         "未达标条件占比",
         SUBSIDY_FAILED,
         lambda w: pl.col("share").first().cast(pl.Float64),
         ("condition",),
-        conditional=True,  # enterprises that did not qualify only
+    ),
+    Kpi(
+        "subsidy.failed_only_share",
+        "fraction",
+        "lower",
+        "Share of all enterprises on the node by the deadline (with application dates: by "
+        "the last one) that did not qualify, met the other two conditions then and missed "
+        "only this one: those a relaxation of this condition alone would qualify.",
+        "仅差该条件的企业占比",
+        SUBSIDY_FAILED,
+        lambda w: pl.col("only_share").first().cast(pl.Float64),
+        ("condition",),
     ),
     Kpi(
         "subsidy.outlay",
         "count",
         "neither",
         "Subsidy paid: amount × qualified enterprises by the deadline (when an amount is "
-        "given; in the amount's currency).",
+        "given; in the amount's currency). `@year=YYYY`: for the enterprises that "
+        "qualified in that year.",
         "奖补资金",
         SUBSIDY,
         lambda w: _at("deadline", "outlay"),
@@ -130,6 +169,23 @@ _KPIS = [
 
 for _kpi in _KPIS:
     register(_kpi)
+
+# Milestones on days a target names, and the outlay by year of qualifying: other frames.
+for _variant in (
+    Kpi(
+        "registrations.total_count", "count", "higher", "", "", REGISTRATION_MILESTONES,
+        lambda w: pl.col("identifiers").last().cast(pl.Float64), (DATE,),
+    ),
+    Kpi(
+        "registrations.new_count", "count", "higher", "", "", REGISTRATION_MILESTONES,
+        lambda w: pl.col("new_identifiers").last().cast(pl.Float64), (DATE,),
+    ),
+    Kpi(
+        "subsidy.outlay", "count", "neither", "", "", SUBSIDY_YEARS,
+        lambda w: pl.col("outlay").sum().cast(pl.Float64), ("year",),
+    ),
+):  # fmt: skip
+    register_variant(_variant)
 
 # Latency of the node sampled in peak-hour windows (frames ``window_requests`` and
 # ``window_servers``, see simdata/model/resolution/windows.py): the same KPIs as the continuously
@@ -215,3 +271,6 @@ _WINDOW_KPIS = [
 
 for _variant in _WINDOW_KPIS:
     register_variant(_variant)
+
+# The milestone domains for the computable-target check (simdata/analysis/producible.py).
+from simdata.analysis.identifiers import milestones as _milestones  # noqa: E402, F401

@@ -17,12 +17,13 @@ from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
 from simdata.model.calendar import WorkCalendar
 from simdata.model.component import World
-from simdata.model.frames import ENTERPRISE_DAYS, ENTERPRISES, NODE_DAYS
+from simdata.model.frames import ENTERPRISE_DAYS, ENTERPRISES, NODE_DAYS, REGISTRATION_MILESTONES
 from simdata.model.identifiers.enterprises import (
     daily_counts,
     draw_enterprises,
     enterprise_frame,
 )
+from simdata.model.identifiers.milestones import milestone_frame, targeted_dates, with_periods
 from simdata.scenario.calendar_spec import CalendarSpec
 from simdata.scenario.models import Scenario
 
@@ -30,8 +31,10 @@ from simdata.scenario.models import Scenario
 def record_identifier_economy(
     scenario: Scenario, streams: Streams, recorder: Recorder, calendar: WorkCalendar | None
 ) -> None:
-    """Draw and count the enterprises; record ``node_days``, ``enterprise_days`` and
-    ``enterprises`` (their attributes and end-of-run counts)."""
+    """Draw and count the enterprises; record ``node_days`` (with cumulative and new
+    identifiers and the calendar periods of the milestones), ``registration_milestones``
+    (the days targets name), ``enterprise_days`` and ``enterprises`` (their attributes and
+    end-of-run counts)."""
     run, spec = scenario.run, scenario.enterprises
     if spec is None or run.start_date is None:
         raise ValueError("the identifier economy needs an enterprises section and a start date")
@@ -44,14 +47,22 @@ def record_identifier_economy(
     counts = daily_counts(enterprises, spec, calendar, streams, start_s, end_s)
     # Identifiers on the node: the initial enterprises' stock plus every registration.
     stock = int(enterprises.start_identifiers[enterprises.initial].sum())
-    recorder.put(
-        NODE_DAYS,
+    # New identifiers: registered on or after the start date (not the stock, not warm-up days).
+    measured = pl.col("date") >= run.start_date
+    node_days = with_periods(
         counts.node_days.with_columns(
             (pl.col("registrations").cum_sum() + stock).alias("identifiers"),
-            (pl.col("date") >= run.start_date).alias("measured"),
-            pl.col("date").dt.year().cast(pl.String).alias("year"),
+            pl.when(measured)
+            .then(pl.col("registrations"))
+            .otherwise(0)
+            .cum_sum()
+            .alias("new_identifiers"),
+            measured.alias("measured"),
         ),
+        run.start_date,
     )
+    recorder.put(NODE_DAYS, node_days)
+    recorder.put(REGISTRATION_MILESTONES, milestone_frame(node_days, targeted_dates(scenario)))
     recorder.put(ENTERPRISE_DAYS, counts.enterprise_days)
     recorder.put(ENTERPRISES, enterprise_frame(enterprises, run.start_date, counts))
 

@@ -29,7 +29,6 @@ from simdata.report.plots.common import (
 from simdata.report.source import Results
 from simdata.scenario.identifiers import SubsidySpec
 from simdata.scenario.models import RunSpec
-from simdata.scenario.units import DAY_S
 
 LARGEST = 8
 REGISTRATIONS_LINE = 100_000
@@ -67,7 +66,7 @@ def _subsidy_lines(results: Results) -> tuple[float, float, int, dt.date | None]
     return (
         float(subsidy.min_registrations),
         float(subsidy.min_daily_resolutions),
-        max(1, round(float(subsidy.window) / DAY_S)),
+        subsidy.window_days,
         subsidy.deadline,
     )
 
