@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from simdata import kpi_names
+from simdata.analysis.busiest import Busiest
 from simdata.analysis.kpis import REGISTRY
 from simdata.analysis.quantiles import summarise_quantiles
 from simdata.analysis.stats import CONFIDENCE, Estimate, summarise
@@ -295,6 +296,8 @@ class RunSummary:
     warnings: list[str] = field(default_factory=list)
     looks: list[LookRecord] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    #: The busiest department, named only when the replications agree (None: no breakdown).
+    busiest_department: Busiest | None = None
 
     def verdicts(self) -> list[str]:
         """The verdicts of the targeted KPIs, in row order."""

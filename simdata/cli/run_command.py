@@ -81,12 +81,10 @@ def _print_summary(console: Console, summary: RunSummary) -> None:
         right=("mean", "n"),
     )
     console.print(table)
-    busiest = summary.busiest("reviewers.utilisation", "department")
+    busiest = summary.busiest_department
     if busiest is not None:
-        name, mean = busiest
         console.print(
-            f"busiest department: {plain(name)} (reviewer utilisation {mean:.1%}); per-department "
-            "KPIs are in summary.parquet",
+            f"{plain(busiest.line())}; per-department KPIs are in summary.parquet",
             highlight=False,
         )
 

@@ -181,6 +181,18 @@ TEXT: dict[str, dict[str, str]] = {
     "replications_band": {"en": "95% CI across replications", "zh": "各次重复的95%置信区间"},
     "date": {"en": "date", "zh": "日期"},
     "sla": {"en": "SLA", "zh": "SLA"},
+    "no_time_limit": {"en": "no time limit", "zh": "无办理时限"},
+    "busiest.named": {
+        "en": "Busiest department: {name} (busiest in {share} of {resamples} bootstrap "
+        "resamples of the replications).",
+        "zh": "最忙部门：{name}（在{resamples}次重复抽样中{share}为最忙）。",
+    },
+    "busiest.none": {
+        "en": "No department stands out: the highest mean, {name}, is busiest in only {share} "
+        "of {resamples} bootstrap resamples of the replications (95% needed).",
+        "zh": "没有明显最忙的部门：均值最高的{name}仅在{resamples}次重复抽样中{share}为最忙"
+        "（需95%）。",
+    },
     "target": {"en": "target", "zh": "目标"},
     "deadline": {"en": "deadline", "zh": "截止日期"},
     "elapsed_days": {"en": "elapsed time (days)", "zh": "自然日时长（天）"},
@@ -280,9 +292,9 @@ TEXT: dict[str, dict[str, str]] = {
     "caption.time_to_data": {
         "en": "Dots are the mean over replications of each group's median and 90th percentile "
         "(bars: 95% CI); a working-day p90 right of the dashed SLA line means that group "
-        "waits longer than the limit.",
+        "waits longer than the limit. The development channel has no time limit: no line.",
         "zh": "圆点为各组中位数和第90百分位在各次重复上的均值（误差线为95%置信区间）；"
-        "工作日p90位于SLA虚线右侧，说明该组等待超过时限。",
+        "工作日p90位于SLA虚线右侧，说明该组等待超过时限。开发利用渠道无办理时限，不画时限线。",
     },
     "caption.flow": {
         "en": "Lines are the mean over replications and shaded bands their 95% CI; a backlog "

@@ -153,6 +153,9 @@ class RunManifest(Manifest):
     latency_sampling: Any = None
     latency_windows_per_replication: list[Any] | None = None
     latency_requests_simulated: int | None = None
+    #: Public data: measured requests still without an outcome when the run ended (summed
+    #: over replications), excluded from ``requests.delivered_within_sla_share``.
+    requests_open_at_end: int | None = None
     runtime_s: float | None = None
     events: int | None = None
     warmup: WarmupRecord | None = None

@@ -45,7 +45,6 @@ from simdata.scenario.public_data import (
     CatalogueSpec,
     PolicySpec,
     RequestersSpec,
-    department_names,
 )
 from simdata.scenario.quantities import GrowthRate, Seconds
 from simdata.scenario.resolution import ResolutionSpec
@@ -485,7 +484,7 @@ class Scenario(Section):
                 raise ValueError(
                     "catalogue: expected a catalogue section for requesters to ask for, got none"
                 )
-            known = department_names(self.catalogue.departments)
+            known = self.catalogue.department_table().names
             for field, names in (
                 ("policy.reviewers", (self.policy.reviewers if self.policy else {})),
                 ("requesters.initial_backlog", self.requesters.initial_backlog),

@@ -13,22 +13,28 @@ from simdata.analysis.bimodality import ashman_d, is_bimodal
 from simdata.analysis.warmup import truncation
 from simdata.experiments.replication import Replication
 from simdata.experiments.warmup_auto import INFO_KEY
+from simdata.model.public_data.requesters import OPEN_AT_END
 from simdata.results.manifest import WarmupRecord
 from simdata.scenario.models import Scenario
 from simdata.scenario.warmup import stationary_node_only
 
 
 def sampling_info(replications: Sequence[Replication]) -> dict[str, Any]:
-    """The latency sampling plan and the requests simulated in it, over all replications."""
+    """The latency sampling plan and the requests simulated in it, over all replications;
+    with public data, the measured requests left without an outcome (all replications)."""
     infos = [rep.info for rep in replications if rep.info]
+    still_open = [int(str(info[OPEN_AT_END])) for info in infos if OPEN_AT_END in info]
+    opened = {"requests_open_at_end": sum(still_open)} if still_open else {}
+    infos = [info for info in infos if set(info) - {OPEN_AT_END}]
     if not infos:
-        return {}
+        return opened
     total = sum(int(str(info.get("requests_simulated", 0))) for info in infos)
     windows = [info.get("windows") for info in infos if "windows" in info]
     return {
         "latency_sampling": infos[0].get("latency_sampling"),
         **({"latency_windows_per_replication": windows} if windows else {}),
         "latency_requests_simulated": total,
+        **opened,
     }
 
 

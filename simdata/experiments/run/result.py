@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
+from simdata.analysis.busiest import busiest_from_kpis
 from simdata.analysis.summary import RunSummary, summary_rows
 from simdata.errors import ScenarioError
 from simdata.experiments.until_decided import Look
@@ -53,6 +54,7 @@ class RunResult:
             warnings=list(self.warnings),
             looks=[LookRecord.model_validate(one.as_dict()) for one in self.looks],
             failures=list(self.failures),
+            busiest_department=busiest_from_kpis(self.kpis),
         )
 
 

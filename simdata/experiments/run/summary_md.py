@@ -38,6 +38,8 @@ def summary_markdown(summary: RunSummary) -> str:
         f"{row.target or ''} | {row.verdict_text} |"
         for row in summary.rows
     ]
+    if summary.busiest_department is not None:
+        lines += ["", summary.busiest_department.line()]
     if summary.warnings:
         lines += ["", "## Warnings", ""] + [f"- {w}" for w in summary.warnings]
     if summary.looks:

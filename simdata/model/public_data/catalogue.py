@@ -29,7 +29,7 @@ from simdata.model.calendar import WorkCalendar
 from simdata.model.component import World
 from simdata.model.frames import CATALOGUE
 from simdata.scenario.models import Scenario
-from simdata.scenario.public_data import CatalogueSpec, department_names
+from simdata.scenario.public_data import CatalogueSpec, DepartmentTable
 from simdata.scenario.units import DAY_S, DURATION_UNITS
 
 COMPONENT = "catalogue"
@@ -56,6 +56,9 @@ class Catalogue:
     departments: list[str]
     created_s: FloatArray  # sorted: initial datasets first (at the simulation start)
     owner: IntArray
+    #: How often a request picks each dataset, relative: its department's demand share over
+    #: the datasets it owns, so a department's datasets draw its demand share of picks.
+    weight: FloatArray
     sharing: IntArray
     opening: IntArray
     period: IntArray
@@ -87,6 +90,22 @@ class Catalogue:
         return bool(last >= key and self.defect_running_end_s[last] > t)
 
 
+def _owners(
+    table: DepartmentTable, rng: np.random.Generator, n: int
+) -> tuple[IntArray, FloatArray]:
+    """Each dataset's owning department (by datasets share) and each department's pick
+    weight per dataset: its demand share over the datasets it got, so it draws its demand
+    share of requests however many it owns."""
+    count = len(table.names)
+    if np.allclose(table.datasets_share, 1.0 / count):
+        owner = rng.integers(0, count, n)
+    else:
+        owner = _class_draw(rng, list(table.datasets_share), n)
+    owned = np.bincount(owner, minlength=count)
+    per_dataset = np.divide(table.demand_share, owned, out=np.zeros(count), where=owned > 0)
+    return owner, per_dataset
+
+
 def build_catalogue(
     spec: CatalogueSpec,
     calendar: WorkCalendar,
@@ -102,7 +121,8 @@ def build_catalogue(
         count = rng_entities.poisson(spec.new_datasets * (end_s - start_s))
         created = np.concatenate([created, np.sort(rng_entities.uniform(start_s, end_s, count))])
     n = len(created)
-    owner = rng_entities.integers(0, spec.departments, n)
+    table = spec.department_table()
+    owner, per_dataset = _owners(table, rng_entities, n)
     sharing = _class_draw(rng_entities, list(spec.sharing_mix.model_dump().values()), n)
     opening = _class_draw(rng_entities, list(spec.opening_mix.model_dump().values()), n)
     period = _class_draw(rng_entities, list(spec.update_mix.model_dump().values()), n)
@@ -131,9 +151,10 @@ def build_catalogue(
         .to_numpy()
     )
     return Catalogue(
-        departments=department_names(spec.departments),
+        departments=table.names,
         created_s=created,
         owner=owner,
+        weight=per_dataset[owner],
         sharing=sharing,
         opening=opening,
         period=period,
@@ -202,18 +223,33 @@ def record_catalogue(
     recorder.add_series("catalogue.open_defects", "report", report_times, open_defects)
 
 
-def quarterly_report_times(start_date: dt.date, first_s: float, end_s: float) -> FloatArray:
-    """Quarterly report due dates — the 20th of each quarter's last month (doc 001:54)."""
+def quarterly_report_times(
+    start_date: dt.date, first_s: float, end_s: float, calendar: WorkCalendar
+) -> FloatArray:
+    """Quarterly report stamps: due the 20th of each quarter's last month (doc 001:54:
+    "before the 20th"), stamped on the last working day on or before it — never on a
+    weekend or holiday (an always-open calendar keeps the 20th)."""
     times: list[float] = []
     year = start_date.year - 1
     while True:
         for month in (3, 6, 9, 12):
-            when = (dt.date(year, month, 20) - start_date).days * DAY_S
+            when = (report_day(year, month, calendar) - start_date).days * DAY_S
             if when >= end_s:
                 return np.array(times, dtype=np.float64)
             if when >= first_s:
                 times.append(when)
         year += 1
+
+
+def report_day(year: int, month: int, calendar: WorkCalendar) -> dt.date:
+    """The last working day on or before the 20th of ``month`` (a month has ≥ 1 working
+    day in its first 20 days under any real schedule; after 20 days back the 20th stays)."""
+    due = dt.date(year, month, 20)
+    for back in range(20):
+        day = due - dt.timedelta(days=back)
+        if calendar.is_workday(day):
+            return day
+    return due
 
 
 class CatalogueComponent:
@@ -242,5 +278,7 @@ class CatalogueComponent:
     def finish(self) -> None:
         run = self.world.scenario.run
         window = (run.measure_start_s, run.horizon)
-        reports = quarterly_report_times(self.start_date, window[0], run.horizon)
+        reports = quarterly_report_times(
+            self.start_date, window[0], run.horizon, self.world.calendar
+        )
         record_catalogue(self.catalogue, self.world.recorder, self.world.calendar, window, reports)

@@ -77,9 +77,10 @@ class SharingDesk:
         self.requests = requests
         self.calendar = calendar
         self.agency = agency
+        listed = catalogue_spec.department_table().reviewers
         staff = [
-            policy.reviewers.get(name, policy.reviewers_per_department)
-            for name in catalogue.departments
+            policy.reviewers.get(name, own or policy.reviewers_per_department)
+            for name, own in zip(catalogue.departments, listed, strict=True)
         ]
         self.reviewer_counts = np.array(staff, dtype=np.int64)
         self.reviewers = [simpy.Resource(env, n) for n in staff]

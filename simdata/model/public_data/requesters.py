@@ -21,7 +21,12 @@ from simdata.engine.streams import Streams
 from simdata.model.calendar import WorkCalendar
 from simdata.model.component import World
 from simdata.model.frames import DATA_REQUESTS
-from simdata.model.public_data.catalogue import Catalogue, CatalogueComponent
+from simdata.model.public_data.catalogue import (
+    OPENING_CLASSES,
+    SHARING_CLASSES,
+    Catalogue,
+    CatalogueComponent,
+)
 from simdata.scenario.distributions import sample_integers
 from simdata.scenario.models import Scenario
 from simdata.scenario.public_data import RequestersSpec
@@ -32,6 +37,8 @@ CHANNELS = ("sharing", "opening", "development")
 #: A request's outcome codes in the sharing desk's record, by index.
 OUTCOMES = ("open", "delivered", "rejected", "abandoned")
 KINDS = ("government", "enterprise", "research", "social")
+#: ``Simulated.info`` key: measured requests without an outcome when the run ended.
+OPEN_AT_END = "requests_open_at_end"
 
 
 @dataclass
@@ -109,7 +116,9 @@ def draw_requests(
         [g.patience if g.patience is not None else np.inf for g in spec.groups] + [np.inf]
     )[group]
 
-    first_item, item_dataset = _draw_datasets(spec, catalogue, streams, arrival, group, backlog)
+    first_item, item_dataset = _draw_datasets(
+        spec, catalogue, streams, (arrival, group, channel), backlog
+    )
     return Requests(
         arrival_s=arrival,
         group=group,
@@ -126,24 +135,30 @@ def _draw_datasets(
     spec: RequestersSpec,
     catalogue: Catalogue,
     streams: Streams,
-    arrival: FloatArray,
-    group: IntArray,
+    requests: tuple[FloatArray, IntArray, IntArray],
     backlog: list[tuple[int, int]],
 ) -> tuple[IntArray, IntArray]:
     """Each request's datasets (``first_item``, ``item_dataset``): a count per request, then
-    uniform picks among the datasets existing at its arrival; an initial-backlog request
-    asks for one conditional dataset of its department."""
+    picks among the datasets existing at its arrival on its channel's list (weighted by
+    the owner's demand), the first off the list for an outside-catalogue request; an
+    initial-backlog request asks for one conditional dataset of its department."""
+    arrival, group, channel = requests
     initial = group < 0
     rng_items = streams.generator(COMPONENT, "datasets")
     counts = np.ones(len(arrival), dtype=np.int64)
+    outside = np.zeros(len(arrival), dtype=bool)
+    rng_outside = streams.generator(COMPONENT, "outside")
     for index, member in enumerate(spec.groups):
         mine = group == index
         drawn = sample_integers(member.datasets_per_request, rng_items, int(mine.sum()))
         counts[mine] = np.maximum(drawn, 1)
+        outside[mine] = rng_outside.random(int(mine.sum())) < member.outside_catalogue_share
     first_item = np.concatenate([[0], np.cumsum(counts)])
     existing = np.maximum(np.searchsorted(catalogue.created_s, arrival, side="right"), 1)
     picks = rng_items.random(int(counts.sum()))
-    item_dataset = (picks * np.repeat(existing, counts)).astype(np.int64)
+    pool = np.repeat(_pool_of(channel), counts)
+    pool[first_item[:-1][outside & (channel != _DEVELOPMENT)]] += 1  # the off-list pool
+    item_dataset = _pick(catalogue, pool, np.repeat(existing, counts), picks)
     for (dept, count), rows in zip(
         backlog, _split(np.flatnonzero(initial), [c for _, c in backlog]), strict=True
     ):
@@ -156,6 +171,52 @@ def _draw_datasets(
             rng_items.integers(0, len(candidates), len(rows))
         ]
     return first_item, item_dataset
+
+
+#: Pools a requested dataset is drawn from: a channel's list and, next to it, its outside.
+_ALL, _SHARED, _NOT_SHARED, _OPEN, _NOT_OPEN = range(5)
+_DEVELOPMENT = CHANNELS.index("development")
+#: Where a pool with no existing dataset falls back: outside → the list → the catalogue.
+_FALLBACK = {_NOT_SHARED: _SHARED, _NOT_OPEN: _OPEN, _SHARED: _ALL, _OPEN: _ALL}
+
+
+def _pool_of(channel: IntArray) -> IntArray:
+    """The list each channel asks from: shareable (共享目录) for sharing, the opening list
+    (开放目录) for opening; development (the agency's sandbox) the whole catalogue."""
+    return np.choose(channel, [_SHARED, _OPEN, _ALL]).astype(np.int64)
+
+
+def _pool_members(catalogue: Catalogue, pool: int) -> IntArray:
+    if pool == _ALL:
+        return np.arange(catalogue.size)
+    if pool in (_SHARED, _NOT_SHARED):
+        listed = catalogue.sharing != SHARING_CLASSES.index("not_shared")
+    else:
+        listed = catalogue.opening != OPENING_CLASSES.index("not_open")
+    return np.flatnonzero(listed if pool in (_SHARED, _OPEN) else ~listed)
+
+
+def _pick(catalogue: Catalogue, pool: IntArray, existing: IntArray, u: FloatArray) -> IntArray:
+    """Dataset of each item: in its pool, among the first ``existing`` datasets (those
+    registered by its arrival), with probability ∝ the dataset's weight; an empty pool
+    falls back (:data:`_FALLBACK`)."""
+    chosen = np.full(len(pool), -1, dtype=np.int64)
+    for code in (_NOT_SHARED, _NOT_OPEN, _SHARED, _OPEN, _ALL):
+        rows = np.flatnonzero((pool == code) & (chosen < 0))
+        if len(rows) == 0:
+            continue
+        members = _pool_members(catalogue, code)
+        cumulative = np.cumsum(catalogue.weight[members])
+        k = np.searchsorted(members, existing[rows], side="left")  # members existing
+        total = np.where(k > 0, cumulative[np.maximum(k - 1, 0)] if len(members) else 0.0, 0.0)
+        ok = total > 0
+        index = np.searchsorted(cumulative, u[rows[ok]] * total[ok], side="right")
+        chosen[rows[ok]] = members[np.minimum(index, k[ok] - 1)]
+        if code != _ALL:
+            pool[rows[~ok]] = _FALLBACK[code]
+    missing = chosen < 0  # an all-zero-weight catalogue: uniform among existing
+    chosen[missing] = (u[missing] * existing[missing]).astype(np.int64)
+    return chosen
 
 
 def _split(rows: IntArray, sizes: list[int]) -> list[IntArray]:
@@ -211,6 +272,11 @@ class RequestersComponent:
         )
         self._record_daily(arrival, end)
         start, stop = self.window
+        # The drain lets every request reach an outcome; one that did not is excluded from
+        # delivered_within_sla_share, so the manifest counts them.
+        measured = (arrival >= start) & (arrival < stop) & ~requests.initial
+        still_open = recorded["outcome"].to_numpy() == OUTCOMES.index("open")
+        self.world.info[OPEN_AT_END] = int((measured & still_open).sum())
         self.world.constants["window_work_s"] = float(calendar.work_between(start, stop))
         self.world.constants["workday_s"] = calendar.workday_s
 

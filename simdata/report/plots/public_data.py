@@ -3,15 +3,19 @@
 Everything comes from the run directory: quantile KPIs per group from ``summary.parquet``,
 per-replication counts from ``kpis.parquet`` and the daily series from
 ``timeseries.parquet``; the SLA line from the resolved scenario (``policy.sla`` in working
-days, via the calendar's office hours).
+days, via the calendar's office hours), drawn only across groups that have a time limit.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import polars as pl
+from matplotlib.axes import Axes
 
 from simdata import kpi_names
+from simdata.analysis.busiest import busiest_from_kpis
 from simdata.analysis.stats import t_half_width
 from simdata.report import i18n
 from simdata.report.plots.common import (
@@ -37,7 +41,7 @@ def public_data_plots(results: Results, canvas: Canvas) -> list[Plot]:
     plots = [
         _time_to_data(results, summary, canvas),
         _flow(results, canvas),
-        _utilisation(summary, canvas),
+        _with_busiest(_utilisation(summary, canvas), results, canvas),
         _funnel(results, canvas),
     ]
     return [plot for plot in plots if plot is not None]
@@ -89,14 +93,40 @@ def _time_to_data(results: Results, summary: pl.DataFrame, canvas: Canvas) -> Pl
         rows = _ordered(summary, "requests.time_to_data_workdays_p90", groups)
         mean, err = error_bars(rows)
         working.errorbar(mean, y, xerr=err, fmt="o", color=PALETTE[1], capsize=3, label="p90")
-        sla = _sla_workdays(results)
-        if sla is not None:
-            working.axvline(sla, **SLA_STYLE, label=f"{canvas.t('sla')} = {sla:.4g}")
+        _draw_sla(working, _sla_workdays(results), groups, canvas)
         working.set_xlim(left=0)
         working.set_xlabel(f"p90, {canvas.t('working_days')}")
         working.legend(loc="lower right")
         figure.suptitle(canvas.t("title.time_to_data"))
         return canvas.plot("time_to_data", figure)
+
+
+#: Groups answered without a time limit: no SLA line is drawn against them.
+NO_SLA_GROUPS = frozenset({"channel=development"})
+
+
+def _draw_sla(axes: Axes, sla: float | None, groups: list[str], canvas: Canvas) -> None:
+    """The SLA as a dashed segment across each row with a time limit; a row without one
+    (the development channel, answered by the agency) says so instead."""
+    if sla is None:
+        return
+    label = f"{canvas.t('sla')} = {sla:.4g}"
+    for row, group in enumerate(groups):
+        if group in NO_SLA_GROUPS:
+            axes.annotate(
+                canvas.t("no_time_limit"),
+                (1.0, float(row)),
+                xycoords=("axes fraction", "data"),
+                xytext=(-4, 0),
+                textcoords="offset points",
+                ha="right",
+                va="center",
+                fontsize=8,
+                color="#7a7a7a",
+            )
+            continue
+        axes.vlines(sla, row - 0.45, row + 0.45, **SLA_STYLE, label=label)
+        label = "_nolegend_"
 
 
 def _group_label(group: str, lang: str) -> str:
@@ -188,6 +218,20 @@ def _utilisation(summary: pl.DataFrame, canvas: Canvas) -> Plot | None:
         axes.set_xlabel(canvas.t("utilisation_pct"))
         axes.set_title(canvas.t("title.utilisation"))
         return canvas.plot("utilisation", figure)
+
+
+def _with_busiest(plot: Plot | None, results: Results, canvas: Canvas) -> Plot | None:
+    """The utilisation caption names the busiest department — only when it is the busiest
+    in ≥ 95 % of bootstrap resamples of the replications (:mod:`simdata.analysis.busiest`)."""
+    kpis = results.table("kpis")
+    busiest = busiest_from_kpis(kpis) if plot is not None and kpis is not None else None
+    if plot is None or busiest is None:
+        return plot
+    key = "busiest.none" if busiest.name is None else "busiest.named"
+    line = canvas.t(
+        key, name=busiest.leader, share=f"{busiest.share:.1%}", resamples=f"{busiest.resamples:,}"
+    )
+    return replace(plot, caption=f"{plot.caption} {line}")
 
 
 def _funnel(results: Results, canvas: Canvas) -> Plot | None:

@@ -1,8 +1,8 @@
 """Scenario section ``catalogue``: departments, datasets, their classes, updates and quality.
 
 Defaults come from DOMAIN.md §5 (tag S = source documents, O = outside sources, A =
-assumption); each field's description says which. Also the departments' names, which
-results and the other public-data sections use as keys.
+assumption); each field's description says which. The departments' forms and names are
+in :mod:`simdata.scenario.public_data.departments`.
 """
 
 from __future__ import annotations
@@ -16,24 +16,22 @@ from pydantic import (
 )
 
 from simdata.scenario.distributions import validated_default
+from simdata.scenario.public_data.departments import (
+    MAX_DEPARTMENTS,
+    Departments,
+    DepartmentTable,
+    department_table,
+)
 from simdata.scenario.quantities import RatePerS, Share, check_mix_sums_to_one
 from simdata.scenario.section import Section
 from simdata.scenario.worktime import (
     WorkDistribution,
 )
 
-#: Most owning departments of one catalogue (a province has about a hundred).
-MAX_DEPARTMENTS = 10_000
 #: Most datasets at the start date (a province's catalogue holds ~10⁴–10⁵).
 MAX_DATASETS = 1_000_000
 
 UpdatePeriod = Literal["day", "week", "month", "quarter", "year"]
-
-
-def department_names(count: int) -> list[str]:
-    """``dept-01`` … ``dept-60``: the departments' names in results and scenario keys."""
-    width = max(2, len(str(count)))
-    return [f"dept-{i + 1:0{width}d}" for i in range(count)]
 
 
 class SharingMix(Section):
@@ -82,11 +80,13 @@ class UpdateMix(Section):
 class CatalogueSpec(Section):
     """The public data resource catalogue: departments, datasets, classes, quality."""
 
-    departments: StrictInt = Field(
+    departments: Departments = Field(
         default=60,
-        ge=1,
-        le=MAX_DEPARTMENTS,
-        description=f"Owning departments, named dept-01 … (1 to {MAX_DEPARTMENTS:,}; A: 60).",
+        description=f"Owning departments: a count (1 to {MAX_DEPARTMENTS:,}; identical "
+        "departments dept-01 …; A: 60), a list of {name, datasets_share, demand_share, "
+        "reviewers} (shares normalised over the list, a missing share equal, missing "
+        "reviewers = policy.reviewers_per_department), or {count, size: DISTRIBUTION} "
+        "(sizes at the distribution's quantiles, largest first; datasets and demand ∝ size).",
     )
     datasets: StrictInt = Field(
         default=5000,
@@ -136,3 +136,24 @@ class CatalogueSpec(Section):
         description="While a defect is open the dataset is served stale (delivered, "
         "counted stale) or refused (the request's dataset is rejected).",
     )
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Self:
+        if isinstance(self.departments, list):
+            seen: set[str] = set()
+            for index, department in enumerate(self.departments):
+                if department.name in seen:
+                    raise ValueError(
+                        f"departments.{index}.name: expected a name no other department has, "
+                        f"got {department.name!r} again"
+                    )
+                seen.add(department.name)
+            try:
+                self.department_table()
+            except ValueError as error:
+                raise ValueError(f"departments.{error}") from None
+        return self
+
+    def department_table(self) -> DepartmentTable:
+        """The departments resolved: names, normalised shares, reviewers."""
+        return department_table(self.departments)

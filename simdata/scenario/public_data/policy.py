@@ -57,7 +57,8 @@ class PolicySpec(Section):
     reviewers: dict[str, Annotated[StrictInt, Field(ge=1, le=MAX_STAFF)]] = Field(
         default_factory=dict,
         description="Reviewers for named departments (1 to "
-        f"{MAX_STAFF:,} each; overrides reviewers_per_department).",
+        f"{MAX_STAFF:,} each; overrides reviewers_per_department and a listed "
+        "department's own reviewers).",
     )
     review_effort: WorkDistribution = Field(
         default_factory=lambda: validated_default(

@@ -63,6 +63,14 @@ class RequesterGroup(Section):
         description="Datasets one request needs (integer ≥ 1, mean at most "
         f"{MAX_DATASETS_PER_REQUEST:g}; A: geometric, mean 1.5).",
     )
+    outside_catalogue_share: Share = Field(
+        default=0.0,
+        description="Share of requests asking for data not on the channel's list (the "
+        "opening list 开放目录 for society, the shareable list 共享目录 for government): "
+        "their first dataset is not open (not shared); policy.not_shared says whether "
+        "they are rejected or go to the agency. The rest ask only for listed datasets. "
+        "Development requests ignore it.",
+    )
     patience: Seconds | None = Field(
         default=None,
         description="Elapsed time after which an unfinished request is abandoned (counted); "
