@@ -98,7 +98,6 @@ def _default_text(info: FieldInfo, model: type[BaseModel], name: str) -> str:
 _VALIDATOR_WORDS = {
     "_non_negative_duration": "duration",
     "_one_form": "count, list of departments or `{count, size}`",
-    "_one_form": "count, list of departments or `{count, size}`",
     "parse_warmup": "duration or `auto`",
     "_positive_rate": "rate",
     "parse_share": "share",
