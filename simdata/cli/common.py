@@ -12,20 +12,24 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import click
 from rich.cells import cell_len
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
+from simdata.analysis.kpi_filter import KpiFilter
+from simdata.cli.names import NAME, VALUE, NameCell
 from simdata.errors import SimdataError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -98,6 +102,27 @@ scheduler_option = click.option(
 )
 
 
+def kpi_filter_options(command: F) -> F:
+    """``--kpi PATTERN`` (repeatable glob) and ``--targets-only``: the rows a table shows."""
+    command = click.option(
+        "--targets-only", is_flag=True, help="Show only the KPIs a target names."
+    )(command)
+    return click.option(
+        "--kpi",
+        "kpi_patterns",
+        multiple=True,
+        metavar="PATTERN",
+        help="Show only KPIs matching this glob, e.g. --kpi 'resolution.*' (repeatable; "
+        "the files keep every KPI).",
+    )(command)
+
+
+def warn_unmatched(chosen: KpiFilter, names: Sequence[str]) -> None:
+    """One warning line per ``--kpi`` pattern that matched nothing (a typo shows no rows)."""
+    for pattern in chosen.unmatched(names):
+        click.echo(f"warning: --kpi {printable(pattern)!r}: matches no KPI here", err=True)
+
+
 def handle_errors(command: F) -> F:
     """Turn simdata's errors into one line on stderr and their exit code; Ctrl-C into 130."""
 
@@ -150,9 +175,10 @@ def overrides(sets: tuple[str, ...], replications: int | None, seed: int | None)
 
 
 def output_console() -> Console:
-    """The stdout console; wide enough for the KPI table when piped."""
+    """The stdout console; wide enough for the KPI table when piped, unless ``COLUMNS``
+    names a width (a script that wants the 80-column layout, a test of it)."""
     console = Console()
-    if not console.is_terminal:
+    if not console.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
         console = Console(width=max(console.width, 120))
     return console
 
@@ -169,33 +195,137 @@ def progress_bar(console: Console) -> Progress:
     )
 
 
+#: A table cell: rich markup, or a :class:`NameCell` that says itself where it may break.
+Cell = str | NameCell
+
+
 def readable_table(
     headers: Sequence[str],
-    rows: Sequence[Sequence[str]],
+    rows: Sequence[Sequence[Cell]],
     *,
     title: str | None = None,
     caption: str | None = None,
     right: Sequence[str] = (),
-) -> Table:
+    width: int | None = None,
+) -> ReadableTable:
     """A table whose numbers, CIs and verdicts are never cut: every column but the first
     (the name) keeps the width of its widest cell, and the first column folds onto more
-    lines when the terminal is narrow. Cells may hold rich markup."""
-    table = Table(title=title, caption=caption)
-    for index, header in enumerate(headers):
-        justify: Literal["left", "right"] = "right" if header in right else "left"
-        if index == 0:
-            table.add_column(header, overflow="fold", min_width=12, justify=justify)
-            continue
-        widest = max((cell_len(Text.from_markup(row[index]).plain) for row in rows), default=0)
-        table.add_column(
-            header,
-            no_wrap=True,
-            min_width=max(widest, cell_len(header)),
-            justify=justify,
-        )
-    for row in rows:
-        table.add_row(*row)
-    return table
+    lines when the terminal is narrow — only after a ``.``, before an ``@`` or at a space
+    (:class:`~simdata.cli.names.NameCell`), never inside a word. A table too wide for the
+    terminal (``width``, else the console's when printed) stacks its headers' words, then
+    drops its outer edge, then lets text columns break at a CI's comma (``[1.2 ms,`` /
+    ``3.4 ms]``), so an 80-column terminal cuts no column. Cells may hold rich markup."""
+    return ReadableTable(headers, rows, title, caption, right, width)
+
+
+@dataclass(frozen=True)
+class ReadableTable:
+    """:func:`readable_table`'s table, laid out for the width it is printed at."""
+
+    headers: Sequence[str]
+    rows: Sequence[Sequence[Cell]]
+    title: str | None = None
+    caption: str | None = None
+    right: Sequence[str] = ()
+    width: int | None = None
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.table(self.width if self.width is not None else options.max_width)
+
+    def table(self, width: int) -> Table:
+        """The rich table for a terminal ``width`` cells wide."""
+        layout = _Layout(self.headers, self.rows, self.right)
+        for step in ("stacked", "narrow", "wrapped"):
+            if layout.width() <= width:
+                break
+            setattr(layout, step, True)
+        table = Table(title=self.title, caption=self.caption, show_edge=not layout.narrow)
+        table.pad_edge = not layout.narrow
+        widths = layout.widths(width)
+        for index, header in enumerate(self.headers):
+            justify: Literal["left", "right"] = "right" if header in self.right else "left"
+            table.add_column(
+                layout.header(index),
+                no_wrap=not layout.wraps(index),
+                width=widths[index],
+                min_width=min(widths[index], layout.column(index)),
+                justify=justify,
+            )
+        for row in self.rows:
+            table.add_row(*(layout.cell(index, cell) for index, cell in enumerate(row)))
+        return table
+
+
+def table_fits(
+    headers: Sequence[str], rows: Sequence[Sequence[Cell]], width: int, right: Sequence[str] = ()
+) -> bool:
+    """Whether :func:`readable_table` can show these rows in ``width`` cells, cutting none."""
+    layout = _Layout(headers, rows, right)
+    layout.stacked = layout.narrow = layout.wrapped = True
+    return layout.width() <= width
+
+
+def _plain(cell: Cell) -> str:
+    return cell.text.plain if isinstance(cell, NameCell) else Text.from_markup(cell).plain
+
+
+class _Layout:
+    """How much a table needs: each column's narrowest width at the chosen compaction."""
+
+    def __init__(
+        self, headers: Sequence[str], rows: Sequence[Sequence[Cell]], right: Sequence[str]
+    ) -> None:
+        self.headers, self.rows, self.right = headers, rows, right
+        self.stacked = self.narrow = self.wrapped = False
+
+    def header(self, index: int) -> str:
+        header = self.headers[index]
+        return header.replace(" ", "\n") if self.stacked and index else header
+
+    def wraps(self, index: int) -> bool:
+        """The name column wraps; other text columns (not numbers, which are right-aligned)
+        only once nothing else fits."""
+        return index == 0 or (self.wrapped and self.headers[index] not in self.right)
+
+    def cell(self, index: int, cell: Cell) -> Cell:
+        if isinstance(cell, NameCell) or not self.wraps(index):
+            return cell
+        return NameCell(cell, NAME if index == 0 else VALUE)
+
+    def column(self, index: int, *, widest: bool = False) -> int:
+        """The column's narrowest width (its widest unbreakable piece of cell or header),
+        or with ``widest`` the width that wraps nothing."""
+        cells = [row[index] for row in self.rows]
+        if self.wraps(index) and not widest:
+            shown = [self.cell(index, c) for c in cells]
+            size = max((c.narrowest() for c in shown if isinstance(c, NameCell)), default=0)
+        else:
+            lines = [line for c in cells for line in _plain(c).split("\n")]
+            size = max((cell_len(line) for line in lines), default=0)
+        floor = 12 if index == 0 else 0
+        return max(floor, size, *(cell_len(line) for line in self.header(index).split("\n")))
+
+    def width(self) -> int:
+        """Cells the whole table needs (padding 1 each side, a rule between columns)."""
+        return sum(self.column(i) for i in range(len(self.headers))) + self.overhead()
+
+    def overhead(self) -> int:
+        return 3 * (len(self.headers) - 1) + (0 if self.narrow else 4)
+
+    def widths(self, width: int) -> list[int]:
+        """Every column its narrowest, then the room left to the wrapping columns (the name
+        last), each up to what it needs."""
+        sizes = [self.column(i) for i in range(len(self.headers))]
+        room = width - sum(sizes) - self.overhead()
+        if room < 0:  # nothing else left to give: the name folds inside its longest piece
+            sizes[0] = max(12, sizes[0] + room)
+        for index in [*range(1, len(sizes)), 0]:  # a CI on one line before a long name
+            if room <= 0 or not self.wraps(index):
+                continue
+            extra = min(room, self.column(index, widest=True) - sizes[index])
+            sizes[index] += extra
+            room -= extra
+        return list(sizes)
 
 
 def fmt(value: float | None, unit: str | None = None) -> str:

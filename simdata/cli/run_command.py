@@ -15,12 +15,17 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from simdata.analysis.summary import RunSummary
+from simdata import kpi_names
+from simdata.analysis.kpi_filter import KpiFilter
+from simdata.analysis.kpis import REGISTRY
+from simdata.analysis.summary import RunSummary, SummaryRow
 from simdata.api import load_scenario
 from simdata.cli.common import (
+    Cell,
     cli,
     fmt,
     handle_errors,
+    kpi_filter_options,
     out_option,
     output_console,
     overrides,
@@ -29,8 +34,11 @@ from simdata.cli.common import (
     readable_table,
     scheduler_option,
     set_option,
+    warn_unmatched,
     workers_option,
 )
+from simdata.cli.folding import fold
+from simdata.cli.names import WORDS, NameCell
 from simdata.errors import UsageError
 from simdata.experiments.executors import Executor, cpu_count, make_executor
 from simdata.experiments.replication import Replication
@@ -47,31 +55,51 @@ GUARD_MARK = "†"
 _VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "undecided": "yellow"}
 
 
-def _print_summary(console: Console, summary: RunSummary) -> None:
-    """The KPI table on the terminal (per-department rows stay in the files)."""
-    rows = []
-    for row in summary.rows:
-        if row.breakdown("department") is not None:
-            continue  # per-department rows stay in the files; the busiest is named below
-        unit = row.unit
-        ci = (
-            f"[{fmt(row.ci_low, unit)}, {fmt(row.ci_high, unit)}]{row.level_note}"
-            if row.has_ci
-            else "—"
-        )
-        verdict = row.verdict or ""
-        # A verdict a note decided is marked, its reason told once under the table.
-        shown = f"{verdict}{GUARD_MARK}" if verdict and row.note else verdict
-        rows.append(
-            [
-                plain(row.kpi),
-                fmt(row.mean, unit),
-                escape(ci),
-                str(row.n),
-                plain(row.target or ""),
-                f"[{_VERDICT_STYLE.get(verdict, '')}]{shown}[/]" if verdict else "",
-            ]
-        )
+def _worst_first(row: SummaryRow) -> float | None:
+    """A row's rank in a folded breakdown: the worst in the KPI's better direction first
+    (the slowest department, the lowest share within the SLA)."""
+    kpi = REGISTRY.get(kpi_names.base_of(row.kpi))
+    if row.mean is None:
+        return None
+    return -row.mean if kpi is not None and kpi.better == "higher" else row.mean
+
+
+def _targeted(row: SummaryRow) -> bool:
+    return row.target is not None
+
+
+def _summary_cells(row: SummaryRow) -> list[Cell]:
+    unit = row.unit
+    ci = (
+        f"[{fmt(row.ci_low, unit)}, {fmt(row.ci_high, unit)}]{row.level_note}"
+        if row.has_ci
+        else "—"
+    )
+    verdict = row.verdict or ""
+    # A verdict a note decided is marked, its reason told once under the table.
+    shown = f"{verdict}{GUARD_MARK}" if verdict and row.note else verdict
+    return [
+        plain(row.kpi),
+        fmt(row.mean, unit),
+        escape(ci),
+        str(row.n),
+        plain(row.target or ""),
+        f"[{_VERDICT_STYLE.get(verdict, '')}]{shown}[/]" if verdict else "",
+    ]
+
+
+def _print_summary(console: Console, summary: RunSummary, chosen: KpiFilter | None = None) -> None:
+    """The KPI table on the terminal: the rows ``chosen`` keeps, breakdowns of more than
+    five values folded to their five worst (the rest stay in summary.parquet)."""
+    chosen = chosen or KpiFilter()
+    kept = [row for row in summary.rows if chosen.keeps(row.kpi, row.target is not None)]
+    listed = kept if chosen.active else fold(kept, lambda r: r.kpi, _worst_first, _targeted)
+    rows: list[list[Cell]] = [
+        _summary_cells(row)
+        if isinstance(row, SummaryRow)
+        else [NameCell(f"[dim]{row.text('in summary.parquet')}[/]", WORDS), *[""] * 5]
+        for row in listed
+    ]
     reasons = sorted({row.reason for row in summary.rows if row.verdict and row.note})
     table = readable_table(
         ("KPI", "mean", "95% CI", "n", "target", "verdict"),
@@ -79,6 +107,7 @@ def _print_summary(console: Console, summary: RunSummary) -> None:
         title=f"{plain(summary.title)} — {summary.replications} replications",
         caption=" ".join(f"{GUARD_MARK} {plain(reason)}" for reason in reasons) or None,
         right=("mean", "n"),
+        width=console.width,
     )
     console.print(table)
     busiest = summary.busiest_department
@@ -179,6 +208,7 @@ def _check_options(
 )
 @click.option("--strict", is_flag=True, help="Exit 1 when a target fails.")
 @click.option("--quiet", is_flag=True, help="No progress bar or warnings.")
+@kpi_filter_options
 @handle_errors
 def run_command(
     scenario: Path | None,
@@ -196,6 +226,8 @@ def run_command(
     lang: str,
     strict: bool,
     quiet: bool,
+    kpi_patterns: tuple[str, ...],
+    targets_only: bool,
 ) -> None:
     """Run SCENARIO's replications; print KPIs with 95% CIs and target verdicts.
 
@@ -235,7 +267,8 @@ def run_command(
         for warning in page.warnings:
             errors.print(f"[yellow]warning:[/] {plain(warning)}", highlight=False)
         console.print(f"wrote {plain(page.path)} ({page.seconds:.1f} s)", highlight=False)
-    _report(console, errors, result, out_dir, quiet=quiet, strict=strict)
+    chosen = KpiFilter(kpi_patterns, targets_only)
+    _report(console, errors, result, out_dir, quiet=quiet, strict=strict, chosen=chosen)
 
 
 def _run_dir(
@@ -312,10 +345,12 @@ def _report(
     *,
     quiet: bool,
     strict: bool,
+    chosen: KpiFilter,
 ) -> None:
     """The KPI table, the stopping rule's looks, warnings and failures; then the exit code."""
     summary = result.overview()
-    _print_summary(console, summary)
+    _print_summary(console, summary, chosen)
+    warn_unmatched(chosen, [row.kpi for row in summary.rows])
     decided = result.manifest.until_decided if result.manifest is not None else None
     if result.looks and decided is not None:
         rule = StoppingRule.from_dict(decided.model_dump())

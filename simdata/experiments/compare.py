@@ -56,6 +56,9 @@ COMPARE_SCHEMA = {
     "p_holm": pl.Float64,
     "in_family": pl.Boolean,
     "conditional": pl.Boolean,
+    "target": pl.String,
+    "base_verdict": pl.String,
+    "variant_verdict": pl.String,
 }
 
 
@@ -70,6 +73,9 @@ class RunDir:
     #: The quantile KPIs' sample histograms (``histograms.parquet``; ``None`` for a run
     #: written before they were kept: its quantiles are compared as replication values).
     histograms: pl.DataFrame | None = None
+    #: KPI → (its targets' text, the run's verdict) from ``summary.parquet``: what the run
+    #: itself concluded (empty for a run without one).
+    verdicts: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
     @property
     def root_seed(self) -> int:
@@ -125,8 +131,46 @@ def read_run_dir(path: Path) -> RunDir:
             f"{kpis_path}: expected columns replication, kpi, value, got {', '.join(kpis.columns)}"
         )
     return RunDir(
-        path, data, kpis.select("replication", "kpi", "value"), _targeted(path), _histograms(path)
+        path,
+        data,
+        kpis.select("replication", "kpi", "value"),
+        _targeted(path),
+        _histograms(path),
+        _verdicts(path),
     )
+
+
+def _verdicts(path: Path) -> dict[str, tuple[str, str | None]]:
+    """The targeted rows of ``summary.parquet``: KPI → (target text, verdict)."""
+    found = path / "summary.parquet"
+    if not found.is_file():
+        return {}
+    try:
+        summary = pl.read_parquet(found)
+    except Exception as error:  # polars raises several kinds for a bad file
+        raise UsageError(f"{found}: expected a Parquet summary table, got {error}") from None
+    if not {"kpi", "target", "verdict"} <= set(summary.columns):
+        return {}
+    targeted = summary.filter(pl.col("target").is_not_null())
+    return {
+        str(kpi): (str(target), None if verdict is None else str(verdict))
+        for kpi, target, verdict in targeted.select("kpi", "target", "verdict").iter_rows()
+    }
+
+
+def verdict_pairs(base: RunDir, variant: RunDir) -> dict[str, tuple[str, str | None, str | None]]:
+    """KPI → (target, base verdict, variant verdict) for every target of either run: does
+    the variant turn a fail into a pass? A verdict is ``None`` where that run has no target
+    on the KPI; the target text is the base's, with the variant's beside it if it differs."""
+    pairs = {}
+    for kpi in dict.fromkeys([*base.verdicts, *variant.verdicts]):
+        base_target, base_verdict = base.verdicts.get(kpi, ("", None))
+        variant_target, variant_verdict = variant.verdicts.get(kpi, ("", None))
+        target = base_target or variant_target
+        if base_target and variant_target and base_target != variant_target:
+            target = f"{base_target} (variant: {variant_target})"
+        pairs[kpi] = (target, base_verdict, variant_verdict)
+    return pairs
 
 
 def _histograms(path: Path) -> pl.DataFrame | None:
@@ -170,13 +214,14 @@ def difference_rows(base: RunDir, variant: RunDir, label: str) -> list[dict[str,
     common random numbers, Welch's t otherwise), the variance reduction pairing bought."""
     together = paired(base, variant)
     common = set(variant.kpis["kpi"].to_list())
+    pairs = verdict_pairs(base, variant)
     rows = []
     for kpi in dict.fromkeys(base.kpis["kpi"].to_list()):
         if kpi not in common:
             continue
         pooled = _pooled_difference(base, variant, kpi, together)
         if pooled is not None:
-            rows.append(_row(label, kpi, pooled))
+            rows.append(_row(label, kpi, pooled, pairs.get(kpi)))
             continue
         a = base.kpis.filter(pl.col("kpi") == kpi)
         b = variant.kpis.filter(pl.col("kpi") == kpi)
@@ -192,7 +237,7 @@ def difference_rows(base: RunDir, variant: RunDir, label: str) -> list[dict[str,
             diff = welch_difference(
                 a["value"].to_numpy().astype("float64"), b["value"].to_numpy().astype("float64")
             )
-        rows.append(_row(label, kpi, diff))
+        rows.append(_row(label, kpi, diff, pairs.get(kpi)))
     return rows
 
 
@@ -212,7 +257,10 @@ def _pooled_difference(
     )
 
 
-def _row(label: str, kpi: str, diff: Difference) -> dict[str, Any]:
+def _row(
+    label: str, kpi: str, diff: Difference, pair: tuple[str, str | None, str | None] | None
+) -> dict[str, Any]:
+    target, base_verdict, variant_verdict = pair if pair is not None else (None, None, None)
     return {
         "variant": label,
         "kpi": kpi,
@@ -223,6 +271,9 @@ def _row(label: str, kpi: str, diff: Difference) -> dict[str, Any]:
         "variance_reduction": diff.variance_reduction,
         "test": diff.test,
         "p_value": diff.p_value,
+        "target": target,
+        "base_verdict": base_verdict,
+        "variant_verdict": variant_verdict,
     }
 
 

@@ -60,7 +60,7 @@ def test_paired_differences_beat_unpaired_on_an_mmc_pair(
     assert table.columns == [
         "variant", "kpi", "diff_mean", "diff_ci_low", "diff_ci_high", "n_pairs",
         "variance_reduction", "better", "test", "p_value", "p_holm", "in_family",
-        "conditional",
+        "conditional", "target", "base_verdict", "variant_verdict",
     ]  # fmt: skip
     wait = table.filter(pl.col("kpi") == "resolution.wait_mean").row(0, named=True)
     assert wait["variant"] == "mmc-4"

@@ -155,7 +155,8 @@ def test_the_cli_and_the_report_show_holm_and_the_reasons(tmp_path: Path) -> Non
     variant = {kpi: (np.array(v) + 0.3).tolist() for kpi, v in base.items()}
     a, b = write_run(tmp_path / "a", 4, base), write_run(tmp_path / "b", 4, variant)
     out = tmp_path / "c"
-    result = CliRunner().invoke(cli, ["compare", str(a), str(b), "--out", str(out)])
+    wide = {"COLUMNS": "200"}  # narrower terminals stack the headers' words
+    result = CliRunner().invoke(cli, ["compare", str(a), str(b), "--out", str(out)], env=wide)
     assert result.exit_code == 0, result.stderr
     assert "p (Holm)" in result.stdout
     assert "Holm's correction at α = 0.05 across 2 differences" in result.stdout
