@@ -302,7 +302,10 @@ class _Layout:
         else:
             lines = [line for c in cells for line in _plain(c).split("\n")]
             size = max((cell_len(line) for line in lines), default=0)
-        floor = 12 if index == 0 else 0
+        # A name column is at least 12 wide (a name cut into 5-cell pieces reads badly);
+        # a column of short cells (point numbers) is as wide as they are.
+        longest = max((cell_len(_plain(c)) for c in cells), default=0)
+        floor = min(12, longest) if index == 0 else 0
         return max(floor, size, *(cell_len(line) for line in self.header(index).split("\n")))
 
     def width(self) -> int:

@@ -9,10 +9,15 @@ from pathlib import Path
 import click
 import polars as pl
 from rich.console import Console
+from rich.markup import escape
 
+from simdata import kpi_names
+from simdata.analysis.kpis import kpi_units
 from simdata.api import load_scenario
 from simdata.cli.common import (
+    Cell,
     cli,
+    fmt,
     handle_errors,
     out_option,
     output_console,
@@ -37,46 +42,124 @@ from simdata.experiments.sweep import (
     sweep,
 )
 from simdata.experiments.sweep.methods import METHODS, NOISE_LEVER
+from simdata.experiments.sweep.readout import (
+    MORRIS_IN_UNIT,
+    PER_POINT_METHODS,
+    morris_step,
+    per_step,
+    point_summary,
+)
 from simdata.results import default_run_dir
 from simdata.scenario.models import Scenario
 
+#: How the terminal names SALib's indices.
+_INDEX_NAMES = {"mu_star": "μ*", "mu": "μ", "sigma": "σ"}
+#: Points a per-point table lists before it says how many more there are.
+POINT_ROWS = 40
+_VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "undecided": "yellow"}
 
-def _cell(row: dict[str, object] | None) -> str:
+
+def _cell(row: dict[str, object] | None, unit: str | None, levels: int) -> str:
+    """One index: Morris's μ* and σ per grid step in the KPI's unit, the others as SALib's
+    shares; ``± half-width`` where SALib gives a CI, ``(≈ 0)`` when flagged."""
     if row is None:
         return "—"
-    value = float(str(row["value"]))
+    index = str(row["index"])
+    value = per_step(index, float(str(row["value"])), levels)
     conf = row["conf"]
-    text = f"{value:.3g}"
-    if conf is not None and not math.isnan(float(str(conf))):
-        text += f" ± {float(str(conf)):.2g}"
+    half = None if conf is None or math.isnan(float(str(conf))) else float(str(conf))
+    half = per_step(index, half, levels)
+    if index in MORRIS_IN_UNIT:
+        text = fmt(value, unit) + ("" if half is None else f" ± {fmt(half, unit)}")
+    else:
+        text = f"{value:.3g}" + ("" if half is None else f" ± {half:.2g}")
     if row["near_zero"]:
         text += " (≈ 0)"
     return text
 
 
+def morris_note(levels: int) -> str:
+    """The line under Morris tables: what μ* and σ measure, in which unit."""
+    return (
+        f"μ*: mean absolute change of the KPI when the lever moves one grid step, "
+        f"Δ = {morris_step(levels)} of its range ({levels} levels); σ: how much that change "
+        "varies (non-linearity, interactions); both in the KPI's unit (indices.parquet keeps "
+        "SALib's values, per whole range: ÷ Δ)."
+    )
+
+
 def _print_indices(console: Console, result: SweepResult) -> None:
-    shown = METHODS[result.design.method].shown
+    design = result.design
+    shown = METHODS[design.method].shown
     if not shown:
         return
-    for kpi in result.design.kpis:
+    units = kpi_units()
+    for kpi in design.kpis:
         rows = result.indices.filter(pl.col("kpi") == kpi)
         if rows.is_empty():
             continue
+        unit = units.get(kpi_names.base_of(kpi))
         noise = result.noise.get(kpi, math.nan)
         noise_text = "—" if math.isnan(noise) else f"{noise:.1%}"
         main = rows.filter(pl.col("index") == shown[0]).sort("value", descending=True)
-        cells = []
+        cells: list[list[Cell]] = []
         for parameter in main["parameter"].to_list():
-            row = [plain(parameter)]
+            row: list[Cell] = [plain(parameter)]
             for index in shown:
                 found = rows.filter((pl.col("parameter") == parameter) & (pl.col("index") == index))
-                row.append(_cell(found.row(0, named=True) if not found.is_empty() else None))
+                named = found.row(0, named=True) if not found.is_empty() else None
+                row.append(_cell(named, unit, design.levels))
             cells.append(row)
         caption = f"replication noise: {noise_text} of its variance"
         if NOISE_LEVER in main["parameter"].to_list():
             caption += f"; ≈ 0: not above {NOISE_LEVER}, the noise-only reference, at 95 %"
-        table = readable_table(("parameter", *shown), cells, title=plain(kpi), caption=caption)
-        console.print(table)
+        headers = ("parameter", *(_INDEX_NAMES.get(index, index) for index in shown))
+        console.print(readable_table(headers, cells, title=plain(kpi), caption=caption))
+    if design.method == "morris":
+        console.print(morris_note(design.levels), highlight=False)
+
+
+def _print_points(console: Console, result: SweepResult, scenario: Scenario) -> None:
+    """A grid's or LHS's points, one table per KPI: the levers, the mean and 95 % CI over
+    the point's replications, and the verdict of the scenario's target on that KPI."""
+    design = result.design
+    if design.method not in PER_POINT_METHODS:
+        return
+    levers = [p.label for p in design.parameters]
+    table = point_summary(result.points, levers, design.kpis, scenario.targets)
+    if table.is_empty():
+        return
+    units = kpi_units()
+    for kpi in design.kpis:
+        rows = table.filter(pl.col("kpi") == kpi)
+        if rows.is_empty():
+            continue
+        unit = units.get(kpi_names.base_of(kpi))
+        target = rows["target"].drop_nulls().first()
+        shown = [plain(lever) for lever in levers]  # headers are markup: names are text
+        headers = ("point", *shown, "mean", "95% CI", *(("verdict",) if target else ()))
+        cells: list[list[Cell]] = []
+        for row in rows.head(POINT_ROWS).iter_rows(named=True):
+            verdict = row["verdict"] or ""
+            cells.append(
+                [
+                    str(row["point"]),
+                    *(plain(p.text(float(row[p.label]))) for p in design.parameters),
+                    fmt(row["mean"], unit),
+                    escape(f"[{fmt(row['ci_low'], unit)}, {fmt(row['ci_high'], unit)}]"),
+                    *((f"[{_VERDICT_STYLE.get(verdict, '')}]{verdict}[/]",) if target else ()),
+                ]
+            )
+        more = rows.height - POINT_ROWS
+        title = plain(kpi) + (f" — target {plain(target)}" if target else "") + " at each point"
+        caption = (
+            f"{more} more points in points.parquet; simdata report shows every point"
+            if more > 0
+            else None
+        )
+        console.print(
+            readable_table(headers, cells, title=title, caption=caption, right=("mean", *shown))
+        )
 
 
 def _dry_run(
@@ -186,6 +269,7 @@ def sweep_command(
             result = sweep(loaded_scenario, plan, out=out_dir, executor=executor, argv=argv)
     finally:
         executor.close()
+    _print_points(console, result, loaded_scenario)
     _print_indices(console, result)
     errors = Console(stderr=True)
     if not quiet:
