@@ -24,10 +24,16 @@ from simdata.report import build_report, export_tables
     metavar="zh|en",
     help="Language of every heading, label, caption and verdict.",
 )
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File to write. Default: RESULTS_DIR/report.html (en) or report.zh.html (zh).",
+)
 @handle_errors
-def report_command(results_dir: Path, lang: str) -> None:
-    """Write RESULTS_DIR/report.html: verdicts, KPIs with CIs, figures; readable offline."""
-    report = build_report(results_dir, lang)
+def report_command(results_dir: Path, lang: str, out: Path | None) -> None:
+    """Write RESULTS_DIR/report.html (report.zh.html with --lang zh): verdicts, KPIs with
+    CIs, figures; one self-contained file, readable offline."""
+    report = build_report(results_dir, lang, out)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     output_console().print(f"wrote {plain(report.path)} ({report.seconds:.1f} s)", highlight=False)

@@ -1,4 +1,5 @@
-"""``report.html``: one self-contained page per results directory, in English or Chinese.
+"""``report.html`` / ``report.zh.html``: one self-contained page per results directory and
+language (English and Chinese sit side by side in one directory; ``--out`` writes elsewhere).
 
 The page is rendered by jinja2 with autoescaping on (scenario names and descriptions are
 user text: ``<script>`` in a name shows as text), with inline CSS, figures as ``data:``
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from typing import Any
 
 import jinja2
 import polars as pl
+import yaml
 
 from simdata.analysis.multiplicity import ALPHA
 from simdata.analysis.summary import SummaryRow, summary_rows
@@ -27,6 +30,7 @@ from simdata.errors import UsageError
 from simdata.experiments.sweep.methods import NOISE_LEVER
 from simdata.report import i18n
 from simdata.report.fonts import FontWarning, find_cjk_font
+from simdata.report.numbers import plain_number
 from simdata.report.plots import (
     capacity_plots,
     capacity_sla,
@@ -39,10 +43,14 @@ from simdata.report.plots import (
 )
 from simdata.report.plots.common import Canvas, Plot, kpi_unit
 from simdata.report.plots.sweep import lever_label
+from simdata.report.plots.timeline import in_system_plot
 from simdata.report.source import Results, open_results
+from simdata.report.warning_text import translate_warning
 from simdata.results import write_text
 
 REPORT_NAME = "report.html"
+#: The page's file name in each language: both can sit in one results directory.
+REPORT_NAMES = {"en": REPORT_NAME, "zh": "report.zh.html"}
 
 #: Scenario fields worth a line in the summary (dotted paths into scenario.yaml).
 KEY_PARAMETERS = (
@@ -94,8 +102,14 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def build_report(results_dir: Path, lang: str = "en") -> Report:
-    """Render and write ``results_dir/report.html``; bad input raises before anything is written."""
+def report_path(results_dir: Path, lang: str) -> Path:
+    """Where ``simdata report`` writes by default: ``report.html`` or ``report.zh.html``."""
+    return Path(results_dir) / REPORT_NAMES[lang]
+
+
+def build_report(results_dir: Path, lang: str = "en", out: Path | None = None) -> Report:
+    """Render and write ``results_dir/report.html`` (``report.zh.html`` in Chinese, or
+    ``out``); bad input raises before anything is written."""
     if lang not in i18n.LANGS:
         raise UsageError(f"--lang: expected one of {', '.join(i18n.LANGS)}, got {lang!r}")
     started = time.perf_counter()
@@ -107,13 +121,16 @@ def build_report(results_dir: Path, lang: str = "en") -> Report:
         warnings.warn(i18n.text("font.missing", "en"), FontWarning, stacklevel=2)
     canvas = Canvas(lang=lang, cjk_font=cjk)
     html = render(results, canvas, notes)
-    path = results.path / REPORT_NAME
+    path = report_path(results.path, lang) if out is None else Path(out)
+    if path.is_dir():
+        raise UsageError(f"--out: expected a file name, got the directory {path}")
+    path.parent.mkdir(parents=True, exist_ok=True)
     write_text(path, html)
     return Report(path=path, warnings=notes, seconds=time.perf_counter() - started)
 
 
 def write_report(results_dir: Path, lang: str = "en") -> Path:
-    """Write ``results_dir/report.html`` (run, capacity, sweep or compare); return its path."""
+    """Write the report of ``results_dir`` (run, capacity, sweep or compare); return its path."""
     return build_report(results_dir, lang).path
 
 
@@ -122,9 +139,13 @@ def render(results: Results, canvas: Canvas, banners: list[str]) -> str:
     lang = canvas.lang
     manifest = results.manifest
     status = manifest.get("status")
+    warned = [translate_warning(str(w), lang) for w in manifest.get("warnings") or []]
     shown_banners = list(banners)
     if status not in (None, "complete"):
-        shown_banners.append(i18n.text("status.incomplete", lang, status=status))
+        shown_banners.append(
+            i18n.text("status.incomplete", lang, status=i18n.status_label(str(status), lang))
+        )
+    shown_banners += warned
     raw = results.raw_scenario
     name = str(raw.get("name") or manifest.get("scenario_name") or results.path.name)
     version = (manifest.get("packages") or {}).get("simdata") or _own_version()
@@ -134,6 +155,7 @@ def render(results: Results, canvas: Canvas, banners: list[str]) -> str:
         "title": name,
         "kind_label": i18n.text(f"kind.{results.kind}", lang),
         "banners": shown_banners,
+        "target_count": len(_targets_of(results)),
         **_kind_content(results, canvas),
         **_summary_content(results.table("summary"), lang),
         "scenario_name": name,
@@ -141,7 +163,7 @@ def render(results: Results, canvas: Canvas, banners: list[str]) -> str:
         "parameters": _key_parameters(raw),
         "scenario_yaml": results.scenario_text,
         "provenance": _provenance(manifest, lang),
-        "warnings": [str(w) for w in manifest.get("warnings") or []],
+        "warnings": warned,
         "footer": i18n.text(
             "footer",
             lang,
@@ -151,6 +173,22 @@ def render(results: Results, canvas: Canvas, banners: list[str]) -> str:
         ),
     }
     return _environment().get_template("report.html.j2").render(context)
+
+
+def _targets_of(results: Results) -> list[object]:
+    """The targets of the scenario behind ``results``: its own ``scenario.yaml``, or for a
+    compare (which has none) the base run's, so its page never says "no targets" when
+    the runs have them."""
+    targets = results.raw_scenario.get("targets")
+    base = results.manifest.get("base")
+    if not targets and results.kind == "compare" and isinstance(base, dict):
+        path = Path(str(base.get("path") or "")) / "scenario.yaml"
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+        except (OSError, yaml.YAMLError):
+            data = None
+        targets = data.get("targets") if isinstance(data, dict) else None
+    return list(targets) if isinstance(targets, list) else []
 
 
 def _kind_content(results: Results, canvas: Canvas) -> dict[str, Any]:
@@ -165,6 +203,7 @@ def _kind_content(results: Results, canvas: Canvas) -> dict[str, Any]:
         plots += public_data_plots(results, canvas)
         plots += identifier_plots(results, canvas)
         plots += node_plots(results, canvas)
+        plots += [plot for plot in [in_system_plot(results, canvas)] if plot is not None]
     elif results.kind == "capacity":
         capacity_text = _capacity_text(results, lang)
         plots += capacity_plots(results, canvas)
@@ -228,6 +267,9 @@ def _kpi_cells(row: SummaryRow, lang: str) -> dict[str, Any]:
         "kpi": row.kpi,
         "label": i18n.kpi_label(row.kpi, lang),
         "description": row.description,
+        # The registry's descriptions are English: in Chinese the name is label_zh and the
+        # description stays a tooltip rather than a line of English under every KPI.
+        "summary_line": one_line(row.description) if lang == "en" else "",
         "mean": i18n.format_value(row.mean, unit, lang),
         "ci": _ci_text(row.ci_low, row.ci_high, unit, lang)
         + (row.level_note if row.has_ci else ""),
@@ -240,6 +282,13 @@ def _kpi_cells(row: SummaryRow, lang: str) -> dict[str, Any]:
     }
 
 
+def one_line(description: str) -> str:
+    """The first sentence of a registry description (the table shows it under the name)."""
+    text = " ".join(description.split())
+    match = re.match(r"(.+?(?<!e\.g)(?<!i\.e)[.;])(\s|$)", text)
+    return (match.group(1) if match else text).rstrip(";.") + "." if text else ""
+
+
 def _provenance(manifest: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     git = manifest.get("git") or {}
     commit = str(git.get("commit") or "—")
@@ -247,7 +296,7 @@ def _provenance(manifest: dict[str, Any], lang: str) -> list[tuple[str, str]]:
         commit += " " + i18n.text("prov.dirty", lang)
     argv = manifest.get("argv")
     items = [
-        ("prov.status", manifest.get("status")),
+        ("prov.status", i18n.status_label(str(manifest.get("status") or ""), lang)),
         ("prov.seed", manifest.get("root_seed")),
         ("prov.replications", manifest.get("replications")),
         ("prov.version", (manifest.get("packages") or {}).get("simdata")),
@@ -266,7 +315,10 @@ def _warmup_item(warmup: object, lang: str) -> list[tuple[str, str]]:
     if not isinstance(warmup, dict):
         return []
     cut = {key: warmup.get(f"{key}_s") for key in ("median", "min", "max")}
-    text = {key: f"{v:g}" if isinstance(v, int | float) else "—" for key, v in cut.items()}
+    text = {
+        key: i18n.format_value(float(v), "s", lang) if isinstance(v, int | float) else "—"
+        for key, v in cut.items()
+    }
     line = i18n.text(
         "prov.warmup_auto", lang, median=text["median"], low=text["min"], high=text["max"]
     )
@@ -402,6 +454,11 @@ def _signed(value: float | None, unit: str | None, lang: str) -> str:
     return f"+{text}" if value is not None and value > 0 else text
 
 
+def _g3(value: float, lang: str) -> str:
+    """Three significant digits, never an exponent (``{:.3g}`` wrote ``8e-05``)."""
+    return plain_number(float(value), lang, digits=3)
+
+
 def _indices_table(results: Results, lang: str) -> list[dict[str, Any]]:
     indices = results.table("indices")
     if indices is None or not {"kpi", "parameter", "index", "value"} <= set(indices.columns):
@@ -412,14 +469,14 @@ def _indices_table(results: Results, lang: str) -> list[dict[str, Any]]:
         named=True
     ):
         low, high = row.get("ci_low"), row.get("ci_high")
-        ci = "—" if low is None or high is None else f"[{low:.3g}, {high:.3g}]"
+        ci = "—" if low is None or high is None else f"[{_g3(low, lang)}, {_g3(high, lang)}]"
         near = i18n.text("near_zero", lang) if row.get("near_zero") else ""
         rows.append(
             [
                 i18n.kpi_label(str(row["kpi"]), lang),
                 lever_label(str(row["parameter"]), lang),
                 str(row["index"]),
-                "—" if row["value"] is None else f"{row['value']:.3g}",
+                "—" if row["value"] is None else _g3(row["value"], lang),
                 ci,
                 near,
             ]

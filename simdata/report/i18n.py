@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from simdata import kpi_names
 from simdata.analysis.kpis import REGISTRY
+from simdata.report.numbers import plain_number
 from simdata.scenario.units import DAY_S, HOUR_S, MINUTE_S
 
 LANGS = ("en", "zh")
@@ -33,6 +34,11 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The scenario sets no targets, so there is nothing to judge.",
         "zh": "本情景未设定目标，无需判定。",
     },
+    "headline.elsewhere": {
+        "en": "The scenario sets {count} target(s); they are judged for each run or point "
+        "in the tables below, not once for the whole page.",
+        "zh": "本情景设定了{count}个目标；判定结果按各次运行或各参数点列于下方表格。",
+    },
     "headline.rule": {
         "en": "pass: the whole 95% CI meets the target; fail: none of it does; "
         "undecided: the CI straddles the target (add replications).",
@@ -44,7 +50,7 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Mean over replications with its 95% confidence interval (t corrected for "
         "skewness); quantiles pooled over replications with a sectioning interval; n counts "
         "the replications where the KPI is defined.",
-        "zh": "各次重复运行的均值及其95%置信区间（经偏度校正的t区间）；分位数指标为全部重复"
+        "zh": "各次重复的均值及其95%置信区间（经偏度校正的t区间）；分位数指标为全部重复"
         "汇总后的分位数及分段置信区间；n为该指标有定义的重复次数。",
     },
     "col.kpi": {"en": "KPI", "zh": "指标"},
@@ -82,11 +88,19 @@ TEXT: dict[str, dict[str, str]] = {
     "prov.sha": {"en": "scenario sha256", "zh": "情景 sha256"},
     "prov.warmup": {"en": "warm-up", "zh": "预热期"},
     "prov.warmup_auto": {
-        "en": "auto (MSER-5), median {median} s, range [{low}, {high}] s",
-        "zh": "自动（MSER-5），中位数 {median} s，范围 [{low}, {high}] s",
+        "en": "auto (MSER-5), median {median}, range [{low}, {high}]",
+        "zh": "自动（MSER-5），中位数 {median}，范围 [{low}, {high}]",
     },
     "prov.warnings": {"en": "Warnings", "zh": "警告"},
     "prov.no_warnings": {"en": "none", "zh": "无"},
+    "status.complete": {"en": "complete", "zh": "已完成"},
+    "status.running": {
+        "en": "running (or stopped without finishing)",
+        "zh": "运行中（或未正常结束）",
+    },
+    "status.partial": {"en": "partial", "zh": "部分完成"},
+    "status.failed": {"en": "failed", "zh": "失败"},
+    "status.interrupted": {"en": "interrupted", "zh": "已中断"},
     "status.incomplete": {
         "en": "This results directory is not complete (status: {status}); "
         "read its numbers with care.",
@@ -209,7 +223,15 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "share of requests at or below (%)",
         "zh": "不超过该时延的请求占比（%）",
     },
-    "load_per_s": {"en": "offered load (resolutions/s)", "zh": "负载（次解析/秒）"},
+    "load_per_s": {"en": "offered load (resolutions per second)", "zh": "负载（每秒解析次数）"},
+    "load_with_writes_per_s": {
+        "en": "offered load (resolutions + registration writes per second)",
+        "zh": "负载（每秒解析次数 + 注册写入次数）",
+    },
+    "load_averaged": {
+        "en": "{q} — mean load over replications at each latency (crosses the SLA at the capacity)",
+        "zh": "{q}——各时延下各次重复负载的均值（与SLA线交于容量处）",
+    },
     "p50": {"en": "p50 (median)", "zh": "p50（中位数）"},
     "p90": {"en": "p90", "zh": "p90"},
     "p99": {"en": "p99", "zh": "p99"},
@@ -240,7 +262,7 @@ TEXT: dict[str, dict[str, str]] = {
     "series.completions": {"en": "completions", "zh": "办结"},
     "series.backlog": {"en": "backlog (end of day)", "zh": "积压（日末）"},
     "node_total": {"en": "node total", "zh": "节点总量"},
-    "replication_0": {"en": "replication 0", "zh": "第0次重复"},
+    "replication_0": {"en": "replication 1", "zh": "第1次重复"},
     "threshold": {"en": "subsidy threshold", "zh": "奖补门槛"},
     "qualified": {"en": "enterprises qualified", "zh": "达标企业数"},
     "resource.reviewers_mean": {"en": "reviewers (mean)", "zh": "审核人员（平均）"},
@@ -283,6 +305,22 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Peak-hour utilisation of the node",
         "zh": "节点高峰小时利用率",
     },
+    "title.in_system": {"en": "Requests in the node over time", "zh": "节点内请求数随时间变化"},
+    "caption.in_system": {
+        "en": "Requests in the node (waiting or in service) per replication (thin lines) "
+        "and their mean with 95% CI; the grey shading is the warm-up, simulated but not "
+        "measured — the mean should be level after it.",
+        "zh": "节点内请求数（排队或服务中）：各次重复（细线）及其均值与95%置信区间；"
+        "灰色阴影为预热期（参与仿真但不计入统计）——预热期后均值应保持平稳。",
+    },
+    "warmup.fixed": {"en": "warm-up (not measured)", "zh": "预热期（不计入统计）"},
+    "warmup.range": {
+        "en": "warm-up cut range across replications (MSER-5)",
+        "zh": "各次重复的预热截断范围（MSER-5）",
+    },
+    "warmup.median": {"en": "median warm-up cut", "zh": "预热截断中位数"},
+    "sim_time": {"en": "simulated time ({unit})", "zh": "仿真时间（{unit}）"},
+    "in_system": {"en": "requests in the node", "zh": "节点内请求数"},
     "title.capacity": {"en": "Load vs latency", "zh": "负载与时延"},
     "title.sobol": {"en": "Sobol indices of {kpi}", "zh": "{kpi}的Sobol指数"},
     "title.morris": {"en": "Morris screening of {kpi}", "zh": "{kpi}的Morris筛选"},
@@ -312,15 +350,15 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "统计期内到达的请求及其结果（均值与95%置信区间）；驳回或放弃占比大说明需求在此流失。",
     },
     "caption.registrations": {
-        "en": "Left: the largest enterprises of replication 0 against the 100,000-identifier "
+        "en": "Left: the largest enterprises of replication 1 against the 100,000-identifier "
         "line; right: the node total with its 95% CI band across replications.",
-        "zh": "左：第0次重复中规模最大的企业与10万标识线的对比；"
+        "zh": "左：第1次重复中规模最大的企业与10万标识线的对比；"
         "右：节点总量及各次重复的95%置信区间。",
     },
     "caption.resolutions": {
         "en": "Each line is one large enterprise's resolutions per day averaged over the "
-        "subsidy window (replication 0); it qualifies on this condition above the dashed line.",
-        "zh": "每条曲线为一家大型企业在奖补考核窗口内的日均解析量（第0次重复）；"
+        "subsidy window (replication 1); it qualifies on this condition above the dashed line.",
+        "zh": "每条曲线为一家大型企业在奖补考核窗口内的日均解析量（第1次重复）；"
         "高于虚线即满足该条件。",
     },
     "caption.qualified": {
@@ -348,12 +386,15 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "caption.capacity": {
         "en": "Thin lines are each replication's latency quantiles at the loads its search "
-        "evaluated; dots are their mean at the grid of loads every replication shares, "
-        "shaded with the 95% CI; the capacity (green line, its CI shaded) is where the SLA's "
-        "quantile crosses the dashed SLA line.",
-        "zh": "细线为各次重复在其搜索所评估负载下的时延分位数；"
-        "圆点为所有重复共有的负载网格上的均值，"
-        "阴影为95%置信区间；SLA所规定分位数与SLA虚线的交点即容量（绿线，绿色阴影为其置信区间）。",
+        "evaluated; dots are the quantiles of all replications pooled at the loads every "
+        "replication shares, shaded with their 95% CI. The dark line averages the "
+        "replications' loads at each latency of the SLA's quantile, so it crosses the "
+        "dashed SLA line at the reported capacity: the green diamond, with its 95% CI as "
+        "whiskers and shading.",
+        "zh": "细线为各次重复在其搜索所评估负载下的时延分位数；圆点为所有重复共有负载处"
+        "汇总全部重复后的分位数，阴影为其95%置信区间。深色线在SLA所规定分位数的每个时延上"
+        "对各次重复的负载取均值，因此与SLA虚线恰交于报告的容量：绿色菱形，"
+        "误差线和绿色阴影为其95%置信区间。",
     },
     "caption.sobol": {
         "en": "Parameters sorted by total effect ST with 95% CI bars; those marked ≈ 0 can be "
@@ -430,11 +471,17 @@ FREE_DIMENSIONS = ("department", "year", "quarter", "month", "date")
 #: Units as shown next to numbers.
 UNIT_WORDS: dict[str, dict[str, str]] = {
     "s": {"en": "s", "zh": "秒"},
-    "1/s": {"en": "per second", "zh": "每秒"},
+    "1/s": {"en": "per second", "zh": "次/秒"},
     "fraction": {"en": "%", "zh": "%"},
     "count": {"en": "count", "zh": "个"},
     "workday": {"en": "working days", "zh": "工作日"},
+    "yuan": {"en": "yuan", "zh": "元"},
+    "CNY": {"en": "yuan", "zh": "元"},
 }
+#: Units of money (the registry's unit for outlays): shown as 元, never as a count.
+MONEY_UNITS = ("yuan", "CNY")
+#: Rates as a suffix right after the number.
+RATE_SUFFIX: dict[str, dict[str, str]] = {"1/s": {"en": "/s", "zh": " 次/秒"}}
 
 
 class DurationUnit(NamedTuple):
@@ -464,6 +511,11 @@ def text(key: str, lang: str, **fields: object) -> str:
     entry = TEXT[key]
     template = entry.get(lang) or entry["en"]
     return template.format(**fields) if fields else template
+
+
+def status_label(status: str, lang: str) -> str:
+    """A manifest ``status`` in ``lang`` (an unknown one as written)."""
+    return text(f"status.{status}", lang) if f"status.{status}" in TEXT else status
 
 
 def verdict_label(verdict: str, lang: str) -> str:
@@ -514,26 +566,25 @@ def _has_cjk(value: str) -> bool:
 
 
 def format_value(value: float | None, unit: str | None, lang: str) -> str:
-    """A value for reading: seconds scaled to days…µs, fractions as percent (files stay SI)."""
+    """A value for reading: seconds scaled to days…µs, fractions as percent, money in 元,
+    large numbers with separators (en) or 万/亿 (zh), never an exponent (files stay SI)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if unit == "s":
         magnitude = abs(value)
         for size, suffix, _ in _WHOLE:
             if magnitude >= size:
-                return f"{value / size:.4g}{suffix[lang]}"
+                return f"{plain_number(value / size, lang)}{suffix[lang]}"
         if magnitude >= 1e-3 or value == 0:
-            return f"{value * 1e3:.4g}{_MILLISECOND.suffix[lang]}"
-        return f"{value * 1e6:.4g}{_MICROSECOND.suffix[lang]}"
+            return f"{plain_number(value * 1e3, lang)}{_MILLISECOND.suffix[lang]}"
+        return f"{plain_number(value * 1e6, lang)}{_MICROSECOND.suffix[lang]}"
     if unit == "fraction":
-        return f"{value * 100:.4g}%"
-    if unit == "1/s":
-        return f"{value:.4g}/s"
-    if unit == "workday":
-        return f"{value:.4g} {UNIT_WORDS['workday'][lang]}"
-    if abs(value) >= 10_000:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
+        return f"{plain_number(value * 100, lang)}%"
+    if unit in RATE_SUFFIX:
+        return f"{plain_number(value, lang)}{RATE_SUFFIX[unit][lang]}"
+    if unit in ("workday", *MONEY_UNITS):
+        return f"{plain_number(value, lang)} {unit_label(unit, lang)}"
+    return plain_number(value, lang)
 
 
 def unit_label(unit: str | None, lang: str) -> str:

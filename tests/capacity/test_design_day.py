@@ -243,7 +243,7 @@ def test_the_report_states_the_mix_and_the_design_day_in_both_languages() -> Non
     assert "write share 20.1%; 14.2% – 24.8%" in english
     assert "the busiest of the last 30 days (2025-12-02 – 2025-12-31)" in english
     chinese = "".join(_capacity_mix_text(written, "zh"))
-    assert "解析 470.4/s，注册写入 115.6/s" in chinese
+    assert "解析 470.4 次/秒，注册写入 115.6 次/秒" in chinese  # units in Chinese (issue 14)
     assert "最后 30 天中请求最多的一天" in chinese
     assert _capacity_mix_text({"capacity": 1.0}, "en") == []
 

@@ -205,14 +205,22 @@ def test_cjk_font_is_found() -> None:
 
 
 def test_cli_report(hostile_run: Path, tmp_path: Path) -> None:
-    """`simdata report DIR --lang zh` writes report.html and says where."""
+    """`--lang zh` writes report.zh.html beside the English report.html; --out elsewhere."""
     copy = tmp_path / "run"
     shutil.copytree(hostile_run, copy)
     (copy / "report.html").unlink(missing_ok=True)
     result = CliRunner().invoke(cli, ["report", str(copy), "--lang", "zh"])
     assert result.exit_code == 0, result.output
-    assert (copy / "report.html").is_file()
-    assert "wrote" in result.stdout
+    assert (copy / "report.zh.html").is_file()
+    assert not (copy / "report.html").exists()
+    assert "report.zh.html" in result.stdout
+    assert CliRunner().invoke(cli, ["report", str(copy)]).exit_code == 0
+    assert 'lang="en"' in (copy / "report.html").read_text(encoding="utf-8")
+    assert 'lang="zh-CN"' in (copy / "report.zh.html").read_text(encoding="utf-8")
+    elsewhere = tmp_path / "out" / "page.html"
+    result = CliRunner().invoke(cli, ["report", str(copy), "--lang", "zh", "--out", str(elsewhere)])
+    assert result.exit_code == 0, result.output
+    assert 'lang="zh-CN"' in elsewhere.read_text(encoding="utf-8")
 
 
 def _no_manifest(root: Path) -> Path:

@@ -24,7 +24,7 @@ def test_run_with_report_writes_a_chinese_page(
         cli, ["run", str(path), "--out", str(out), "--report", "--lang", "zh", "--workers", "1"]
     )
     assert result.exit_code == 0, result.output
-    page = (out / "report.html").read_text(encoding="utf-8")
+    page = (out / "report.zh.html").read_text(encoding="utf-8")
     assert '<html lang="zh' in page
     assert "平均排队等待时间" in page  # resolution.wait_mean's label, from the registry
     assert "http://" not in page

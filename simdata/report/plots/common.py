@@ -21,7 +21,9 @@ import numpy as np
 import polars as pl
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
+from matplotlib.ticker import Formatter, LogFormatter, ScalarFormatter
 
 from simdata import kpi_names
 from simdata.analysis.kpis import REGISTRY
@@ -29,6 +31,7 @@ from simdata.analysis.stats import t_half_width
 from simdata.arrays import FloatArray
 from simdata.report import i18n
 from simdata.report.fonts import font_families
+from simdata.report.numbers import tick_number
 
 PALETTE = ("#1f5f99", "#d9730d", "#2a8a4a", "#b3261e", "#6b4c9a", "#8c6d1f", "#0f7c80", "#7a7a7a")
 SLA_STYLE: dict[str, Any] = {"color": "#b3261e", "linestyle": "--", "linewidth": 1.3}
@@ -82,6 +85,8 @@ class Canvas:
             with warnings.catch_warnings():
                 if self.cjk_font is None:  # already warned once, visibly, per report
                     warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+                readable_axes(figure, self.lang)
+                clear_error_bars(figure)  # lays the figure out: inside the font filter
                 figure.savefig(buffer, format="png")
         encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
         return Plot(
@@ -90,6 +95,87 @@ class Canvas:
             caption=self.t(f"caption.{key}", **fields),
             data_uri=f"data:image/png;base64,{encoded}",
         )
+
+
+class ReadableTicks(Formatter):
+    """Tick labels as :func:`~simdata.report.numbers.tick_number` writes them: no ``1e7``
+    offset above the axis, no ``1.2e+07`` or ``10²`` labels; 万/亿 in Chinese.
+
+    It keeps matplotlib's own formatter inside to decide *which* ticks get a label (a log
+    axis labels only some minor ticks) and replaces only the text."""
+
+    def __init__(self, inner: Formatter, lang: str) -> None:
+        self.inner, self.lang = inner, lang
+
+    def set_locs(self, locs: Any) -> None:
+        self.inner.set_locs(locs)
+        super().set_locs(locs)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return tick_number(float(x), self.lang) if self.inner(x, pos) else ""
+
+    def get_offset(self) -> str:
+        return ""
+
+
+def readable_axes(figure: Figure, lang: str) -> None:
+    """Every numeric axis of ``figure`` labelled by :class:`ReadableTicks` (date, category
+    and fixed labels are left as the plot set them)."""
+    for axes in figure.axes:
+        for axis in (axes.xaxis, axes.yaxis):
+            major, minor = axis.get_major_formatter(), axis.get_minor_formatter()
+            if isinstance(major, ScalarFormatter | LogFormatter):
+                axis.set_major_formatter(ReadableTicks(major, lang))
+            if isinstance(minor, LogFormatter):
+                axis.set_minor_formatter(ReadableTicks(minor, lang))
+
+
+def clear_error_bars(figure: Figure) -> None:
+    """Move every value label that sits on an error bar to just past the bar's far end.
+
+    Plots write a bar's value next to its mean; with a wide CI the whisker runs through
+    the text. A label is moved right of a horizontal whisker (or above a vertical one) it
+    overlaps, in display space, so the rule holds for every plot without each computing it.
+    """
+    figure.draw_without_rendering()  # lays out the text so its extent is known
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    for axes in figure.axes:
+        whiskers = _whiskers(axes)
+        for label in axes.texts:
+            if label.get_transform() != axes.transData:
+                continue
+            box = label.get_window_extent(renderer).expanded(1.05, 1.2)
+            for seg in whiskers:
+                low, high = axes.transData.transform(seg[0]), axes.transData.transform(seg[1])
+                horizontal = abs(high[1] - low[1]) < abs(high[0] - low[0])
+                if not _touches(box, low, high):
+                    continue
+                x, y = label.get_position()
+                if horizontal:
+                    label.set_position((max(seg[0][0], seg[1][0]), y))
+                    label.set_horizontalalignment("left")
+                    label.set_text(f"  {label.get_text().lstrip()}")
+                else:
+                    label.set_position((x, max(seg[0][1], seg[1][1])))
+                    label.set_verticalalignment("bottom")
+                box = label.get_window_extent(renderer).expanded(1.05, 1.2)
+
+
+def _whiskers(axes: Axes) -> list[FloatArray]:
+    """The line segments (data coordinates) of every error bar drawn on ``axes``."""
+    segments: list[FloatArray] = []
+    for container in axes.containers:  # ``bar(xerr=…)`` adds its ErrorbarContainer here too
+        if isinstance(container, ErrorbarContainer):
+            for collection in container.lines[2]:
+                segments += [np.asarray(s, dtype=np.float64) for s in collection.get_segments()]
+    return segments
+
+
+def _touches(box: Any, low: FloatArray, high: FloatArray) -> bool:
+    """Whether the segment from ``low`` to ``high`` (display space) crosses ``box``."""
+    x0, x1 = sorted((float(low[0]), float(high[0])))
+    y0, y1 = sorted((float(low[1]), float(high[1])))
+    return bool(x0 <= box.x1 and x1 >= box.x0 and y0 <= box.y1 and y1 >= box.y0)
 
 
 def band(frame: pl.DataFrame, x: str, value: str = "value") -> pl.DataFrame:
