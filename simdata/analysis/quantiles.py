@@ -78,6 +78,8 @@ def sample_histograms(simulated: Simulated) -> dict[str, IntArray]:
     )
     plan: dict[tuple[str, str | None], dict[str, Kpi]] = {}
     for kpi in quantile_kpis():
+        if kpi.frame.name not in simulated.frames:
+            continue  # the KPI itself is not produced (e.g. time to qualify without a subsidy)
         for dimension in kpi.by:
             source = kpi.sample_frame or kpi.frame
             plan.setdefault((source.name, dimension), {})[kpi.sample_name] = kpi
