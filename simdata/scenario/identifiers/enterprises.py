@@ -20,6 +20,7 @@ from simdata.scenario.distributions import (
     NumberDistribution,
     validated_default,
 )
+from simdata.scenario.numerals import Count
 from simdata.scenario.quantities import MAX_DAY_FACTOR, Growth, Number, RatePerS, Share
 from simdata.scenario.section import Section
 from simdata.scenario.worktime import WorkDistribution
@@ -57,7 +58,7 @@ class BassAdoption(Section):
         description="Coefficient of imitation, share per month, in [0, 1] (A; Bass's "
         "classic estimates are p ≈ 0.01–0.03, q ≈ 0.3–0.5)."
     )
-    market_size: StrictInt = Field(
+    market_size: Count = Field(
         ge=1,
         le=MAX_MARKET_SIZE,
         description="Candidate enterprises that may ever join (integer 1 to 10^7, A).",
@@ -125,12 +126,12 @@ class CasesSpec(Section):
 class InitialEnterprise(Section):
     """An enterprise already on the node at the start date."""
 
-    identifiers: StrictInt = Field(
+    identifiers: Count = Field(
         ge=0,
         le=MAX_IDENTIFIERS,
         description="Identifiers registered at the start (0 to 10^12).",
     )
-    final_identifiers: StrictInt | None = Field(
+    final_identifiers: Count | None = Field(
         default=None,
         le=MAX_IDENTIFIERS,
         description="Identifiers it goes on to reach (at most 10^12), registered in batches "

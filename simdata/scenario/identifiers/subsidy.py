@@ -30,6 +30,7 @@ from pydantic import (
 
 from simdata.scenario.calendar_spec import CalendarDate, as_date
 from simdata.scenario.identifiers.enterprises import MAX_CASES, MAX_IDENTIFIERS
+from simdata.scenario.numerals import Count
 from simdata.scenario.quantities import Number
 from simdata.scenario.section import Section
 from simdata.scenario.units import DAY_S, WorkDuration, parse_span
@@ -129,7 +130,7 @@ class SubsidySpec(Section):
     """Zhanjiang's subsidy rule [004:70], judged per enterprise: all three conditions on the
     same day — every day, or on each application date — by the deadline [004:98]."""
 
-    min_registrations: StrictInt = Field(
+    min_registrations: Count = Field(
         default=100_000,
         ge=0,
         le=MAX_IDENTIFIERS,
