@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from simdata.cli.common import cli, handle_errors, output_console, plain
+from simdata.analysis.kpi_filter import KpiFilter
+from simdata.cli.common import cli, handle_errors, kpi_filter_options, output_console, plain
 from simdata.report import build_report, export_tables
 
 
@@ -29,11 +30,20 @@ from simdata.report import build_report, export_tables
     type=click.Path(path_type=Path, dir_okay=False),
     help="File to write. Default: RESULTS_DIR/report.html (en) or report.zh.html (zh).",
 )
+@kpi_filter_options
 @handle_errors
-def report_command(results_dir: Path, lang: str, out: Path | None) -> None:
+def report_command(
+    results_dir: Path,
+    lang: str,
+    out: Path | None,
+    kpi_patterns: tuple[str, ...],
+    targets_only: bool,
+) -> None:
     """Write RESULTS_DIR/report.html (report.zh.html with --lang zh): verdicts, KPIs with
-    CIs, figures; one self-contained file, readable offline."""
-    report = build_report(results_dir, lang, out)
+    CIs, figures; one self-contained file, readable offline. --kpi PATTERN and
+    --targets-only choose the rows of its KPI and difference tables."""
+    chosen = KpiFilter(kpi_patterns, targets_only)
+    report = build_report(results_dir, lang, out, chosen)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     output_console().print(f"wrote {plain(report.path)} ({report.seconds:.1f} s)", highlight=False)

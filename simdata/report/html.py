@@ -24,11 +24,20 @@ import jinja2
 import polars as pl
 import yaml
 
-from simdata.analysis.multiplicity import ALPHA
+from simdata.analysis.kpi_filter import KpiFilter
 from simdata.analysis.summary import SummaryRow, summary_rows
 from simdata.errors import UsageError
 from simdata.experiments.sweep.methods import NOISE_LEVER
 from simdata.report import i18n
+from simdata.report.experiment_tables import (
+    chosen_rows,
+    compare_headline,
+    compare_table,
+    morris_table,
+    point_tables,
+    sweep_headline,
+    sweep_parameters,
+)
 from simdata.report.fonts import FontWarning, find_cjk_font
 from simdata.report.numbers import plain_number
 from simdata.report.plots import (
@@ -41,7 +50,7 @@ from simdata.report.plots import (
     sweep_kpis,
     sweep_plots,
 )
-from simdata.report.plots.common import Canvas, Plot, kpi_unit
+from simdata.report.plots.common import Canvas, Plot
 from simdata.report.plots.sweep import lever_label
 from simdata.report.plots.timeline import in_system_plot
 from simdata.report.source import Results, open_results
@@ -107,9 +116,12 @@ def report_path(results_dir: Path, lang: str) -> Path:
     return Path(results_dir) / REPORT_NAMES[lang]
 
 
-def build_report(results_dir: Path, lang: str = "en", out: Path | None = None) -> Report:
+def build_report(
+    results_dir: Path, lang: str = "en", out: Path | None = None, chosen: KpiFilter | None = None
+) -> Report:
     """Render and write ``results_dir/report.html`` (``report.zh.html`` in Chinese, or
-    ``out``); bad input raises before anything is written."""
+    ``out``), its KPI and difference tables showing the rows ``chosen`` keeps (``--kpi``,
+    ``--targets-only``); bad input raises before anything is written."""
     if lang not in i18n.LANGS:
         raise UsageError(f"--lang: expected one of {', '.join(i18n.LANGS)}, got {lang!r}")
     started = time.perf_counter()
@@ -120,7 +132,7 @@ def build_report(results_dir: Path, lang: str = "en", out: Path | None = None) -
         notes.append(i18n.text("font.missing", lang))
         warnings.warn(i18n.text("font.missing", "en"), FontWarning, stacklevel=2)
     canvas = Canvas(lang=lang, cjk_font=cjk)
-    html = render(results, canvas, notes)
+    html = render(results, canvas, notes, chosen)
     path = report_path(results.path, lang) if out is None else Path(out)
     if path.is_dir():
         raise UsageError(f"--out: expected a file name, got the directory {path}")
@@ -134,7 +146,9 @@ def write_report(results_dir: Path, lang: str = "en") -> Path:
     return build_report(results_dir, lang).path
 
 
-def render(results: Results, canvas: Canvas, banners: list[str]) -> str:
+def render(
+    results: Results, canvas: Canvas, banners: list[str], chosen: KpiFilter | None = None
+) -> str:
     """The page's HTML: the kind's figures and tables, the KPI summary, the provenance."""
     lang = canvas.lang
     manifest = results.manifest
@@ -156,11 +170,11 @@ def render(results: Results, canvas: Canvas, banners: list[str]) -> str:
         "kind_label": i18n.text(f"kind.{results.kind}", lang),
         "banners": shown_banners,
         "target_count": len(_targets_of(results)),
-        **_kind_content(results, canvas),
-        **_summary_content(results.table("summary"), lang),
+        **_kind_content(results, canvas, chosen),
+        **_summary_content(chosen_rows(results.table("summary"), chosen), lang),
         "scenario_name": name,
         "scenario_description": str(raw.get("description") or ""),
-        "parameters": _key_parameters(raw),
+        "parameters": sweep_parameters(results, _key_parameters(raw), lang),
         "scenario_yaml": results.scenario_text,
         "provenance": _provenance(manifest, lang),
         "warnings": warned,
@@ -191,14 +205,18 @@ def _targets_of(results: Results) -> list[object]:
     return list(targets) if isinstance(targets, list) else []
 
 
-def _kind_content(results: Results, canvas: Canvas) -> dict[str, Any]:
-    """What the directory's kind adds: figures, the capacity sentence, extra tables."""
+def _kind_content(
+    results: Results, canvas: Canvas, chosen: KpiFilter | None = None
+) -> dict[str, Any]:
+    """What the directory's kind adds: figures, the capacity sentence, extra tables, and
+    for a sweep or comparison the targets' verdicts at the top (``headline_tables``)."""
     lang = canvas.lang
     raw = results.raw_scenario
     targets = {str(t.get("kpi")) for t in raw.get("targets") or [] if isinstance(t, dict)}
     plots: list[Plot] = []
     capacity_text = None
     extra_tables: list[dict[str, Any]] = []
+    headline_tables: list[dict[str, Any]] = []
     if results.kind == "run":
         plots += public_data_plots(results, canvas)
         plots += identifier_plots(results, canvas)
@@ -209,11 +227,19 @@ def _kind_content(results: Results, canvas: Canvas) -> dict[str, Any]:
         plots += capacity_plots(results, canvas)
     elif results.kind == "sweep":
         plots += sweep_plots(results, canvas)
-        extra_tables += _indices_table(results, lang)
+        headline_tables += sweep_headline(results, lang)
+        extra_tables += point_tables(results, lang)
+        extra_tables += morris_table(results, lang) or _indices_table(results, lang)
     elif results.kind == "compare":
         plots += compare_plots(results, canvas, targets)
-        extra_tables += _compare_table(results, lang)
-    return {"plots": plots, "capacity": capacity_text, "extra_tables": extra_tables}
+        headline_tables += compare_headline(results, lang)
+        extra_tables += compare_table(results, lang, chosen)
+    return {
+        "plots": plots,
+        "capacity": capacity_text,
+        "extra_tables": extra_tables,
+        "headline_tables": headline_tables,
+    }
 
 
 def _summary_content(summary: pl.DataFrame | None, lang: str) -> dict[str, Any]:
@@ -391,67 +417,6 @@ def _capacity_mix_text(capacity: dict[str, Any], lang: str) -> list[str]:
             i18n.text("capacity.design_day", lang, rule=rule_text, dates=span, days=days)
         )
     return sentences
-
-
-def _compare_table(results: Results, lang: str) -> list[dict[str, Any]]:
-    compare = results.table("compare")
-    if compare is None:
-        return []
-    rows = []
-    for row in compare.iter_rows(named=True):
-        unit = kpi_unit(str(row.get("kpi")))
-        pairs = row.get("n_pairs")
-        rows.append(
-            [
-                str(row.get("variant")),
-                i18n.kpi_label(str(row.get("kpi")), lang),
-                _signed(row.get("diff_mean"), unit, lang),
-                _ci_text(row.get("diff_ci_low"), row.get("diff_ci_high"), unit, lang),
-                "—" if pairs is None else str(pairs),
-                _p_text(row.get("p_holm")),
-                i18n.text(_better_key(row), lang),
-            ]
-        )
-    keys = ("col.variant", "col.kpi", "col.diff", "col.ci", "col.pairs", "col.p_holm")
-    header = [i18n.text(key, lang) for key in (*keys, "col.better")]
-    family = compare["in_family"].sum() if "in_family" in compare.columns else None
-    note = (
-        i18n.text("compare.note", lang, alpha=ALPHA, family=family) if family is not None else None
-    )
-    return [
-        {"title": i18n.text("compare.table", lang), "header": header, "rows": rows, "note": note}
-    ]
-
-
-def _better_key(row: dict[str, Any]) -> str:
-    """The text key of a ``better`` cell; a null one says why no claim was made."""
-    better = row.get("better")
-    if better is None and "in_family" in row:
-        return "better.conditional" if row.get("conditional") else "better.outside"
-    return _BETTER.get(better, "better.none")
-
-
-def _p_text(p: float | None) -> str:
-    if p is None or math.isnan(p):
-        return "—"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
-
-
-#: ``compare.parquet``'s ``better`` (which run the CI favours) → text key.
-_BETTER: dict[object, str] = {
-    "variant": "better.true",
-    "base": "better.false",
-    "equal": "better.none",
-    "undecided": "better.none",
-    "n/a": "better.na",
-    True: "better.true",
-    False: "better.false",
-}
-
-
-def _signed(value: float | None, unit: str | None, lang: str) -> str:
-    text = i18n.format_value(value, unit, lang)
-    return f"+{text}" if value is not None and value > 0 else text
 
 
 def _g3(value: float, lang: str) -> str:

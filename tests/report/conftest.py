@@ -250,12 +250,15 @@ def compare_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ]  # fmt: skip
     pl.DataFrame(
         [
-            (v, k, m, lo, hi, 10, 0.8, b, "paired t", p, ph, fam, cond)
+            # The backlog is targeted (≤ 50), and the base fails it: base → variant verdicts.
+            (v, k, m, lo, hi, 10, 0.8, b, "paired t", p, ph, fam, cond,
+             *(("<= 50", "fail", "pass" if v == "more-reviewers" else "fail")
+               if k == "requests.backlog_count" else (None, None, None)))
             for v, k, m, lo, hi, b, p, ph, fam, cond in rows
         ],
         schema=COMPARE_SCHEMA,
         orient="row",
-    ).write_parquet(out / "compare.parquet")
+    ).write_parquet(out / "compare.parquet")  # fmt: skip
     # A compare manifest names its runs (no scenario_name of its own), as compare() writes it.
     base = {"path": str(out / "base"), "scenario_name": "fixture-compare"}
     _manifest(out, "compare", base=base, variants=[])
