@@ -36,7 +36,13 @@ import polars as pl
 
 from simdata import kpi_names
 from simdata.analysis.kpis import REGISTRY, VARIANTS, Kpi
-from simdata.analysis.stats import CONFIDENCE, Estimate, t_quantile
+from simdata.analysis.stats import (
+    CONFIDENCE,
+    ESTIMATE_SCHEMA,
+    Estimate,
+    estimate_row,
+    t_quantile,
+)
 from simdata.arrays import IntArray
 from simdata.engine import histogram
 from simdata.model.world import Simulated
@@ -215,27 +221,9 @@ def summarise_quantiles(
         for name, q in names:
             pooled = pooled_quantile(sections, q, confidence)
             estimate = pooled.estimate
-            rows.append(
-                {
-                    "kpi": name,
-                    "mean": estimate.mean,
-                    "ci_low": estimate.ci_low,
-                    "ci_high": estimate.ci_high,
-                    "std": estimate.std,
-                    "n": estimate.n,
-                    "note": pooled.note(q) if estimate.n and pooled.guarded else None,
-                }
-            )
-    schema = {
-        "kpi": pl.String,
-        "mean": pl.Float64,
-        "ci_low": pl.Float64,
-        "ci_high": pl.Float64,
-        "std": pl.Float64,
-        "n": pl.Int64,
-        "note": pl.String,
-    }
-    return pl.DataFrame(rows, schema=schema)
+            note = pooled.note(q) if estimate.n and pooled.guarded else None
+            rows.append({**estimate_row(name, estimate), "note": note})
+    return pl.DataFrame(rows, schema={**ESTIMATE_SCHEMA, "note": pl.String})
 
 
 def section_quantiles(

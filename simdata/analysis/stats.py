@@ -140,6 +140,29 @@ def hall_interval(values: FloatArray, confidence: float = CONFIDENCE) -> Estimat
 INTERVALS = {"t": t_interval, "hall": hall_interval}
 
 
+#: One summarised KPI: its name and :class:`Estimate`.
+ESTIMATE_SCHEMA = {
+    "kpi": pl.String,
+    "mean": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+    "std": pl.Float64,
+    "n": pl.Int64,
+}
+
+
+def estimate_row(name: str, estimate: Estimate) -> dict[str, object]:
+    """A row of :data:`ESTIMATE_SCHEMA`."""
+    return {
+        "kpi": name,
+        "mean": estimate.mean,
+        "ci_low": estimate.ci_low,
+        "ci_high": estimate.ci_high,
+        "std": estimate.std,
+        "n": estimate.n,
+    }
+
+
 def summarise(
     kpis: pl.DataFrame, confidence: float = CONFIDENCE, interval: str = "t"
 ) -> pl.DataFrame:
@@ -149,22 +172,5 @@ def summarise(
     for name in kpis["kpi"].unique(maintain_order=True).to_list():
         values = kpis.filter(pl.col("kpi") == name)["value"].to_numpy()
         estimate = INTERVALS[interval](values, confidence)
-        rows.append(
-            {
-                "kpi": name,
-                "mean": estimate.mean,
-                "ci_low": estimate.ci_low,
-                "ci_high": estimate.ci_high,
-                "std": estimate.std,
-                "n": estimate.n,
-            }
-        )
-    schema = {
-        "kpi": pl.String,
-        "mean": pl.Float64,
-        "ci_low": pl.Float64,
-        "ci_high": pl.Float64,
-        "std": pl.Float64,
-        "n": pl.Int64,
-    }
-    return pl.DataFrame(rows, schema=schema)
+        rows.append(estimate_row(name, estimate))
+    return pl.DataFrame(rows, schema=ESTIMATE_SCHEMA)
