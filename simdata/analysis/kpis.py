@@ -26,8 +26,9 @@ from simdata.model.frames import Frame
 from simdata.model.world import Simulated, Window
 
 Better = Literal["lower", "higher", "neither"]
-#: KPI units: seconds, per second, fraction in [0, 1], count, working days (office days).
-UNITS = ("s", "1/s", "fraction", "count", "workday")
+#: KPI units: seconds, per second, fraction in [0, 1], count, working days (office days),
+#: yuan (money: subsidy outlays, shown as 元, never as a count).
+UNITS = ("s", "1/s", "fraction", "count", "workday", "yuan")
 
 ExprFactory = Callable[[Window], pl.Expr]
 
@@ -163,7 +164,8 @@ def kpis_markdown() -> str:
         "Generated from `simdata/analysis/kpis.py` by `python -m simdata.reference_docs` "
         "(a test fails when this page is stale).",
         "",
-        "Values are SI: seconds (`s`), per second (`1/s`), fractions 0–1, counts. Each KPI "
+        "Values are SI: seconds (`s`), per second (`1/s`), fractions 0–1, counts, money in "
+        "元 (`yuan`). Each KPI "
         "is computed per replication over the measured window — arrivals in "
         "`[warmup, horizon)`, drained after the horizon; time averages over "
         "`[warmup, horizon)` — and summarised as the mean over replications with a 95% "

@@ -352,6 +352,8 @@ def fmt(value: float | None, unit: str | None = None) -> str:
         return f"{value * 100:.4g}%"
     if unit == "1/s":
         return f"{value:.4g}/s"
+    if unit == "yuan":  # money: 元 with thousands separators, never a count
+        return f"{value:,.0f} 元" if abs(value) >= 1_000 else f"{value:.4g} 元"
     if abs(value) >= 10_000:
         return f"{value:,.0f}"
     return f"{value:.4g}"

@@ -47,8 +47,16 @@ from simdata.scenario.models import MAX_REPLICATIONS, Target
 FIRST_LOOK = 10
 ALPHA = 0.05
 #: Half-widths below which a KPI near 0 counts as precise, per unit: a tenth of a
-#: percentage point, half a count, a microsecond, 10⁻⁶/s, a hundredth of a working day.
-ABSOLUTE_FLOOR = {"fraction": 1e-3, "count": 0.5, "s": 1e-6, "1/s": 1e-6, "workday": 1e-2}
+#: percentage point, half a count, a microsecond, 10⁻⁶/s, a hundredth of a working day,
+#: half a yuan.
+ABSOLUTE_FLOOR = {
+    "fraction": 1e-3,
+    "count": 0.5,
+    "s": 1e-6,
+    "1/s": 1e-6,
+    "workday": 1e-2,
+    "yuan": 0.5,
+}
 
 Reason = Literal["decided", "precise", "cap", "continue"]
 

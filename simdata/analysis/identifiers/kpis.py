@@ -156,10 +156,10 @@ _KPIS = [
     ),
     Kpi(
         "subsidy.outlay",
-        "count",
+        "yuan",
         "neither",
         "Subsidy paid: amount × qualified enterprises by the deadline (when an amount is "
-        "given; in the amount's currency). `@year=YYYY`: for the enterprises that "
+        "given; in 元, as the amount). `@year=YYYY`: for the enterprises that "
         "qualified in that year.",
         "奖补资金",
         SUBSIDY,
@@ -181,7 +181,7 @@ for _variant in (
         lambda w: pl.col("new_identifiers").last().cast(pl.Float64), (DATE,),
     ),
     Kpi(
-        "subsidy.outlay", "count", "neither", "", "", SUBSIDY_YEARS,
+        "subsidy.outlay", "yuan", "neither", "", "", SUBSIDY_YEARS,
         lambda w: pl.col("outlay").sum().cast(pl.Float64), ("year",),
     ),
 ):  # fmt: skip

@@ -14,6 +14,14 @@ def _cell(value: float | None) -> str:
     return "—" if value is None else f"{value:.6g}"
 
 
+#: Units shown in words a planner reads (the registry's code otherwise): money is 元.
+_UNIT_SHOWN = {"yuan": "元"}
+
+
+def _unit(unit: str | None) -> str:
+    return _UNIT_SHOWN.get(unit or "", unit or "")
+
+
 def _ci(row: SummaryRow) -> str:
     if row.ci_low is None:
         return "—"
@@ -34,7 +42,7 @@ def summary_markdown(summary: RunSummary) -> str:
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     lines += [
-        f"| `{row.kpi}` | {row.unit or ''} | {_cell(row.mean)} | {_ci(row)} | {row.n} | "
+        f"| `{row.kpi}` | {_unit(row.unit)} | {_cell(row.mean)} | {_ci(row)} | {row.n} | "
         f"{row.target or ''} | {row.verdict_text} |"
         for row in summary.rows
     ]
