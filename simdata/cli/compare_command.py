@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import polars as pl
 from rich.console import Console
 from rich.markup import escape
 
@@ -41,16 +42,9 @@ _HEADERS = (
     "p (Holm)",
     "better",
 )
-#: The same columns for a narrow terminal: the CI under the difference, the pair count (when
-#: every row has the same) in the title — 80 columns cut none of them.
-_COMPACT = (
-    "KPI",
-    "base → variant",
-    "difference 95% CI",
-    "variance reduction",
-    "p (Holm)",
-    "better",
-)
+#: The same columns for a narrow terminal: the CI under the difference, the Holm p under
+#: the better, the pair count in the title — 80 columns then cut none of them.
+_COMPACT = ("KPI", "base → variant", "difference 95% CI", "variance reduction", "better p (Holm)")
 _RIGHT = ("difference", "pairs", "variance reduction", "p (Holm)")
 _BETTER_STYLE = {"variant": "bold green", "base": "bold red", "undecided": "yellow"}
 _VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "undecided": "yellow"}
@@ -139,23 +133,30 @@ def _variant_rows(rows: list[dict[str, Any]], chosen: KpiFilter, written: bool) 
 
 def _compact(cells: list[list[Cell]]) -> list[list[Cell]]:
     """Rows of :data:`_HEADERS` as rows of :data:`_COMPACT`."""
-    return [[row[0], row[1], f"{row[2]}\n{row[3]}" if row[2] else "", *row[5:]] for row in cells]
+    return [
+        [row[0], row[1], f"{row[2]}\n{row[3]}", row[5], f"{row[7]}\n{row[6]}"]
+        if row[2]
+        else [row[0], *[""] * 4]  # a folded group's "N more rows" line
+        for row in cells
+    ]
 
 
 def _print_variant(
     console: Console, result: CompareResult, variant: str, chosen: KpiFilter
 ) -> None:
     """One variant's table: every column on a wide terminal, :data:`_COMPACT` on a narrow
-    one when the pair count is the same on every row (the title then says it)."""
+    one (the title then says how many pairs)."""
     table = result.table
     rows = table.filter(table["variant"] == variant)
     cells = _variant_rows(list(rows.iter_rows(named=True)), chosen, result.out_dir is not None)
     title = _title(result, variant, str(rows["test"][0]))
     headers: tuple[str, ...] = _HEADERS
-    pairs = rows["n_pairs"].drop_nulls().unique().to_list()
-    if len(pairs) == 1 and not table_fits(_HEADERS, cells, console.width, _RIGHT):
+    pairs = sorted(rows.filter(pl.col("n_pairs") > 0)["n_pairs"].unique().to_list())
+    if not table_fits(_HEADERS, cells, console.width, _RIGHT):
         headers, cells = _COMPACT, _compact(cells)
-        title = title[:-1] + f", {pairs[0]} pairs)"
+        if pairs:
+            count = str(pairs[0]) if len(pairs) == 1 else f"{pairs[0]}–{pairs[-1]}"
+            title = title[:-1] + f", {count} pairs)"
     console.print(readable_table(headers, cells, title=title, right=_RIGHT, width=console.width))
 
 

@@ -22,8 +22,9 @@ NAME = re.compile(r"(?<=[.\s])(?=\S)|(?=@)")
 #: Where a value may break: after the comma of a CI (``[1.2 ms,`` / ``3.4 ms]``), around
 #: an arrow (``fail →`` / ``pass``) or an ``and`` — never between a number and its unit.
 VALUE = re.compile(r"(?<=, )|(?<= →)(?= )|(?<= and)(?= )")
-#: Where prose (``55 more rows in compare.parquet``) may break: at spaces only.
-WORDS = re.compile(r"(?<=\s)(?=\S)")
+#: Where prose (``55 more rows in compare.parquet``) may break: at spaces, and before the
+#: ``@`` of a pattern it quotes (``'reviewers.utilisation@department=*'``).
+WORDS = re.compile(r"(?<=\s)(?=\S)|(?=@)")
 
 
 def pieces(text: str, breaks: re.Pattern[str] = NAME) -> list[str]:
