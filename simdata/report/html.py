@@ -56,6 +56,7 @@ from simdata.report.plots.timeline import in_system_plot
 from simdata.report.source import Results, open_results
 from simdata.report.warning_text import translate_warning
 from simdata.results import write_text
+from simdata.scenario.readable import readable_at, value_at
 
 REPORT_NAME = "report.html"
 #: The page's file name in each language: both can sit in one results directory.
@@ -269,13 +270,13 @@ def _own_version() -> str:
 
 
 def _key_parameters(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    """The key inputs as the scenario wrote them (``4/month``, ``10 workday``, ``80%``)."""
     found = []
     for path in KEY_PARAMETERS:
-        node: Any = raw
-        for part in path.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        if node is not None:
-            found.append((path, str(node)))
+        value = value_at(raw, path)
+        text = f"{len(value)}" if isinstance(value, list) else readable_at(raw, path)
+        if text is not None:
+            found.append((path, text))
     return found
 
 
