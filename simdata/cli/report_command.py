@@ -63,9 +63,18 @@ def report_command(
     type=click.Path(path_type=Path),
     help="Directory to write into (created if missing). Default: RESULTS_DIR.",
 )
+@click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    metavar="zh|en",
+    help="Language of the column headers and verdicts (zh: 通过 / 未通过 / 待定).",
+)
 @handle_errors
-def export_command(results_dir: Path, fmt: str, out: Path | None) -> None:
-    """Export RESULTS_DIR's summary, KPI and per-enterprise tables for Excel/WPS."""
+def export_command(results_dir: Path, fmt: str, out: Path | None, lang: str) -> None:
+    """Export RESULTS_DIR's tables for Excel/WPS: summary (SI and readable values),
+    the scenario's parameters as written, KPIs per replication, per-enterprise and
+    per-request tables and the daily series."""
     console = output_console()
-    for path in export_tables(results_dir, fmt, out):
+    for path in export_tables(results_dir, fmt, out, lang):
         console.print(f"wrote {plain(path)}", highlight=False)

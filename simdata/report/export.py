@@ -3,8 +3,14 @@
 Planners open results in Excel or WPS. CSV files are UTF-8 with a byte-order mark, which
 is what makes Excel read Chinese (labels, department names) correctly instead of guessing
 a local code page; the workbook has one sheet per table. The summary gains the KPI's
-Chinese label beside its name. Values stay SI as in the Parquet files. The day-by-day
+Chinese label beside its name. Values stay SI as in the Parquet files, and each KPI value
+has a readable twin beside it (``mean_shown``: ``2.75 d``, ``93.5%``, ``1,200,000 元``; see
+:mod:`simdata.report.export_labels`); ``parameters`` lists the scenario's inputs as written
+(``4/month``, ``10 workday``, ``80%``). The audit trail goes too: the daily series
+(``timeseries``) and, for public data, one row per request (``requests``). The day-by-day
 ``enterprise_days`` table is left out (hundreds of thousands of rows; it stays in Parquet).
+``--lang zh`` writes Chinese headers and verdicts. Every file is created 0666 minus the
+umask, as the run's own files are.
 
 Exports are inert. Text in a table comes from users — a scenario name becomes the
 ``variant`` column of a comparison, a sweep parameter's name a column header — and a
@@ -25,6 +31,7 @@ import math
 import os
 import re
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +43,26 @@ from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
 from simdata.errors import UsageError
 from simdata.report import i18n
+from simdata.report.export_labels import in_language, with_shown_values
 from simdata.report.source import Results, open_results
-from simdata.results import write_text
+from simdata.scenario.readable import readable_leaves
 
 FORMATS = ("csv", "xlsx")
 WORKBOOK_NAME = "tables.xlsx"
 #: Tables exported when present, in this order (sheet order in the workbook).
-TABLES = ("summary", "kpis", "enterprises", "capacity", "curve", "indices", "points", "compare")
+TABLES = (
+    "summary",
+    "parameters",
+    "kpis",
+    "enterprises",
+    "requests",
+    "timeseries",
+    "capacity",
+    "curve",
+    "indices",
+    "points",
+    "compare",
+)
 #: Excel's row limit (a sheet holds at most this many rows, header included).
 EXCEL_ROWS = 1_048_576
 #: Excel's limit on the characters of one cell (openpyxl truncates silently beyond it).
@@ -67,15 +87,23 @@ def neutralise(text: str) -> str:
     return "'" + text if _FORMULA.match(text) else text
 
 
-def export_tables(results_dir: Path, fmt: str, out: Path | None = None) -> list[Path]:
-    """Write the directory's tables as ``fmt`` into ``out`` (default: the directory itself)."""
+def export_tables(
+    results_dir: Path, fmt: str, out: Path | None = None, lang: str = "en"
+) -> list[Path]:
+    """Write the directory's tables as ``fmt`` into ``out`` (default: the directory itself),
+    headers and verdicts in ``lang``."""
     if fmt not in FORMATS:
         raise UsageError(f"--format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
+    if lang not in i18n.LANGS:
+        raise UsageError(f"--lang: expected one of {', '.join(i18n.LANGS)}, got {lang!r}")
     results = open_results(Path(results_dir))
     target = results.path if out is None else Path(out)
     if target.exists() and not target.is_dir():
         raise UsageError(f"{target}: --out: expected a directory, got a file")
-    tables = {name: _inert(frame) for name, frame in collect_tables(results).items()}
+    tables = {
+        name: _inert(in_language(with_shown_values(name, frame, lang), lang))
+        for name, frame in collect_tables(results).items()
+    }
     if fmt == "csv":
         return [_write_csv(target / f"{name}.csv", frame) for name, frame in tables.items()]
     return [_write_workbook(target / WORKBOOK_NAME, tables)]
@@ -85,7 +113,12 @@ def collect_tables(results: Results) -> dict[str, pl.DataFrame]:
     """The exportable tables of ``results`` by name (summary with Chinese KPI labels)."""
     found: dict[str, pl.DataFrame] = {}
     for name in TABLES:
-        frame = _capacity_table(results) if name == "capacity" else results.table(name)
+        if name == "capacity":
+            frame = _capacity_table(results)
+        elif name == "parameters":
+            frame = _parameters_table(results)
+        else:
+            frame = results.table(name)
         if frame is None:
             continue
         if name == "summary" and "kpi" in frame.columns:
@@ -93,6 +126,15 @@ def collect_tables(results: Results) -> dict[str, pl.DataFrame]:
             frame = frame.insert_column(1, pl.Series("label_zh", labels, dtype=pl.String))
         found[name] = frame
     return found
+
+
+def _parameters_table(results: Results) -> pl.DataFrame | None:
+    """The scenario's inputs as written (``4/month``), one row per set value."""
+    rows = list(readable_leaves(results.raw_scenario))
+    if not rows:
+        return None
+    schema = {"parameter": pl.String, "as_written": pl.String}
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def _capacity_table(results: Results) -> pl.DataFrame | None:
@@ -138,7 +180,8 @@ def _write_csv(path: Path, frame: pl.DataFrame) -> Path:
         pl.col(name).fill_nan(None) for name, dtype in frame.schema.items() if dtype.is_float()
     )
     # The BOM (U+FEFF, bytes EF BB BF in UTF-8) tells Excel the file is UTF-8.
-    write_text(path, "\ufeff" + header.getvalue() + body.write_csv(include_header=False))
+    text = "\ufeff" + header.getvalue() + body.write_csv(include_header=False)
+    _write_shared(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
     return path
 
 
@@ -184,15 +227,23 @@ def _write_workbook(path: Path, tables: dict[str, pl.DataFrame]) -> Path:
         sheet.append(header)
         for row in frame.head(EXCEL_ROWS - 1).iter_rows():
             sheet.append([_cell(sheet, value) for value in row])
+    _write_shared(path, workbook.save)
+    return path
+
+
+def _write_shared(path: Path, write: Callable[[Path], object]) -> None:
+    """Write ``path`` atomically through ``write(temporary)``, mode 0666 minus the umask.
+
+    The temporary file is created with 0666 so the kernel applies the umask *now* — the
+    same for the workbook and every CSV (mkstemp's 0600 would make a file private to its
+    writer; a umask read once at import would miss a change made since).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    # Created with 0666 so the kernel applies the umask, as for every other result file
-    # (mkstemp's 0600 would make the workbook private to its writer).
     os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
-        workbook.save(temporary)
+        write(temporary)
         os.replace(temporary, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
-    return path

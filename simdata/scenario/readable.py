@@ -281,7 +281,7 @@ def readable_leaves(raw: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     """Every value set in a raw scenario as ``(path, text as written)``, in file order.
 
     A list of plain values is one text (``[0.1, 0.1, …]``); a switched-off section
-    (``null``) and empty lists are left out.
+    (``null``), empty lists and empty texts are left out.
     """
     workday_s = workday_seconds(raw)
 
@@ -292,7 +292,7 @@ def readable_leaves(raw: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
         elif isinstance(node, list) and any(isinstance(i, Mapping | list) for i in node):
             for index, child in enumerate(node):
                 yield from walk(child, (*path, index))
-        elif node is not None and node != [] and node != {}:
+        elif node is not None and node not in ([], {}, ""):
             kind = kind_at(raw, path)
             if isinstance(node, list):
                 text = "[" + ", ".join(readable(v, kind, workday_s) for v in node) + "]"

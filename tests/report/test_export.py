@@ -21,7 +21,12 @@ pytestmark = pytest.mark.unit
 def test_csv_export_reads_back(identifier_run: Path, tmp_path: Path) -> None:
     """summary, kpis and enterprises as CSV: BOM first, same values, Chinese labels intact."""
     written = export_tables(identifier_run, "csv", tmp_path / "csv")
-    assert sorted(p.name for p in written) == ["enterprises.csv", "kpis.csv", "summary.csv"]
+    assert sorted(p.name for p in written) == [
+        "enterprises.csv",
+        "kpis.csv",
+        "parameters.csv",
+        "summary.csv",
+    ]
     for path in written:
         assert path.read_bytes()[:3] == b"\xef\xbb\xbf"
     summary = pl.read_csv(tmp_path / "csv" / "summary.csv")
@@ -38,7 +43,7 @@ def test_xlsx_export_reads_back(identifier_run: Path, tmp_path: Path) -> None:
     """One workbook, one sheet per table, values as in the Parquet files."""
     (path,) = export_tables(identifier_run, "xlsx", tmp_path)
     workbook = openpyxl.load_workbook(path, read_only=True)
-    assert workbook.sheetnames == ["summary", "kpis", "enterprises"]
+    assert workbook.sheetnames == ["summary", "parameters", "kpis", "enterprises"]
     rows = list(workbook["summary"].iter_rows(values_only=True))
     header, body = rows[0], rows[1:]
     original = pl.read_parquet(identifier_run / "summary.parquet")

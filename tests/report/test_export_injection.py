@@ -169,7 +169,12 @@ def test_export_files_are_not_private(hostile_dirs: dict[str, Path], tmp_path: P
     written = _export(hostile_dirs["sweep"], "csv", tmp_path) + _export(
         hostile_dirs["sweep"], "xlsx", tmp_path
     )
-    assert {p.name for p in written} == {"indices.csv", "points.csv", "tables.xlsx"}
+    assert {p.name for p in written} == {
+        "indices.csv",
+        "parameters.csv",
+        "points.csv",
+        "tables.xlsx",
+    }
     for path in written:
         assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path.name
 
