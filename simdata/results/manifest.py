@@ -1,11 +1,11 @@
 """``manifest.json``: the provenance of a results directory, as typed records.
 
-One model per kind of directory (``run``, ``capacity``, ``sweep``, ``compare``) on a common
-base — schema version, status, argv, start/stop UTC, scenario sha256, root seed, git state,
-versions, host, warnings, failures — and a typed record for each failure. The file is the
-model's dump: a field is written when the code that built the manifest gave it (so a
-``running`` manifest has ``replications_done`` and no ``events``, exactly as before), and
-written last, after every other file of the directory.
+One model per kind of directory (``run``, ``capacity``, ``sweep``, ``compare``,
+``optimize``) on a common base — schema version, status, argv, start/stop UTC, scenario
+sha256, root seed, git state, versions, host, warnings, failures — and a typed record for
+each failure. The file is the model's dump: a field is written when the code that built
+the manifest gave it (so a ``running`` manifest has ``replications_done`` and no
+``events``, exactly as before), and written last, after every other file of the directory.
 
 Reading is lenient where it must be: reports and exports open directories written by older
 versions, so they read the JSON object (:func:`read_manifest`); ``--resume`` validates a run's
@@ -34,7 +34,7 @@ SCHEMA_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 _PACKAGES = ("simdata", "simpy", "numpy", "polars", "pydantic", "scipy", "pyyaml")
 
-Kind = Literal["run", "capacity", "sweep", "compare"]
+Kind = Literal["run", "capacity", "sweep", "compare", "optimize"]
 Status = Literal["running", "complete", "interrupted", "failed"]
 
 
@@ -233,12 +233,36 @@ class CompareManifest(Manifest):
     better: BetterRule | None = None
 
 
+class OptimizeManifest(Manifest):
+    """``simdata optimize``: the design, how α was split, how far the search got."""
+
+    kind: Literal["optimize"] = "optimize"
+    scenario_name: str | None = None
+    design: str | None = None
+    design_file: str | None = None
+    #: Plans in the design space, and the most the search may evaluate (Bonferroni).
+    space_size: int | None = None
+    plans_bound: int | None = None
+    confidence: float | None = None
+    alpha_per_judgement: float | None = None
+    plans_evaluated: int | None = None
+    replications_spent: int | None = None
+    #: The chosen plan's levers and cost (None: no plan meets every target).
+    chosen: dict[str, float] | None = None
+    cost: float | None = None
+    guarantee: str | None = None
+    runtime_s: float | None = None
+    #: Why the search stopped early.
+    error: str | None = None
+
+
 #: The manifest model of each kind of results directory.
 MANIFESTS: dict[str, type[Manifest]] = {
     "run": RunManifest,
     "capacity": CapacityManifest,
     "sweep": SweepManifest,
     "compare": CompareManifest,
+    "optimize": OptimizeManifest,
 }
 
 

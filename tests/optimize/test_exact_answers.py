@@ -1,0 +1,112 @@
+"""The optimiser against exact answers: the fewest M/M/c servers for an Erlang-C wait target,
+and the cheapest (servers, queue limit) of an M/M/c/K with a blocking and a wait target."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from simdata.experiments.optimize import optimize
+from tests.optimize.queueing import erlang_c_wait, mmck, write_queue
+
+pytestmark = pytest.mark.validation
+
+#: (λ per s, mean service s, wait target s). Each case's exact answer c* has Wq(c*) at most
+#: 70 % of the target and Wq(c* − 1) at least 1.4 times it, far outside the 1 % tolerance.
+ERLANG_CASES = [
+    (3.2, 1.0, 0.5),
+    (8.0, 0.5, 0.05),
+    (1.5, 2.0, 0.5),
+]
+
+
+def _fewest_servers(rate: float, service_s: float, target_s: float) -> int:
+    return next(c for c in range(1, 100) if erlang_c_wait(c, rate, 1 / service_s) <= target_s)
+
+
+@pytest.mark.parametrize(("rate", "service_s", "target_s"), ERLANG_CASES)
+def test_fewest_servers_meet_an_erlang_c_wait_target(
+    tmp_path: Path, rate: float, service_s: float, target_s: float
+) -> None:
+    """Bisection over servers finds the exact fewest c with Erlang-C W_q ≤ target."""
+    exact = _fewest_servers(rate, service_s, target_s)
+    mu = 1 / service_s
+    assert erlang_c_wait(exact, rate, mu) <= 0.7 * target_s  # the case is not a near-tie
+    assert erlang_c_wait(exact - 1, rate, mu) >= 1.4 * target_s
+    scenario = write_queue(
+        tmp_path / "mmc.yaml",
+        rate,
+        service_s,
+        [f'{{kpi: resolution.wait_mean, "<=": {target_s:g} s}}'],
+        horizon_s=600 * service_s,
+        servers=exact + 3,
+    )
+    design = tmp_path / "design.yaml"
+    design.write_text(
+        "parameters:\n"
+        "  - {path: resolution.servers, name: servers, range: [1, 16], integer: true,"
+        " cost: 80000, monotone: true}\n"
+        "max_replications: 80\n",
+        encoding="utf-8",
+    )
+    result = optimize(scenario, design)
+    assert result.chosen is not None
+    assert result.chosen.values == {"servers": float(exact)}
+    assert result.chosen.cost == 80000 * exact
+    assert len(result.records) <= result.budget.plans_bound == 5
+
+
+def _exact_mmck_plan(
+    rate: float, servers: range, limits: range, blocking: float, wait_s: float
+) -> tuple[tuple[int, int], set[tuple[int, int]]]:
+    """The cheapest feasible (c, K) by the formulas, and the feasible set."""
+    feasible = {
+        (c, k)
+        for c, k in itertools.product(servers, limits)
+        if (found := mmck(c, k, rate, 1.0))[0] <= blocking and found[1] <= wait_s
+    }
+    return min(feasible, key=lambda plan: (80000 * plan[0] + 5000 * plan[1], plan)), feasible
+
+
+def test_two_levers_find_the_cheapest_exact_mmck_plan(tmp_path: Path) -> None:
+    """Servers and queue limit with a blocking and a wait target: the frontier walk returns
+    the cheapest plan by the M/M/c/K formulas."""
+    rate, blocking, wait_s = 3.0, 0.02, 1.0
+    servers, limits = range(2, 7), range(6, 19, 3)
+    exact, feasible = _exact_mmck_plan(rate, servers, limits, blocking, wait_s)
+    for c, k in feasible:  # the case fits a monotone search: feasible plans form an upper set
+        assert all((c2, k2) in feasible for c2 in servers for k2 in limits if c2 >= c and k2 >= k)
+    c, k = exact
+    assert mmck(c, k, rate, 1.0)[0] <= 0.7 * blocking  # not a near-tie at the answer …
+    assert mmck(c, k - 3, rate, 1.0)[0] >= 1.3 * blocking  # … nor one step below it
+    assert mmck(c - 1, k, rate, 1.0)[0] >= 1.3 * blocking
+    scenario = write_queue(
+        tmp_path / "mmck.yaml",
+        rate,
+        1.0,
+        [
+            f'{{kpi: resolution.rejected_share, "<=": "{blocking:.0%}"}}',
+            f'{{kpi: resolution.wait_mean, "<=": {wait_s:g} s}}',
+        ],
+        horizon_s=1000,
+        queue_limit=10,
+        servers=4,
+    )
+    design = tmp_path / "design.yaml"
+    design.write_text(
+        "parameters:\n"
+        "  - {path: resolution.servers, name: servers, range: [2, 6], integer: true,"
+        " cost: 80000, monotone: true}\n"
+        "  - {path: resolution.queue_limit, name: queue, levels: [6, 9, 12, 15, 18],"
+        " integer: true, cost: 5000, monotone: true}\n"
+        "max_replications: 80\n",
+        encoding="utf-8",
+    )
+    result = optimize(scenario, design, out=tmp_path / "out")
+    assert result.chosen is not None
+    assert result.chosen.values == {"servers": float(c), "queue": float(k)}
+    candidates = pl.read_parquet(tmp_path / "out" / "candidates.parquet")
+    assert candidates.filter(pl.col("chosen"))["status"].to_list() in (["feasible"], ["tie"])
