@@ -35,6 +35,12 @@ class Frame:
     description: str
     columns: tuple[Column, ...]
     written: bool = False
+    #: The run directory's file stem when it differs from the name (``requests``).
+    file: str = ""
+
+    @property
+    def file_stem(self) -> str:
+        return self.file or self.name
 
     @property
     def schema(self) -> dict[str, pl.DataType]:
@@ -217,7 +223,9 @@ SUBSIDY_YEARS = Frame(
 )  # fmt: skip
 DATA_REQUESTS = Frame(
     "data_requests", "requesters, policy",
-    "One row per data request (the recorded run, then completed after the drain).",
+    "One row per data request (the recorded run, then completed after the drain); written "
+    "as `requests.parquet`, the audit trail of the SLA shares: a planner filters `measured` "
+    "and the channel and counts `workdays` within the SLA.",
     (
         _c("arrival_s", F64, "arrival time"),
         _c("end_s", F64, "time it ended (NaN while open)"),
@@ -229,7 +237,16 @@ DATA_REQUESTS = Frame(
         _c("channel", STR, "sharing, opening or development"),
         _c("group", STR, "requester group (or `initial backlog`)"),
         _c("initial", BOOL, "part of the initial backlog (served, not measured)"),
+        _c("department", STR, "owning department of the request's first dataset"),
+        _c("data_class", STR, "the first dataset's class on the request's channel "
+           "(sharing: unconditional, conditional, not_shared; opening: not_open, ordinary, "
+           "on_application; development: the sharing class)"),
+        _c("datasets", I64, "datasets the request asks for"),
+        _c("workdays", F64, "working days from arrival to end (work_s / one day's office hours)"),
+        _c("measured", BOOL, "arrived in the measured window and not initial: counted by KPIs"),
     ),
+    written=True,
+    file="requests",
 )  # fmt: skip
 REVIEWS = Frame(
     "reviews", "policy",
@@ -312,7 +329,11 @@ def frames_markdown() -> str:
         "",
     ]
     for frame in FRAMES.values():
-        kept = "written to the run directory" if frame.written else "in memory, for KPIs"
+        kept = (
+            f"written to the run directory as `{frame.file_stem}.parquet`"
+            if frame.written
+            else "in memory, for KPIs"
+        )
         lines += [
             f"### `{frame.name}`",
             "",

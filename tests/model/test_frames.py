@@ -57,6 +57,13 @@ def test_run_directory_doc_shows_the_catalogue() -> None:
 def test_written_frames_are_the_run_directory_tables() -> None:
     """The frames marked written are the model tables a run directory holds."""
     written = {name for name, frame in FRAMES.items() if frame.written}
-    assert written == {"enterprises", "enterprise_days", "latency_histogram", "timeseries"}
+    assert written == {
+        "enterprises",
+        "enterprise_days",
+        "latency_histogram",
+        "timeseries",
+        "data_requests",
+    }
+    assert FRAMES["data_requests"].file_stem == "requests"
     for frame in FRAMES.values():
         assert len({c.name for c in frame.columns}) == len(frame.columns), frame.name

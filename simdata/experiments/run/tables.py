@@ -31,8 +31,8 @@ TIMESERIES_SCHEMA = {
     "value": pl.Float64,
 }
 #: Model tables written to the run directory when a replication produces them (their
-#: columns are the model's, with ``replication`` first).
-WRITTEN_TABLES = tuple(f.name for f in FRAMES.values() if f.written and f.name != "timeseries")
+#: columns are the model's, with ``replication`` first; file ``<frame.file_stem>.parquet``).
+WRITTEN_TABLES = tuple(f for f in FRAMES.values() if f.written and f.name != "timeseries")
 #: Every fixed schema of the run directory, by file stem.
 SCHEMAS: dict[str, dict[str, Any]] = {
     "kpis": KPI_SCHEMA,
@@ -90,7 +90,8 @@ def timeseries_frame(
 def model_tables(replications: Sequence[Replication]) -> dict[str, pl.DataFrame]:
     """The per-entity tables of every replication, long form with a replication column."""
     tables = {}
-    for name in WRITTEN_TABLES:
+    for written in WRITTEN_TABLES:
+        name = written.name
         parts = [
             rep.frames[name].with_columns(pl.lit(rep.index, dtype=pl.Int64).alias("replication"))
             for rep in replications
@@ -98,5 +99,5 @@ def model_tables(replications: Sequence[Replication]) -> dict[str, pl.DataFrame]
         ]
         if parts:
             frame = pl.concat(parts, how="diagonal_relaxed")
-            tables[name] = frame.select("replication", pl.exclude("replication"))
+            tables[written.file_stem] = frame.select("replication", pl.exclude("replication"))
     return tables

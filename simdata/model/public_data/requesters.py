@@ -244,6 +244,7 @@ class RequestersComponent:
         self.requests = draw_requests(
             spec, catalogue.catalogue, world.calendar, world.streams, self.start_s, self.end_s
         )
+        self.catalogue = catalogue.catalogue
         self.groups = [g.name for g in spec.groups] + ["initial backlog"]
 
     def start(self) -> None:
@@ -268,6 +269,7 @@ class RequestersComponent:
                 pl.Series("channel", np.array(CHANNELS)[requests.channel]),
                 pl.Series("group", np.array(self.groups)[requests.group]),
                 pl.Series("initial", requests.initial),
+                *self._audit_columns(arrival, work / calendar.workday_s),
             ),
         )
         self._record_daily(arrival, end)
@@ -279,6 +281,27 @@ class RequestersComponent:
         self.world.info[OPEN_AT_END] = int((measured & still_open).sum())
         self.world.constants["window_work_s"] = float(calendar.work_between(start, stop))
         self.world.constants["workday_s"] = calendar.workday_s
+
+    def _audit_columns(self, arrival: FloatArray, workdays: FloatArray) -> list[pl.Series]:
+        """What ``requests.parquet`` adds for a planner checking the SLA shares by hand:
+        the first dataset's department and class, the datasets asked for, working days
+        and whether the KPIs count the request (the measured window, not the backlog)."""
+        requests, catalogue = self.requests, self.catalogue
+        first = requests.item_dataset[requests.first_item[:-1]]
+        opening = requests.channel == CHANNELS.index("opening")
+        data_class = np.where(
+            opening,
+            np.array(OPENING_CLASSES)[catalogue.opening[first]],
+            np.array(SHARING_CLASSES)[catalogue.sharing[first]],
+        )
+        start, stop = self.window
+        return [
+            pl.Series("department", np.array(catalogue.departments)[catalogue.owner[first]]),
+            pl.Series("data_class", data_class),
+            pl.Series("datasets", np.diff(requests.first_item).astype(np.int64)),
+            pl.Series("workdays", workdays),
+            pl.Series("measured", (arrival >= start) & (arrival < stop) & ~requests.initial),
+        ]
 
     def _record_daily(self, arrival: FloatArray, end: FloatArray) -> None:
         first_day = np.floor(self.start_s / DAY_S) * DAY_S
