@@ -10,8 +10,9 @@ Typical use::
 
 Also ``resume`` (finish an interrupted run directory), ``make_executor`` (process pool or
 Dask), ``StoppingRule`` (``run(..., until_decided=...)``), ``capacity`` (the highest load
-within the SLA), ``compare`` (paired differences of run directories) and ``sweep``
-(designs and sensitivity indices with SALib).
+within the SLA), ``compare`` (paired differences of run directories), ``sweep``
+(designs and sensitivity indices with SALib) and ``optimize`` (the cheapest plan that meets
+every target, with a stated confidence).
 
 The names load on first use (PEP 562), so ``import simdata`` — and the ``simdata`` command
 starting up — costs nothing until something is asked for.
@@ -23,7 +24,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from simdata.api import RunResult, StoppingRule, load_scenario, make_executor, resume, run
+    from simdata.api import (
+        RunResult,
+        StoppingRule,
+        load_scenario,
+        make_executor,
+        optimize,
+        resume,
+        run,
+    )
     from simdata.errors import RunError, ScenarioError, SimdataError
     from simdata.experiments.capacity import capacity
     from simdata.experiments.compare import compare
@@ -38,6 +47,7 @@ _SOURCES = {
     "StoppingRule": "simdata.api",
     "load_scenario": "simdata.api",
     "make_executor": "simdata.api",
+    "optimize": "simdata.api",
     "resume": "simdata.api",
     "run": "simdata.api",
     "RunError": "simdata.errors",
@@ -61,6 +71,7 @@ __all__ = [
     "compare",
     "load_scenario",
     "make_executor",
+    "optimize",
     "resume",
     "run",
     "sweep",

@@ -3,7 +3,8 @@
 ``run(scenario, executor=make_executor(4))`` runs replications in four local processes,
 ``make_executor(client=distributed.Client(...))`` on Dask; the default is serial, in this
 process. ``run(..., until_decided=StoppingRule())`` chooses the replication count;
-``resume(run_dir)`` finishes an interrupted run directory.
+``resume(run_dir)`` finishes an interrupted run directory; ``optimize(scenario, design)``
+finds the cheapest plan of a design's levers that meets every target.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from simdata.analysis.kpis import kpi_units
 from simdata.analysis.producible import check_targets
 from simdata.experiments.executors import Executor, make_executor
+from simdata.experiments.optimize import OptimizeResult, optimize
 from simdata.experiments.run import RunResult, resume, run
 from simdata.experiments.until_decided import StoppingRule
 from simdata.scenario import loader
@@ -31,10 +33,12 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
 
 __all__ = [
     "Executor",
+    "OptimizeResult",
     "RunResult",
     "StoppingRule",
     "load_scenario",
     "make_executor",
+    "optimize",
     "resume",
     "run",
 ]

@@ -28,6 +28,7 @@ def test_all_is_exactly_the_curated_surface() -> None:
         "compare",
         "load_scenario",
         "make_executor",
+        "optimize",
         "resume",
         "run",
         "sweep",

@@ -24,6 +24,7 @@ _COMMANDS = (
     "capacity_command",
     "compare_command",
     "info_commands",
+    "optimize_command",
     "report_command",
     "run_command",
     "sweep_command",

@@ -16,16 +16,26 @@ from simdata.experiments.optimize.design import (
     design_from_data,
     load_optimize_design,
 )
-from simdata.experiments.optimize.experiment import Bound, bind, optimize
+from simdata.experiments.optimize.experiment import (
+    Bound,
+    DryRun,
+    bind,
+    dry_run,
+    load_base,
+    optimize,
+)
 from simdata.experiments.optimize.result import OptimizeResult
 
 __all__ = [
     "Bound",
+    "DryRun",
     "LoadedOptimizeDesign",
     "OptimizeDesign",
     "OptimizeResult",
     "bind",
     "design_from_data",
+    "dry_run",
+    "load_base",
     "load_optimize_design",
     "optimize",
 ]

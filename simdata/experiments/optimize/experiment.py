@@ -22,12 +22,15 @@ import yaml
 from simdata.analysis.kpis import kpi_units
 from simdata.analysis.producible import check_targets, why_not_producible
 from simdata.errors import ScenarioError
+from simdata.experiments import sizing
 from simdata.experiments.executors import Executor, SerialExecutor
 from simdata.experiments.optimize.design import LoadedOptimizeDesign, load_optimize_design
 from simdata.experiments.optimize.evaluate import PlanEvaluator, Progress
 from simdata.experiments.optimize.feasibility import Constraint, judgement_alpha
 from simdata.experiments.optimize.result import Budget, OptimizeResult, plan_yaml
 from simdata.experiments.optimize.search import dominated, frontier_search, max_evaluations
+from simdata.experiments.replication import run_replication
+from simdata.experiments.sizing import duration_text
 from simdata.experiments.sweep.points import point_scenario
 from simdata.experiments.until_decided import StoppingRule
 from simdata.results import claim_run_dir, manifest, utc_now, write_json, write_parquet, write_text
@@ -111,6 +114,11 @@ def _check_levers(scenario: Scenario, loaded: LoadedOptimizeDesign) -> None:
                 ) from None
 
 
+def load_base(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    """The base scenario, loaded as ``simdata.load_scenario`` loads it."""
+    return loader.load_scenario(path, overrides, kpi_units=kpi_units(), checks=(check_targets,))
+
+
 def optimize(
     scenario: Scenario | str | Path,
     design: LoadedOptimizeDesign | str | Path,
@@ -130,9 +138,7 @@ def optimize(
     base_path = None
     if not isinstance(scenario, Scenario):
         base_path = Path(scenario)
-        scenario = loader.load_scenario(
-            base_path, overrides, kpi_units=kpi_units(), checks=(check_targets,)
-        )
+        scenario = load_base(base_path, overrides)
         if overrides:
             base_path = None  # plan.yaml cannot extend a file with --set applied
     loaded = design if isinstance(design, LoadedOptimizeDesign) else load_optimize_design(design)
@@ -260,3 +266,41 @@ class _Search:
                 **({} if error is None else {"error": error}),
             },
         )
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """What ``--dry-run`` prints: the space, the α split and the time bounds."""
+
+    bound: Bound
+    seconds_per_replication: float
+    how: str
+
+    def lines(self, workers: int) -> list[str]:
+        bound, budget, rule = self.bound, self.bound.budget, self.bound.rule
+        looks = rule.looks()
+        first = duration_text(
+            budget.plans_bound * looks[0] * self.seconds_per_replication / workers
+        )
+        most = duration_text(
+            budget.plans_bound * looks[-1] * self.seconds_per_replication / workers
+        )
+        sizes = " × ".join(str(size) for size in bound.sizes)
+        return [
+            f"{bound.loaded.design.name}: {bound.space_size:,} plans ({sizes} lever values), "
+            f"at most {budget.plans_bound} evaluated; {len(bound.constraints)} constraint(s)",
+            f"α = {1 - budget.confidence:.3g} split over {budget.plans_bound} × "
+            f"{len(bound.constraints)} judgements: α_j = {budget.alpha_per_judgement:.3g}; "
+            f"looks at {', '.join(map(str, looks))} replications",
+            f"{self.how} {self.seconds_per_replication:.2f} s → about {first} if every plan "
+            f"is decided at its first look, at most {most}, on {workers} worker(s)",
+        ]
+
+
+def dry_run(bound: Bound) -> DryRun:
+    """Time one replication of the base scenario (or estimate it when it is long)."""
+    size = sizing.estimate(bound.scenario)
+    if size.core_s_per_replication > sizing.ANNOUNCE_S:
+        return DryRun(bound, size.core_s_per_replication, "estimated replication (no pilot)")
+    timed = run_replication(bound.scenario, 0, bound.root_seed).runtime_s
+    return DryRun(bound, timed, "pilot replication (base scenario)")
