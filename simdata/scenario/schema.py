@@ -19,6 +19,7 @@ from pydantic.fields import FieldInfo
 from simdata.scenario.calendar_spec import FIRST_DATE, LAST_DATE
 from simdata.scenario.distributions import MAX_CV, MAX_INTEGER_DRAW, MAX_SIGMA
 from simdata.scenario.models import Scenario, Target
+from simdata.scenario.readable import field_kind, readable_value
 from simdata.scenario.units import (
     MAX_DURATION_TEXT,
     MAX_GROWTH_FACTOR,
@@ -84,15 +85,15 @@ def json_schema_text() -> str:
 
 
 def _default_text(info: FieldInfo, model: type[BaseModel], name: str) -> str:
+    """The default as a planner writes it (``4/month``, ``10 workday``, ``80%``)."""
     if info.is_required():
         return "required"
-    instance = model.model_construct()  # every field not required has a default
-    if isinstance(getattr(instance, name), BaseModel) and len(_models_in(info.annotation)) == 1:
+    value = info.get_default(call_default_factory=True)
+    if isinstance(value, BaseModel) and len(_models_in(info.annotation)) == 1:
         return "see below"
-    dumped = instance.model_dump(mode="json", by_alias=True).get(info.alias or name)
-    if dumped in (None, [], {}):
-        return "none" if dumped is None else "empty"
-    return f"`{json.dumps(dumped, ensure_ascii=False)}`"
+    if value is None or value == [] or value == {}:
+        return "none" if value is None else "empty"
+    return f"`{readable_value(value, info) or chr(34) * 2}`"  # empty text shows as ""
 
 
 _VALIDATOR_WORDS = {
@@ -113,12 +114,22 @@ _VALIDATOR_WORDS = {
 }
 
 
+#: What the items of a list of sections are called on the page.
+_LIST_NOUNS = {
+    "Target": "targets",
+    "RequesterGroup": "groups",
+    "InitialEnterprise": "enterprises",
+    "DepartmentSpec": "departments",
+}
+
+
 def _type_text(info: FieldInfo) -> str:
     """A planner's word for a field's type (duration, rate, integer, section, …)."""
     for item in info.metadata:
         func = getattr(item, "func", None)
         if func is not None and func.__name__ in _VALIDATOR_WORDS:
-            return _VALIDATOR_WORDS[func.__name__]
+            optional = type(None) in get_args(info.annotation)
+            return _VALIDATOR_WORDS[func.__name__] + (" (optional)" if optional else "")
     annotation = info.annotation
     args = [a for a in get_args(annotation) if a is not type(None)]
     optional = get_origin(annotation) in (Union, types.UnionType) and len(args) < len(
@@ -127,13 +138,21 @@ def _type_text(info: FieldInfo) -> str:
     if optional and len(args) == 1:
         inner = FieldInfo.from_annotation(args[0])
         return f"{_type_text(inner)} (optional)"
+    if get_origin(annotation) is Literal and len(get_args(annotation)) == 1:
+        return f"`{get_args(annotation)[0]}`"
     if get_origin(annotation) is Literal:
         return "one of " + ", ".join(f"`{a}`" for a in get_args(annotation))
     models = _models_in(annotation)
     if len(models) > 1:
-        return "distribution"
+        return _union_text(models)
     if get_origin(annotation) is list:
-        return "list of targets" if models else "list"
+        item = get_args(annotation)[0]
+        if models:
+            return "list of " + _LIST_NOUNS.get(models[0].__name__, "sections")
+        return "list of " + _plural(_type_text(FieldInfo.from_annotation(item)))
+    if get_origin(annotation) is dict:
+        value = _type_text(FieldInfo.from_annotation(get_args(annotation)[1]))
+        return f"mapping of name → {value}"
     if models:
         return "section"
     names = {int: "integer", str: "text", float: "number", bool: "true/false"}
@@ -142,6 +161,48 @@ def _type_text(info: FieldInfo) -> str:
     if annotation is dt.date:
         return "date"
     return getattr(annotation, "__name__", repr(annotation))
+
+
+def _plural(word: str) -> str:
+    plurals = {"text": "texts", "true/false": "true/false values", "share": "shares"}
+    return plurals.get(word, word if word.endswith("s") else word + "s")
+
+
+def _tag(model: type[BaseModel]) -> tuple[str, str] | None:
+    """The discriminating field of a union member and its value (``("model", "bass")``)."""
+    for name, info in model.model_fields.items():
+        if get_origin(info.annotation) is Literal and len(get_args(info.annotation)) == 1:
+            return info.alias or name, str(get_args(info.annotation)[0])
+    return None
+
+
+def _union_text(models: list[type[BaseModel]]) -> str:
+    """A union of sections: a distribution, or a mapping chosen by a tag (``model``)."""
+    tags = [_tag(model) for model in models]
+    if all(tag is not None and tag[0] == "dist" for tag in tags):
+        return _distribution_text(models, tags)
+    if all(tag is not None for tag in tags) and len({tag[0] for tag in tags if tag}) == 1:
+        key = tags[0][0] if tags[0] else ""
+        return f"mapping by `{key}`: " + " or ".join(f"`{tag[1]}`" for tag in tags if tag)
+    return "one of several forms"
+
+
+#: The kind of value a distribution's parameters take → how the page names it.
+_DISTRIBUTION_WORDS = {
+    "duration": "duration distribution",
+    "working time": "working-time distribution",
+    None: "number distribution",
+}
+
+
+def _distribution_text(models: list[type[BaseModel]], tags: list[tuple[str, str] | None]) -> str:
+    """``duration distribution``, ``working-time distribution``, ``number distribution``
+    or ``integer distribution`` (the families that draw counts: poisson, geometric, …)."""
+    if any(tag is not None and tag[1] == "poisson" for tag in tags):
+        return "integer distribution"
+    constant = next(m for m, tag in zip(models, tags, strict=True) if tag and tag[1] == "constant")
+    kind = field_kind(constant.model_fields["value"])
+    return _DISTRIBUTION_WORDS.get(kind, "distribution")
 
 
 def reference_markdown() -> str:
@@ -167,7 +228,7 @@ def _section_lines(
     title: str, model: type[BaseModel], queue: list[tuple[str, type[BaseModel]]]
 ) -> list[str]:
     """One section's table; the sections its fields hold are queued after it."""
-    lines = [f"## `{title}`", "", (model.__doc__ or "").strip().splitlines()[0], ""]
+    lines = [f"## `{title}`", "", _introduction(model), ""]
     lines += ["| field | type | default | description |", "| --- | --- | --- | --- |"]
     for name, info in model.model_fields.items():
         if info.exclude:
@@ -177,14 +238,43 @@ def _section_lines(
         lines.append(
             f"| `{key}` | {_type_text(info)} | {_default_text(info, model, name)} | {description} |"
         )
-        nested = _models_in(info.annotation)
-        ours = len(nested) == 1 and nested[0].__module__.startswith("simdata.scenario")
-        if ours and nested[0] is not Target:
-            prefix = "" if title == "(top level)" else title + "."
-            item = "[]" if get_origin(info.annotation) is list else ""
-            queue.append((prefix + key + item, nested[0]))
+        queue += _nested_sections(title, key, info)
     lines.append("")
     return lines
+
+
+def _introduction(model: type[BaseModel]) -> str:
+    """The first paragraph of a model's docstring, whole (a sentence is never cut)."""
+    paragraph = (model.__doc__ or "").strip().split("\n\n")[0]
+    return " ".join(paragraph.split()).replace("``", "`")
+
+
+def _in_list(annotation: Any, model: type[BaseModel]) -> bool:
+    """Whether ``model`` appears in ``annotation`` as the item of a list."""
+    if get_origin(annotation) is list:
+        return model in _models_in(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, types.UnionType, typing.Annotated):
+        return any(_in_list(arg, model) for arg in get_args(annotation))
+    return False
+
+
+def _nested_sections(title: str, key: str, info: FieldInfo) -> list[tuple[str, type[BaseModel]]]:
+    """The sections a field holds, titled by path (``[]`` for list items, the tag for
+    one form of several); distributions and targets are explained once at the end."""
+    nested = [m for m in _models_in(info.annotation) if m.__module__.startswith("simdata.scenario")]
+    prefix = "" if title == "(top level)" else title + "."
+    found = []
+    for model in nested:
+        tag = _tag(model)
+        if model is Target or (tag is not None and tag[0] == "dist"):
+            continue
+        path = prefix + key + ("[]" if _in_list(info.annotation, model) else "")
+        if len(nested) > 1 and tag is not None:
+            path += f"` with `{tag[0]}: {tag[1]}"
+        elif len(nested) > 1:
+            path += f"` as `{{{', '.join(_field_names(model))}}}"
+        found.append((path, model))
+    return found
 
 
 def _closing_lines() -> list[str]:
