@@ -120,9 +120,10 @@ def test_experiment_reports(
         page = build_report(directory, lang).path.read_text(encoding="utf-8")
         assert_self_contained(page)
         assert set(figures(page)) == keys, directory.name
-    capacity_page = (capacity_dir / "report.html").read_text(encoding="utf-8")
+    name = "report.zh.html" if lang == "zh" else "report.html"
+    capacity_page = (capacity_dir / name).read_text(encoding="utf-8")
     assert "953" in capacity_page
-    compare_page = (compare_dir / "report.html").read_text(encoding="utf-8")
+    compare_page = (compare_dir / name).read_text(encoding="utf-8")
     assert ("更优" if lang == "zh" else "better") in compare_page
 
 
