@@ -38,8 +38,8 @@ _TEXT: dict[str, dict[str, str]] = {
     "compare.verdicts.note": {
         "en": "Each run's own verdict on its targets (the whole 95% CI on the right side: "
         "pass; wholly on the wrong side: fail; otherwise undecided).",
-        "zh": "各次运行对自身目标的判定（95%置信区间全部满足目标为达标，全部不满足为未达标，"
-        "否则为未定）。",
+        "zh": "各次运行对自身目标的判定（95%置信区间全部满足目标为通过，全部不满足为未通过，"
+        "否则为待定）。",
     },
     "col.base_verdict": {"en": "base", "zh": "基准"},
     "col.verdicts": {"en": "target: base → variant", "zh": "目标判定：基准 → 方案"},
@@ -53,9 +53,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "的均值（参数扫描不保存直方图）。",
     },
     "sweep.targets": {"en": "Targets across the points", "zh": "各参数点的目标判定"},
-    "col.points_pass": {"en": "points that pass", "zh": "达标参数点"},
-    "col.points_fail": {"en": "fail", "zh": "未达标"},
-    "col.points_undecided": {"en": "undecided", "zh": "未定"},
+    "col.points_pass": {"en": "points that pass", "zh": "通过的参数点"},
+    "col.points_fail": {"en": "fail", "zh": "未通过"},
+    "col.points_undecided": {"en": "undecided", "zh": "待定"},
     "sweep.morris": {"en": "Morris screening (per grid step)", "zh": "Morris筛选（每网格步长）"},
     "sweep.morris.note": {
         "en": "μ*: mean absolute change of the KPI when the lever moves one grid step, "

@@ -42,8 +42,8 @@ TEXT: dict[str, dict[str, str]] = {
     "headline.rule": {
         "en": "pass: the whole 95% CI meets the target; fail: none of it does; "
         "undecided: the CI straddles the target (add replications).",
-        "zh": "达标：95%置信区间全部满足目标；未达标：全部不满足；"
-        "未定：置信区间跨越目标值（需增加重复次数）。",
+        "zh": "通过：95%置信区间全部满足目标；未通过：全部不满足；"
+        "待定：置信区间跨越目标值（需增加重复次数）。",
     },
     "kpis": {"en": "Key performance indicators", "zh": "关键绩效指标"},
     "kpis.note": {
@@ -182,9 +182,9 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "—（条件指标：统计子集随方案变化）",
     },
     # verdicts
-    "verdict.pass": {"en": "pass", "zh": "达标"},
-    "verdict.fail": {"en": "fail", "zh": "未达标"},
-    "verdict.undecided": {"en": "undecided", "zh": "未定"},
+    "verdict.pass": {"en": "pass", "zh": "通过"},
+    "verdict.fail": {"en": "fail", "zh": "未通过"},
+    "verdict.undecided": {"en": "undecided", "zh": "待定"},
     "note.tail": {
         "en": "too few tail samples — lengthen run.horizon",
         "zh": "尾部样本过少——请延长 run.horizon",

@@ -69,7 +69,7 @@ PATTERNS: tuple[WarningPattern, ...] = (
         r"(?P<kpi>\S+) (?P<target>.+?): undecided — too few tail samples — lengthen "
         r"run\.horizon \(median replication: (?P<tail>\d+) values beyond p(?P<q>[\d.]+), "
         r"(?P<needed>\d+) needed\)",
-        "{kpi} {target}：未定——尾部样本过少，请延长 run.horizon"
+        "{kpi} {target}：待定——尾部样本过少，请延长 run.horizon"
         "（中位重复中超过 p{q} 的值仅 {tail} 个，需要 {needed} 个）。",
     ),
     _p(

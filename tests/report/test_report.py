@@ -87,7 +87,7 @@ def test_public_data_run_report_zh(public_run: Path) -> None:
     for heading in ("目标判定", "关键绩效指标", "图表", "情景", "运行信息"):
         assert f"<h2>{heading}</h2>" in page
     assert "时限内办结占比（渠道：共享）" in page
-    assert re.search(r'class="badge (pass|fail|undecided)">(达标|未达标|未定)<', page)
+    assert re.search(r'class="badge (pass|fail|undecided)">(通过|未通过|待定)<', page)
     for english in ("Verdicts", "Key performance indicators", "Figures", "Provenance"):
         assert english not in page
     assert report.warnings == []
@@ -254,7 +254,7 @@ def _run_without_summary(root: Path) -> Path:
     [
         (lambda root: root / "absent", [], "no such directory"),
         (_no_manifest, [], "manifest.json"),
-        (_unknown_kind, [], "kind: expected one of run, capacity, sweep, compare, got 'party'"),
+        (_unknown_kind, [], "kind: expected one of run, capacity, sweep, compare, optimize, got 'party'"),
         (_broken_manifest, [], "expected JSON"),
         (_run_without_summary, [], "expected summary.parquet"),
         (_unknown_kind, ["--lang", "fr"], "--lang: expected one of en, zh, got 'fr'"),

@@ -127,7 +127,7 @@ def test_real_warnings_translate_with_their_values() -> None:
     )
     (warning,) = guard_warnings(summary)
     shown = translate_warning(warning, "zh")
-    assert shown.startswith("resolution.latency_p99 <= 60 ms：未定")
+    assert shown.startswith("resolution.latency_p99 <= 60 ms：待定")
     assert "50 个" in shown
     assert "100 个" in shown
     assert translate_warning(warning, "en") == warning
