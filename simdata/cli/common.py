@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import click
+import numpy as np
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markup import escape
@@ -332,7 +333,8 @@ class _Layout:
 
 
 def fmt(value: float | None, unit: str | None = None) -> str:
-    """A value for the terminal: seconds scaled to ms/µs, fractions as percent.
+    """A value for the terminal: seconds scaled to ms/µs, fractions as percent, four
+    significant digits and never an exponent (``0.0000007366%``, ``12,350/s``).
 
     Files keep SI values; this is display only.
     """
@@ -340,20 +342,29 @@ def fmt(value: float | None, unit: str | None = None) -> str:
         return "—"
     if unit == "s" and value != 0 and abs(value) < 1:
         scale, suffix = (1e3, " ms") if abs(value) >= 1e-3 else (1e6, " µs")
-        return f"{value * scale:.4g}{suffix}"
+        return f"{_sig(value * scale)}{suffix}"
     if unit == "s":
         for size, suffix in ((86_400.0, " d"), (3_600.0, " h"), (60.0, " min")):
             if abs(value) >= size:
-                return f"{value / size:.4g}{suffix}"
-        return f"{value:.4g} s"
+                return f"{_sig(value / size)}{suffix}"
+        return f"{_sig(value)} s"
     if unit == "workday":
-        return f"{value:.4g} wd"
+        return f"{_sig(value)} wd"
     if unit == "fraction":
-        return f"{value * 100:.4g}%"
+        return f"{_sig(value * 100)}%"
     if unit == "1/s":
-        return f"{value:.4g}/s"
+        return f"{_sig(value)}/s"
     if unit == "yuan":  # money: 元 with thousands separators, never a count
-        return f"{value:,.0f} 元" if abs(value) >= 1_000 else f"{value:.4g} 元"
+        return f"{value:,.0f} 元" if abs(value) >= 1_000 else f"{_sig(value)} 元"
     if abs(value) >= 10_000:
         return f"{value:,.0f}"
-    return f"{value:.4g}"
+    return _sig(value)
+
+
+def _sig(value: float) -> str:
+    """Four significant digits, positional (no ``e-07``); thousands separated from 10,000."""
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    if abs(value) >= 10_000:
+        return f"{value:,.0f}"
+    return np.format_float_positional(value, precision=4, unique=False, fractional=False, trim="-")

@@ -247,6 +247,9 @@ def test_every_shipped_scenario_validates_and_runs(name: str, tmp_path: Path) ->
         (599.7, "1/s", "599.7/s"),
         (323815.0, "count", "323,815"),
         (float("nan"), "s", "—"),
+        # Never an exponent (issue 14): a share near 0 and a large rate stay positional.
+        (7.366e-9, "fraction", "0.0000007366%"),
+        (12345.6, "1/s", "12,346/s"),
     ],
 )
 def test_terminal_values_are_scaled_for_reading(value: float, unit: str, shown: str) -> None:
