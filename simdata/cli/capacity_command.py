@@ -154,7 +154,8 @@ def capacity_command(
             )
     finally:
         executor.close()
-    console.print(f"{plain(loaded.name)}: SLA {plain(result.as_json()['sla'])}", highlight=False)
+    shown = f"p{result.sla.quantile * 100:g} {result.sla.op} {fmt(result.sla.threshold_s, 's')}"
+    console.print(f"{plain(loaded.name)}: SLA {shown}", highlight=False)
     for line in _describe(result):
         console.print(line, highlight=False)
     for warning in result.warnings:
