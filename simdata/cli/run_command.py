@@ -197,7 +197,8 @@ def _check_options(
     "--report",
     "make_report",
     is_flag=True,
-    help="Also write report.html (self-contained, offline) into the run directory.",
+    help="Also write report.html (report.zh.html with --lang zh; self-contained, offline) "
+    "into the run directory.",
 )
 @click.option(
     "--lang",
@@ -232,7 +233,7 @@ def run_command(
     """Run SCENARIO's replications; print KPIs with 95% CIs and target verdicts.
 
     With --resume RUN_DIR, finish an interrupted run (SCENARIO, if given, must resolve to
-    the run's scenario). With --report, also write report.html (--lang en|zh).
+    the run's scenario). With --report, also write report.html (report.zh.html with --lang zh).
     """
     if lang not in LANGS:
         raise UsageError(f"--lang: expected one of {', '.join(LANGS)}, got {lang!r}")
