@@ -254,7 +254,11 @@ def _run_without_summary(root: Path) -> Path:
     [
         (lambda root: root / "absent", [], "no such directory"),
         (_no_manifest, [], "manifest.json"),
-        (_unknown_kind, [], "kind: expected one of run, capacity, sweep, compare, optimize, got 'party'"),
+        (
+            _unknown_kind,
+            [],
+            "kind: expected one of run, capacity, sweep, compare, optimize, got 'party'",
+        ),
         (_broken_manifest, [], "expected JSON"),
         (_run_without_summary, [], "expected summary.parquet"),
         (_unknown_kind, ["--lang", "fr"], "--lang: expected one of en, zh, got 'fr'"),
