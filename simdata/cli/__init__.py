@@ -23,6 +23,7 @@ __all__ = ["cli", "fmt", "main"]
 _COMMANDS = (
     "capacity_command",
     "compare_command",
+    "fit_command",
     "info_commands",
     "optimize_command",
     "report_command",

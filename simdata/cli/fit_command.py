@@ -1,0 +1,77 @@
+"""``simdata fit``: a planner's log → a scenario with fitted, commented values (issue 18).
+
+Bad input — a missing column, an unparsable time, a negative duration, an empty table, an
+unknown ``--as`` — is one line ``FILE:ROW: COLUMN: expected …, got …`` on stderr, exit 2,
+nothing written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from simdata.cli.common import cli, handle_errors, output_console, plain
+from simdata.errors import UsageError
+from simdata.experiments.fit import TEMPLATES, fit_requests
+
+
+def _renames(pairs: tuple[str, ...]) -> dict[str, str]:
+    renames = {}
+    for pair in pairs:
+        column, sep, field = pair.partition("=")
+        if not sep or not column.strip() or not field.strip():
+            raise UsageError(f"--map: expected COLUMN=FIELD, got {pair!r}")
+        renames[column.strip()] = field.strip()
+    return renames
+
+
+@cli.command("fit")
+@click.argument("data", required=False, type=click.Path(path_type=Path))
+@click.option("--as", "kind", metavar="requests", help="Kind of log (this release: requests).")
+@click.option(
+    "--base",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Scenario the fitted one extends (its calendar counts the working time).",
+)
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="COLUMN=FIELD",
+    help="Read your column COLUMN as the documented FIELD (repeatable).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Fitted scenario to write. Default: print it.",
+)
+@click.option("--template", metavar="requests", help="Print a template CSV of a kind and exit.")
+@handle_errors
+def fit_command(
+    data: Path | None,
+    kind: str | None,
+    base: Path | None,
+    maps: tuple[str, ...],
+    out: Path | None,
+    template: str | None,
+) -> None:
+    """Fit DATA (CSV in UTF-8 or GBK, xlsx or Parquet) and write a scenario whose fitted
+    values carry their n, estimate and CI (docs/fit.md)."""
+    if template is not None:
+        if template not in TEMPLATES:
+            raise UsageError(
+                f"--template: expected one of {', '.join(TEMPLATES)}, got {template!r}"
+            )
+        click.echo(TEMPLATES[template], nl=False)
+        return
+    if data is None:
+        raise UsageError("DATA: expected a log file (or --template KIND), got none")
+    if kind not in TEMPLATES:
+        raise UsageError(f"--as: expected one of {', '.join(TEMPLATES)}, got {kind!r}")
+    result = fit_requests(data, base, _renames(maps), out)
+    if out is None:
+        click.echo(result.text, nl=False)
+        return
+    out.write_text(result.text, encoding="utf-8")
+    output_console().print(f"wrote {plain(out)}", highlight=False)

@@ -1,0 +1,152 @@
+"""Write fitted values as a scenario: ``extends: BASE`` plus the fitted fields, commented.
+
+Every fitted value fills exactly one scenario field and carries a ``# D:`` comment (D =
+fitted from data, beside the S/O/A marks of the shipped scenarios) naming the log file and
+its sha256, the sample size, the estimate and its 95 % CI. Lists replace in ``extends``
+(scenario/loader.py), so ``requesters.groups`` is written whole: the base's groups with the
+fitted rate, plus a group for a kind the base lacks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from simdata.experiments.fit.censored import FamilyFit
+from simdata.experiments.fit.counts import RateFit, ShareFit
+
+
+@dataclass
+class Fitted:
+    """What a requests fit found, ready to be written."""
+
+    source: str
+    sha256: str
+    rates: list[RateFit] = field(default_factory=list)
+    channel_mix: dict[str, dict[str, float]] = field(default_factory=dict)
+    review: list[FamilyFit] = field(default_factory=list)
+    review_n: tuple[int, int] = (0, 0)
+    reject: ShareFit | None = None
+    auto: ShareFit | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def num(value: float) -> str:
+    """Four significant digits, as a planner reads them."""
+    return f"{value:.4g}"
+
+
+def _flow(value: Any) -> str:
+    text = yaml.safe_dump(
+        value, default_flow_style=True, allow_unicode=True, sort_keys=False, width=10**6
+    )
+    return text.strip().removesuffix("...").strip()
+
+
+def _ci(low: float, high: float, unit: str = "") -> str:
+    return f"95% CI [{num(low)}, {num(high)}]{unit}"
+
+
+def _rate_comment(fit: RateFit) -> str:
+    return (
+        f"# D: n = {fit.n} requests over {fit.workdays} workdays; mean per workday "
+        f"{num(fit.per_workday)}, {_ci(*fit.ci)} (t over daily counts); dispersion "
+        f"var/mean {num(fit.dispersion)}"
+    )
+
+
+def _group(kind: str, base: dict[str, Any] | None, fitted: Fitted) -> dict[str, Any]:
+    group: dict[str, Any] = dict(base) if base else {"name": kind, "kind": kind}
+    group.pop("growth", None)  # the fitted rate is the log's mean: constant
+    if base is None:
+        mix = fitted.channel_mix.get(kind) or {"sharing" if kind == "government" else "opening": 1}
+        if len(mix) == 1:
+            group["channel"] = next(iter(mix))
+        else:
+            group["channel_mix"] = {k: float(num(v)) for k, v in mix.items()}
+    return group
+
+
+def _groups(fitted: Fitted, base_groups: list[dict[str, Any]]) -> list[str]:
+    """The ``requesters.groups`` lines: base groups with fitted rates, new kinds appended."""
+    rates = {fit.kind: fit for fit in fitted.rates}
+    lines = ["requesters:", "  groups:"]
+    seen: set[str] = set()
+    for base in base_groups:
+        kind = str(base.get("kind", "government"))
+        fit = rates.get(kind)
+        share = 1 / sum(1 for g in base_groups if g.get("kind") == kind)
+        group = _group(kind, base, fitted)
+        if fit is None or fit.per_workday <= 0:
+            lines.append(f"    - {_flow(group)}  # kept from the base: no {kind} rows in the log")
+            continue
+        group["rate"] = f"{num(fit.per_workday * share)}/workday"
+        note = "" if share == 1 else f"; split evenly over the base's {kind} groups"
+        lines.append(f"    - {_flow(group)}  {_rate_comment(fit)}{note}")
+        seen.add(kind)
+    for kind, fit in rates.items():
+        if (
+            kind not in seen
+            and fit.per_workday > 0
+            and not any(g.get("kind") == kind for g in base_groups)
+        ):
+            group = _group(kind, None, fitted)
+            group["rate"] = f"{num(fit.per_workday)}/workday"
+            lines.append(f"    - {_flow(group)}  {_rate_comment(fit)}")
+    return lines
+
+
+def _review_lines(fitted: Fitted) -> list[str]:
+    best = fitted.review[0]
+    dist: dict[str, Any] = {"dist": best.family}
+    for name, value in best.params.items():
+        dist[name] = f"{num(value)} h" if name in ("mean", "median") else float(num(value))
+    ranking = ", ".join(f"{fit.family} {fit.aic:.1f}" for fit in fitted.review)
+    cis = "; ".join(
+        f"{name} {_ci(*fit_ci, ' h' if name in ('mean', 'median') else '')}"
+        for name, fit_ci in best.ci.items()
+    )
+    ended, still_open = fitted.review_n
+    return [
+        f"  review_effort: {_flow(dist)}",
+        f"  # D: review start→end in working time, n = {ended + still_open} reviews "
+        f"({still_open} still open, right-censored); censored MLE; {cis}",
+        f"  # D: AIC (lower is better): {ranking}",
+    ]
+
+
+def _share_line(field_name: str, fit: ShareFit, what: str) -> str:
+    return (
+        f"  {field_name}: {num(fit.share)}  # D: {fit.hits} of {fit.n} {what}; Wilson "
+        f"{_ci(*fit.ci)}"
+    )
+
+
+def scenario_text(
+    fitted: Fitted, extends: str | None, base_groups: list[dict[str, Any]], name: str
+) -> str:
+    """The fitted scenario's YAML text (a fragment when there is no base)."""
+    lines = [
+        f"# Fitted by simdata fit from {fitted.source} (sha256 {fitted.sha256}).",
+        "# D = fitted from data; every other value comes from the base scenario.",
+        *(f"# note: {note}" for note in fitted.notes),
+        f"name: {_flow(name)}",
+    ]
+    if extends is not None:
+        lines.append(f"extends: {_flow(extends)}")
+    if fitted.rates:
+        lines += _groups(fitted, base_groups)
+    policy: list[str] = []
+    if fitted.review:
+        policy += _review_lines(fitted)
+    if fitted.reject is not None and fitted.reject.n > 0:
+        policy.append(_share_line("reject_probability", fitted.reject, "reviewed requests refused"))
+    if fitted.auto is not None and fitted.auto.n > 0:
+        policy.append(
+            _share_line("auto_approval_share", fitted.auto, "conditional requests auto-approved")
+        )
+    if policy:
+        lines += ["policy:", *policy]
+    return "\n".join(lines) + "\n"
