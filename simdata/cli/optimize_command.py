@@ -125,7 +125,9 @@ def optimize_command(
         if workers is not None:
             check_workers(workers)
         share = 1 if scheduler is not None else (workers or cpu_count())
-        for line in dry_run_of(bind(load_base(scenario, list(sets)), design)).lines(share):
+        for line in dry_run_of(
+            bind(load_base(scenario, [*design.design.set, *sets]), design)
+        ).lines(share):
             console.print(plain(line), highlight=False, soft_wrap=True)
         return
     out_dir = out if out is not None else default_run_dir()

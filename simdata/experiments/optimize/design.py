@@ -91,6 +91,11 @@ class OptimizeDesign(BaseModel):
     seed: StrictInt | None = Field(
         default=None, ge=0, description="Root seed of every plan; default: the scenario's."
     )
+    set: list[str] = Field(
+        default_factory=list,
+        description="Base overrides as --set writes them (`path=value`), applied before the "
+        "command line's: the design states the load it answers for.",
+    )
 
 
 @dataclass(frozen=True)
@@ -207,6 +212,9 @@ def _check_rules(loaded: LoadedOptimizeDesign) -> None:
     seen: dict[FieldPath, str] = {}
     for index, lever in enumerate(design.parameters):
         _check_lever(loaded, index, lever, seen)
+    for index, item in enumerate(design.set):
+        if "=" not in item or not item.split("=", 1)[0].strip():
+            raise loaded.error(("set", index), f"expected path=value, got {item!r}")
     for key, raw in design.tolerance.items():
         if key != "default":
             try:

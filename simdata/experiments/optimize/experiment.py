@@ -136,12 +136,13 @@ def optimize(
     (nothing is written without it).
     """
     base_path = None
+    loaded = design if isinstance(design, LoadedOptimizeDesign) else load_optimize_design(design)
     if not isinstance(scenario, Scenario):
         base_path = Path(scenario)
+        overrides = [*loaded.design.set, *overrides]
         scenario = load_base(base_path, overrides)
         if overrides:
             base_path = None  # plan.yaml cannot extend a file with --set applied
-    loaded = design if isinstance(design, LoadedOptimizeDesign) else load_optimize_design(design)
     bound = bind(scenario, loaded)
     out_dir = Path(out) if out is not None else None
     lock = claim_run_dir(out_dir) if out_dir is not None else None
