@@ -115,6 +115,9 @@ def fit_requests(
     calendar = WorkCalendar(spec, log.start_date, 0.0, log.end_s)
     fitted = Fitted(data.name, hashlib.sha256(data.read_bytes()).hexdigest())
     fitted.notes += calendar.warnings
+    if scenario is not None and scenario.policy is not None:
+        keys = scenario.policy.review_effort.model_dump(mode="json", by_alias=True)
+        fitted.base_review_keys = tuple(key for key in keys if key != "dist")
     _rates(log, calendar, fitted)
     _review(log, calendar, fitted)
     _shares(log, fitted)

@@ -31,6 +31,9 @@ class Fitted:
     reject: ShareFit | None = None
     auto: ShareFit | None = None
     notes: list[str] = field(default_factory=list)
+    #: Parameters the base's review_effort sets: those the fit does not use are nulled,
+    #: since ``extends`` merges mappings key by key.
+    base_review_keys: tuple[str, ...] = ()
 
 
 def num(value: float) -> str:
@@ -78,10 +81,10 @@ def _groups(fitted: Fitted, base_groups: list[dict[str, Any]]) -> list[str]:
         kind = str(base.get("kind", "government"))
         fit = rates.get(kind)
         share = 1 / sum(1 for g in base_groups if g.get("kind") == kind)
-        group = _group(kind, base, fitted)
         if fit is None or fit.per_workday <= 0:
-            lines.append(f"    - {_flow(group)}  # kept from the base: no {kind} rows in the log")
+            lines.append(f"    - {_flow(base)}  # kept from the base: no {kind} rows in the log")
             continue
+        group = _group(kind, base, fitted)
         group["rate"] = f"{num(fit.per_workday * share)}/workday"
         note = "" if share == 1 else f"; split evenly over the base's {kind} groups"
         lines.append(f"    - {_flow(group)}  {_rate_comment(fit)}{note}")
@@ -103,6 +106,8 @@ def _review_lines(fitted: Fitted) -> list[str]:
     dist: dict[str, Any] = {"dist": best.family}
     for name, value in best.params.items():
         dist[name] = f"{num(value)} h" if name in ("mean", "median") else float(num(value))
+    for key in fitted.base_review_keys:
+        dist.setdefault(key, None)
     ranking = ", ".join(f"{fit.family} {fit.aic:.1f}" for fit in fitted.review)
     cis = "; ".join(
         f"{name} {_ci(*fit_ci, ' h' if name in ('mean', 'median') else '')}"
