@@ -42,8 +42,14 @@ def _dotted(path: Path_) -> str:
 
 
 def _deep_merge(base: Any, child: Any) -> Any:
-    """Mappings merge key by key (child wins); anything else, lists included, replaces."""
+    """Mappings merge key by key (child wins); anything else, lists included, replaces.
+
+    A mapping naming another family (``dist``/``model``) than the base's replaces it whole:
+    the base's parameters belong to the other family and would be unknown fields.
+    """
     if isinstance(base, dict) and isinstance(child, dict):
+        if any(tag in child and child[tag] != base.get(tag) for tag in _UNION_TAGS):
+            return child
         merged = dict(base)
         for key, value in child.items():
             merged[key] = _deep_merge(base[key], value) if key in base else value
