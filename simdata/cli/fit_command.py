@@ -13,7 +13,7 @@ import click
 
 from simdata.cli.common import cli, handle_errors, output_console, plain
 from simdata.errors import UsageError
-from simdata.experiments.fit import TEMPLATES, fit_requests
+from simdata.experiments.fit import TEMPLATES, fit_node, fit_requests
 
 
 def _renames(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -28,7 +28,7 @@ def _renames(pairs: tuple[str, ...]) -> dict[str, str]:
 
 @cli.command("fit")
 @click.argument("data", required=False, type=click.Path(path_type=Path))
-@click.option("--as", "kind", metavar="requests", help="Kind of log (this release: requests).")
+@click.option("--as", "kind", metavar="requests|node", help="Kind of log: requests or node.")
 @click.option(
     "--base",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -46,7 +46,9 @@ def _renames(pairs: tuple[str, ...]) -> dict[str, str]:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Fitted scenario to write. Default: print it.",
 )
-@click.option("--template", metavar="requests", help="Print a template CSV of a kind and exit.")
+@click.option(
+    "--template", metavar="requests|node", help="Print a template CSV of a kind and exit."
+)
 @handle_errors
 def fit_command(
     data: Path | None,
@@ -69,7 +71,8 @@ def fit_command(
         raise UsageError("DATA: expected a log file (or --template KIND), got none")
     if kind not in TEMPLATES:
         raise UsageError(f"--as: expected one of {', '.join(TEMPLATES)}, got {kind!r}")
-    result = fit_requests(data, base, _renames(maps), out)
+    fit = fit_node if kind == "node" else fit_requests
+    result = fit(data, base, _renames(maps), out)
     if out is None:
         click.echo(result.text, nl=False)
         return
