@@ -46,10 +46,19 @@ class NodeTruth:
 NODE_TRUTH = NodeTruth()
 
 
-def node_log(
-    seed: int, truth: NodeTruth = NODE_TRUTH, service_column: bool = False
-) -> pl.DataFrame:
-    """The log as a frame of text columns (``service_s`` added when asked)."""
+@dataclass(frozen=True)
+class NodeDraw:
+    """The log's values as arrays: times in seconds from ``START`` 00:00."""
+
+    t: np.ndarray
+    latency: np.ndarray
+    timeout: np.ndarray
+    hit: np.ndarray
+    service: np.ndarray
+
+
+def node_draw(seed: int, truth: NodeTruth = NODE_TRUTH) -> NodeDraw:
+    """Draw the log's arrivals, cache hits and latencies."""
     rng = np.random.default_rng(seed)
     weights = np.array(truth.hourly) / np.mean(truth.hourly)
     factors = np.array(
@@ -58,28 +67,31 @@ def node_log(
             for d in range(truth.days)
         ]
     )
-    mean = truth.rate_per_s * 3600 * np.outer(factors, weights)
-    counts = rng.poisson(mean).ravel()
+    counts = rng.poisson(truth.rate_per_s * 3600 * np.outer(factors, weights)).ravel()
     slot = np.repeat(np.arange(counts.size), counts)
     t = np.sort(slot * 3600.0 + rng.uniform(0, 3600, slot.size))
     n = t.size
     hit = rng.random(n) < truth.hit
     service = rng.lognormal(np.log(truth.service_median_s), truth.service_sigma, n)
-    latency = np.where(
-        hit,
-        rng.lognormal(np.log(truth.hit_median_s), truth.hit_sigma, n),
-        truth.hop_s + service,
-    )
+    hit_time = rng.lognormal(np.log(truth.hit_median_s), truth.hit_sigma, n)
+    latency = np.where(hit, hit_time, truth.hop_s + service)
     timeout = latency > truth.timeout_s
-    latency = np.minimum(latency, truth.timeout_s)
+    return NodeDraw(t, np.minimum(latency, truth.timeout_s), timeout, hit, service)
+
+
+def node_log(
+    seed: int, truth: NodeTruth = NODE_TRUTH, service_column: bool = False
+) -> pl.DataFrame:
+    """The log as a frame of text columns (``service_s`` added when asked)."""
+    draw = node_draw(seed, truth)
     origin = dt.datetime.combine(START, dt.time())
     columns: dict[str, list[str | None]] = {
-        "timestamp": [(origin + dt.timedelta(seconds=float(s))).isoformat(" ") for s in t],
-        "latency_s": [f"{x:.7f}" for x in latency],
-        "outcome": ["timeout" if x else "ok" for x in timeout],
-        "cache_hit": ["1" if h else "0" for h in hit],
+        "timestamp": [(origin + dt.timedelta(seconds=float(s))).isoformat(" ") for s in draw.t],
+        "latency_s": [f"{x:.7f}" for x in draw.latency],
+        "outcome": ["timeout" if x else "ok" for x in draw.timeout],
+        "cache_hit": ["1" if h else "0" for h in draw.hit],
     }
     if service_column:
-        pairs = zip(hit, service, strict=True)
+        pairs = zip(draw.hit, draw.service, strict=True)
         columns["service_s"] = [None if h else f"{s:.7f}" for h, s in pairs]
     return pl.DataFrame(columns)
