@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Valida
 
 from simdata import kpi_names
 from simdata.errors import ScenarioError
-from simdata.experiments.sweep.design import Parameter, split_path
-from simdata.scenario.loader import kpi_context, scenario_error
+from simdata.experiments.sweep.design import Parameter, split_path, validated
+from simdata.scenario.loader import kpi_context
 from simdata.scenario.models import MAX_REPLICATIONS, Target
 from simdata.scenario.strict_yaml import SourceMap, read_yaml_file
 from simdata.scenario.units import UnitError, parse_quantity
@@ -170,21 +170,13 @@ def design_from_data(
             file=file,
             line=1,
         )
-    try:
-        design = OptimizeDesign.model_validate(data)
-    except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        converted = scenario_error(error, data, source, file)
-        if first["type"] == "extra_forbidden":
-            model = Lever if "parameters" in first["loc"] else OptimizeDesign
-            known = ", ".join(model.model_fields)
-            raise ScenarioError(
-                f"expected a known field ({known}), got an unknown field",
-                file=converted.file,
-                line=converted.line,
-                path=converted.path,
-            ) from None
-        raise converted from None
+    design = validated(
+        OptimizeDesign,
+        data,
+        source,
+        file,
+        lambda at: (Lever if "parameters" in at else OptimizeDesign).model_fields,
+    )
     loaded = LoadedOptimizeDesign(design, file, source)
     _check_rules(loaded)
     return loaded

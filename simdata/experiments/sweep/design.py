@@ -15,9 +15,10 @@ becomes ``--set``-style overrides of the base scenario and is validated the same
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
@@ -25,6 +26,8 @@ from simdata.errors import ScenarioError
 from simdata.experiments.sweep.methods import METHODS, NOISE_LEVER
 from simdata.scenario.loader import scenario_error
 from simdata.scenario.strict_yaml import SourceMap, read_yaml_file
+
+M = TypeVar("M", bound=BaseModel)
 
 Method = Literal["grid", "lhs", "morris", "sobol", "fast"]
 FieldPath = tuple[str | int, ...]
@@ -162,13 +165,29 @@ def design_from_data(
             file=file,
             line=1,
         )
+    design = validated(Design, data, source, file, _model_fields)
+    loaded = LoadedDesign(design, file, source)
+    _check_rules(loaded)
+    return loaded
+
+
+def validated(
+    model: type[M],
+    data: Any,
+    source: SourceMap,
+    file: str,
+    fields_at: Callable[[FieldPath], Iterable[str]],
+) -> M:
+    """``model`` validated from a design file's mapping; the first error as one line with
+    the file and line, an unknown field answered with the fields known there
+    (``fields_at(location)``). Shared by sweep and optimisation designs."""
     try:
-        design = Design.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         converted = scenario_error(error, data, source, file)
         if first["type"] == "extra_forbidden":
-            known = ", ".join(_model_fields(tuple(first["loc"])))
+            known = ", ".join(fields_at(tuple(first["loc"])))
             raise ScenarioError(
                 f"expected a known field ({known}), got an unknown field",
                 file=converted.file,
@@ -176,9 +195,6 @@ def design_from_data(
                 path=converted.path,
             ) from None
         raise converted from None
-    loaded = LoadedDesign(design, file, source)
-    _check_rules(loaded)
-    return loaded
 
 
 def load_design(path: str | Path) -> LoadedDesign:
