@@ -250,12 +250,16 @@ DATA_REQUESTS = Frame(
 )  # fmt: skip
 REVIEWS = Frame(
     "reviews", "policy",
-    "One row per review of a conditional request by its owning department.",
+    "One row per review of a conditional dataset of a request by its owning department "
+    "(and per auto-approved one).",
     (
         _c("department", I64, "department index"),
         _c("queued_s", F64, "time it joined the department's queue"),
         _c("start_s", F64, "review start (NaN if never started)"),
         _c("end_s", F64, "review end (NaN if never finished)"),
+        _c("request", I64, "the request's row in `data_requests`"),
+        _c("decision", pl.Int8(), "0 none yet, 1 approved, 2 rejected after review, "
+           "3 auto-approved (no review: start and end NaN)"),
     ),
 )  # fmt: skip
 DEPARTMENTS = Frame(

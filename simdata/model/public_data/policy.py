@@ -52,7 +52,12 @@ REVIEW_SCHEMA: dict[str, type[np.generic]] = {
     "queued_s": np.float64,
     "start_s": np.float64,
     "end_s": np.float64,
+    "request": np.int64,
+    "decision": np.int8,
 }
+#: ``reviews.decision`` codes: none yet, granted or refused after review, auto-approved
+#: (a row without review, which the departments' busy and waiting time leave out).
+PENDING, APPROVED, REJECTED, AUTO_APPROVED = 0, 1, 2, 3
 
 
 class SharingDesk:
@@ -157,7 +162,7 @@ class SharingDesk:
             code, _ = yield self.env.process(self.agency.serve(self.requests.count + i))
             return code, False
         if klass == "review":
-            granted = yield self.env.process(self._review(i, dataset))
+            granted = yield self.env.process(self._review(r, i, dataset))
             if not granted:
                 return REFUSED, False
         yield self.env.timeout(self.platform[i])
@@ -165,23 +170,31 @@ class SharingDesk:
             return (REFUSED, False) if self.refuse_defective else (DELIVERED, True)
         return DELIVERED, False
 
-    def _review(self, i: int, dataset: int) -> Generator[simpy.Event, Any, bool]:
-        """Compliance check, then (unless auto-approved) departmental review and sign-off."""
+    def _review(self, r: int, i: int, dataset: int) -> Generator[simpy.Event, Any, bool]:
+        """Compliance check, then (unless auto-approved) departmental review and sign-off.
+
+        Each dataset's review is a row of ``reviews`` with its request and decision, so a
+        run's request log can be exported (``simdata export --logs``).
+        """
         env, calendar = self.env, self.calendar
         yield env.timeout(max(0.0, calendar.add_work(env.now, self.compliance[i]) - env.now))
-        if self.auto_u[i] < self.policy.auto_approval_share:
-            return True
         department = int(self.catalogue.owner[dataset])
         row = self.reviews.reserve(1)
         self.reviews.columns["department"][row] = department
         self.reviews.columns["queued_s"][row] = env.now
+        self.reviews.columns["request"][row] = r
+        if self.auto_u[i] < self.policy.auto_approval_share:
+            self.reviews.columns["decision"][row] = AUTO_APPROVED
+            return True
         with self.reviewers[department].request() as reviewer:
             yield reviewer
             self.reviews.columns["start_s"][row] = calendar.next_open(env.now)
             yield env.timeout(max(0.0, calendar.add_work(env.now, self.effort[i]) - env.now))
             self.reviews.columns["end_s"][row] = env.now
         yield env.timeout(max(0.0, calendar.add_work(env.now, self.signoff[i]) - env.now))
-        return bool(self.reject_u[i] >= self.policy.reject_probability)
+        granted = bool(self.reject_u[i] >= self.policy.reject_probability)
+        self.reviews.columns["decision"][row] = APPROVED if granted else REJECTED
+        return granted
 
 
 class PolicyComponent:
@@ -213,7 +226,7 @@ class PolicyComponent:
     def finish(self) -> None:
         run = self.world.scenario.run
         start, end = run.measure_start_s, run.horizon
-        reviews = self.desk.reviews.frame()
+        reviews = self.desk.reviews.frame().filter(pl.col("decision") != AUTO_APPROVED)
         calendar = self.world.calendar
         busy = np.zeros(len(self.catalogue.departments))
         waiting = np.zeros(len(self.catalogue.departments))
