@@ -8,12 +8,20 @@ nothing written.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 import click
 
 from simdata.cli.common import cli, handle_errors, output_console, plain
 from simdata.errors import UsageError
-from simdata.experiments.fit import TEMPLATES, fit_node, fit_requests
+from simdata.experiments.fit import TEMPLATES, fit_enterprises, fit_node, fit_requests
+
+
+class Fitted(Protocol):
+    """What every kind's fit returns: the scenario text."""
+
+    @property
+    def text(self) -> str: ...
 
 
 def _renames(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -28,7 +36,12 @@ def _renames(pairs: tuple[str, ...]) -> dict[str, str]:
 
 @cli.command("fit")
 @click.argument("data", required=False, type=click.Path(path_type=Path))
-@click.option("--as", "kind", metavar="requests|node", help="Kind of log: requests or node.")
+@click.option(
+    "--as",
+    "kind",
+    metavar="requests|node|enterprises",
+    help="Kind of log: requests, node or enterprises.",
+)
 @click.option(
     "--base",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -47,7 +60,9 @@ def _renames(pairs: tuple[str, ...]) -> dict[str, str]:
     help="Fitted scenario to write. Default: print it.",
 )
 @click.option(
-    "--template", metavar="requests|node", help="Print a template CSV of a kind and exit."
+    "--template",
+    metavar="requests|node|enterprises",
+    help="Print a template CSV of a kind and exit.",
 )
 @handle_errors
 def fit_command(
@@ -71,8 +86,11 @@ def fit_command(
         raise UsageError("DATA: expected a log file (or --template KIND), got none")
     if kind not in TEMPLATES:
         raise UsageError(f"--as: expected one of {', '.join(TEMPLATES)}, got {kind!r}")
-    fit = fit_node if kind == "node" else fit_requests
-    result = fit(data, base, _renames(maps), out)
+    renames = _renames(maps)
+    if kind == "enterprises":
+        result: Fitted = fit_enterprises(data, base, renames, out)
+    else:
+        result = (fit_node if kind == "node" else fit_requests)(data, base, renames, out)
     if out is None:
         click.echo(result.text, nl=False)
         return
