@@ -58,3 +58,41 @@ def write_queue(
         encoding="utf-8",
     )
     return path
+
+
+def erlang_c(servers: int, rate: float, mu: float) -> float:
+    """Probability an arrival waits in M/M/c (Erlang C); 1 when ρ ≥ 1."""
+    offered = rate / mu
+    if offered >= servers:
+        return 1.0
+    top = offered**servers / math.factorial(servers) * servers / (servers - offered)
+    return top / (sum(offered**k / math.factorial(k) for k in range(servers)) + top)
+
+
+def sojourn_beyond(t: float, servers: int, rate: float, mu: float) -> float:
+    """P(time in system > t) in M/M/c: no wait with 1 − C, else an Exp(cμ − λ) wait plus
+    the Exp(μ) service (hypoexponential)."""
+    waits = erlang_c(servers, rate, mu)
+    theta = servers * mu - rate
+    if theta <= 0:
+        return 1.0
+    if abs(theta - mu) < 1e-12:
+        both = math.exp(-mu * t) * (1 + mu * t)
+    else:
+        both = (theta * math.exp(-mu * t) - mu * math.exp(-theta * t)) / (theta - mu)
+    return (1 - waits) * math.exp(-mu * t) + waits * both
+
+
+def sojourn_quantile(q: float, servers: int, rate: float, mu: float) -> float:
+    """The q-quantile of M/M/c time in system, by bisection on :func:`sojourn_beyond`."""
+    if rate >= servers * mu:
+        return math.inf
+    low, high = 0.0, 1.0
+    while sojourn_beyond(high, servers, rate, mu) > 1 - q:
+        high *= 2
+    for _ in range(100):
+        middle = (low + high) / 2
+        low, high = (
+            (middle, high) if sojourn_beyond(middle, servers, rate, mu) > 1 - q else (low, middle)
+        )
+    return (low + high) / 2

@@ -6,11 +6,13 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
-from simdata.experiments.optimize import optimize
-from tests.optimize.queueing import erlang_c_wait, mmck, write_queue
+from simdata.engine import histogram
+from simdata.experiments.optimize import feasibility, optimize, shares
+from tests.optimize.queueing import erlang_c_wait, mmck, sojourn_quantile, write_queue
 
 pytestmark = pytest.mark.validation
 
@@ -110,3 +112,56 @@ def test_two_levers_find_the_cheapest_exact_mmck_plan(tmp_path: Path) -> None:
     assert result.chosen.values == {"servers": float(c), "queue": float(k)}
     candidates = pl.read_parquet(tmp_path / "out" / "candidates.parquet")
     assert candidates.filter(pl.col("chosen"))["status"].to_list() in (["feasible"], ["tie"])
+
+
+def test_fewest_servers_meet_a_sojourn_p99_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A quantile target judged as a share: the fewest c with the exact M/M/c p99 time in
+    system ≤ 0.6 s is found on replications too short for the pooled p99 (64 values beyond
+    it per replication, the tail guard wants 100), where the pooled rule stays undecided."""
+    rate, mu, target_s = 32.0, 10.0, 0.6
+    exact = next(c for c in range(1, 20) if sojourn_quantile(0.99, c, rate, mu) <= target_s)
+    assert exact == 5
+    assert sojourn_quantile(0.99, exact, rate, mu) <= 0.85 * target_s
+    assert sojourn_quantile(0.99, exact - 1, rate, mu) >= 1.1 * target_s
+    scenario = write_queue(
+        tmp_path / "mmc.yaml",
+        rate,
+        1 / mu,
+        [f'{{kpi: resolution.sojourn_p99, "<=": {target_s:g} s}}'],
+        horizon_s=220,
+        servers=8,
+    )
+    design = tmp_path / "design.yaml"
+    design.write_text(
+        "parameters:\n"
+        "  - {path: resolution.servers, name: servers, range: [1, 8], integer: true,"
+        " cost: 80000, monotone: true}\n"
+        "max_replications: 40\n",
+        encoding="utf-8",
+    )
+    result = optimize(scenario, design)
+    assert result.chosen is not None
+    assert result.chosen.values == {"servers": float(exact)}
+    (judged,) = result.chosen.judgements
+    assert judged.share is not None
+    assert judged.verdict == "pass"
+    assert judged.share.estimate.ci_low >= 0.99
+    monkeypatch.setattr(feasibility, "QUANTILE_AS_SHARE", False)
+    pooled = optimize(scenario, design)  # the pooled quantile's tail guard cannot decide
+    assert pooled.chosen is None or pooled.chosen.values != {"servers": float(exact)}
+
+
+def test_share_within_a_threshold_matches_the_exact_count() -> None:
+    """A replication's share ≤ T read from its log-bucket histogram is within a bucket's
+    apportioning of the exact share of its values."""
+    values = np.random.default_rng(3).exponential(0.1, 20_000)
+    rows = pl.DataFrame(
+        {"replication": 0, "sample": "x", "bucket": np.flatnonzero(histogram.of(values))}
+    ).with_columns(pl.Series("count", histogram.of(values)[np.flatnonzero(histogram.of(values))]))
+    for threshold in (0.01, 0.1, 0.3, 0.46):
+        found = shares.within(rows, threshold)
+        exact = float(np.mean(values <= threshold))
+        assert found["total"].to_list() == [20_000]
+        assert abs(found["within"][0] / 20_000 - exact) <= 0.0005

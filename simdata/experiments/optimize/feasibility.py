@@ -15,6 +15,14 @@ KPIs — no second t-interval) and judged by :func:`simdata.analysis.targets.jud
   immaterial, so the plan is feasible-within-tolerance and says so;
 - **undecided** — otherwise (or the quantile tail guard: more replications cannot help).
 
+A **quantile** constraint ``pQQ ≤ T`` is judged as the mean it is equivalent to: the share
+of values ≤ T, per replication, must be ≥ QQ % (:mod:`~simdata.experiments.optimize.shares`:
+Hall's interval over replications, the tolerance mapped through the pooled distribution).
+The pooled quantile and its sectioning interval are still what the judgement shows; the
+verdict is the share's, which needs no tail guard (more replications always help).
+Set :data:`QUANTILE_AS_SHARE` to False for the pooled quantile's verdict (the bench
+compares both).
+
 A plan is *infeasible* as soon as one constraint fails, *feasible* when every constraint
 passes, a *tie* when every one passes or ties, and *undecided* when the cap is reached
 (or only guarded constraints are left open) first.
@@ -29,15 +37,20 @@ from typing import Literal
 
 import polars as pl
 
+from simdata.analysis.quantiles import quantile_of
 from simdata.analysis.stats import Estimate
 from simdata.analysis.summary import estimates
 from simdata.analysis.targets import judge
+from simdata.experiments.optimize.shares import Share, share_of
 from simdata.scenario.models import Target
 
 Verdict = Literal["pass", "fail", "tie", "undecided"]
 Status = Literal["feasible", "infeasible", "tie", "undecided", "invalid"]
 #: Statuses the search treats as "meets every target" (a tie: within tolerance).
 MEETS = ("feasible", "tie")
+#: Judge quantile constraints as shares within the threshold (the default; the bench
+#: switches it off to measure the pooled quantile's rule).
+QUANTILE_AS_SHARE = True
 
 
 def judgement_alpha(alpha: float, plans: int, constraints: int) -> float:
@@ -71,6 +84,8 @@ class Judgement:
     method: str
     #: Why more replications cannot decide it (the tail guard), or None.
     note: str | None = None
+    #: A quantile constraint's share within the threshold, which the verdict rests on.
+    share: Share | None = None
 
     @property
     def margin(self) -> float:
@@ -88,11 +103,25 @@ def judge_constraint(constraint: Constraint, estimate: Estimate, note: str | Non
     if verdict != "undecided":
         return verdict
     value, eps = constraint.target.value, constraint.epsilon
+    return _tie(estimate, value - eps, value + eps)
+
+
+def judge_share(constraint: Constraint, share: Share) -> Verdict:
+    """A quantile constraint's verdict on its share within the threshold: the run's rule on
+    the share's target, a tie when the share's CI lies inside the mapped tolerance band."""
+    verdict = judge(share.target(constraint.target.kpi), share.estimate)
+    if verdict != "undecided":
+        return verdict
+    return _tie(share.estimate, *share.band)
+
+
+def _tie(estimate: Estimate, low: float, high: float) -> Verdict:
+    """A tie when the CI (of ≥ 2 replications) lies wholly inside ``[low, high]``."""
     if (
         estimate.n >= 2
         and not math.isnan(estimate.ci_low)
-        and value - eps <= estimate.ci_low
-        and estimate.ci_high <= value + eps
+        and low <= estimate.ci_low
+        and estimate.ci_high <= high
     ):
         return "tie"
     return "undecided"
@@ -117,10 +146,38 @@ def judge_plan(
             judged.append(Judgement(constraint, estimate, "undecided", confidence, "", None))
             continue
         estimate = Estimate(row["mean"], row["ci_low"], row["ci_high"], row["std"], row["n"])
+        share = _share(kpis, histograms, constraint, confidence)
+        if share is not None:
+            method = f"{SHARE_METHOD}; shown: {row['ci_method']}"
+            verdict = judge_share(constraint, share)
+            judged.append(Judgement(constraint, estimate, verdict, confidence, method, None, share))
+            continue
         note = row["note"]
         verdict = judge_constraint(constraint, estimate, note)
         judged.append(Judgement(constraint, estimate, verdict, confidence, row["ci_method"], note))
     return judged
+
+
+SHARE_METHOD = "verdict on the share of values within the threshold (mean over replications, Hall)"
+
+
+def _share(
+    kpis: pl.DataFrame,
+    histograms: pl.DataFrame | None,
+    constraint: Constraint,
+    confidence: float,
+) -> Share | None:
+    """A quantile constraint's share within its threshold over ``kpis``' replications, or
+    None (not a quantile KPI, no histograms, or :data:`QUANTILE_AS_SHARE` off)."""
+    found = quantile_of(constraint.target.kpi)
+    if not QUANTILE_AS_SHARE or found is None or histograms is None:
+        return None
+    q, key = found
+    replications = kpis["replication"].unique().sort().to_list()
+    rows = histograms.filter(pl.col("sample") == key)
+    if rows.is_empty():
+        return None
+    return share_of(rows, replications, constraint.target, q, constraint.epsilon, confidence)
 
 
 def plan_status(judgements: Sequence[Judgement]) -> Status:

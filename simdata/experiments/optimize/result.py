@@ -211,6 +211,7 @@ def _judgement_json(judgement: Judgement) -> dict[str, Any]:
         "tolerance": judgement.constraint.tolerance_text,
         "epsilon": judgement.constraint.epsilon,
         "note": judgement.note,
+        "share": None if judgement.share is None else judgement.share.as_dict(),
     }
 
 
