@@ -49,20 +49,26 @@ _STATUS_STYLE = {
 def _print_plans(console: Console, result: OptimizeResult) -> None:
     """Every evaluated plan: levers, cost, replications, status (chosen marked)."""
     levers = [lever.label for lever in result.levers]
+    kpi = result.selection.kpi if result.selection is not None else None
+    unit = None if kpi is None else kpi_units().get(kpi_names.base_of(kpi))
     rows: list[list[Cell]] = []
     for record in result.records:
         style = _STATUS_STYLE.get(record.status, "")
         mark = " ← chosen" if record is result.chosen else ""
+        shown = record.selection_mean if record.selection_mean is not None else record.objective
+        objective = [] if kpi is None else ["" if shown is None else fmt(shown, unit)]
         rows.append(
             [
                 str(record.number + 1),
                 *(f"{record.values[name]:g}" for name in levers),
                 fmt(record.cost, "yuan"),
-                str(record.replications),
+                *objective,
+                str(record.replications + record.selection_replications),
                 f"[{style}]{record.status}[/]{mark}",
             ]
         )
-    headers = ("plan", *(plain(name) for name in levers), "cost", "replications", "status")
+    extra = () if kpi is None else (plain(kpi),)
+    headers = ("plan", *(plain(name) for name in levers), "cost", *extra, "replications", "status")
     console.print(
         readable_table(headers, rows, title="plans evaluated", right=("cost", "replications"))
     )

@@ -105,9 +105,13 @@ def test_dry_run_prints_the_space_and_writes_nothing(tmp_path: Path, scenario: P
     ("old", "new", "expected"),
     [
         ("cost: 80000", "cost: -1", ":3: parameters.0.cost: expected"),
-        ("monotone: true", "monotone: false", "parameters.0.monotone: expected monotone: true"),
+        (
+            "max_replications: 40",
+            "objective: {minimise: resolution.latency_p99}",
+            "objective.minimise: expected a mean KPI",
+        ),
         ("integer: true", "integer: false", "parameters.0.integer: expected integer: true"),
-        ("max_replications: 40", "objective: {minimise: resolution.wait_mean}", "not yet"),
+        ("max_replications: 40", "indifference: 0", "indifference: expected a value > 0"),
         ("default: 1%", "default: lots", ":7: tolerance.default: expected a number"),
         (
             "resolution.wait_mean: 5 ms",

@@ -39,18 +39,27 @@ MAX_LEVELS = 10_000
 class Lever(Parameter):
     """One lever: a sweep parameter with a unit cost, searched as a monotone resource."""
 
-    cost: float = Field(ge=0, description="Cost of one unit of the lever, in 元.")
+    cost: float = Field(default=0.0, ge=0, description="Cost of one unit of the lever, in 元.")
     monotone: StrictBool = Field(
         default=False,
-        description="More of it never makes a constrained KPI worse (frontier search).",
+        description="More of it never makes a constrained KPI worse (frontier search); "
+        "false: searched by Optuna.",
     )
 
+    @property
+    def continuous(self) -> bool:
+        """A range of real numbers (only for levers searched by Optuna)."""
+        return self.range is not None and not self.integer
+
     def values(self) -> list[float]:
-        """Every value the search may give the lever, ascending."""
+        """Every value the search may give the lever, ascending (a continuous range: its
+        two ends)."""
         if self.levels is not None:
             return [float(v) for v in self.levels]
         assert self.range is not None  # one kind of values: checked by the design rules
         low, high = self.range
+        if self.continuous:
+            return [float(low), float(high)]
         return [float(v) for v in range(math.ceil(low), math.floor(high) + 1)]
 
 
@@ -73,7 +82,13 @@ class OptimizeDesign(BaseModel):
     description: str = Field(default="", description="What the design asks.")
     parameters: list[Lever] = Field(min_length=1, description="The levers and their costs.")
     objective: Literal["cost"] | Minimise | Maximise = Field(
-        default="cost", description="cost: Σ value × cost (KPI objectives: a later step)."
+        default="cost",
+        description="cost: Σ value × cost; {minimise: KPI} or {maximise: KPI}: a mean KPI.",
+    )
+    indifference: str | float = Field(
+        default="0.5%",
+        description="KPI objectives: differences smaller than this are ties (a share of "
+        "the objective's size, or a value in its unit).",
     )
     constraints: Literal["targets"] | list[dict[str, Any]] = Field(
         default="targets", description="targets (the scenario's) or a list of targets."
@@ -87,6 +102,15 @@ class OptimizeDesign(BaseModel):
     )
     first_replications: StrictInt = Field(
         default=10, ge=2, description="Replications of a plan's first look (then doubling)."
+    )
+    trials: StrictInt = Field(
+        default=48, ge=1, le=10_000, description="Optuna trials (levers not all monotone)."
+    )
+    batch: StrictInt = Field(
+        default=8, ge=1, le=1_000, description="Optuna trials asked and told together."
+    )
+    confirm: StrictInt = Field(
+        default=4, ge=1, le=100, description="Best Optuna plans confirmed with the guarantee."
     )
     seed: StrictInt | None = Field(
         default=None, ge=0, description="Root seed of every plan; default: the scenario's."
@@ -149,6 +173,16 @@ class LoadedOptimizeDesign:
         return found
 
 
+def objective_kpi(design: OptimizeDesign) -> str | None:
+    """The KPI a KPI objective names (None: the objective is the plan's cost)."""
+    objective = design.objective
+    if isinstance(objective, Minimise):
+        return objective.minimise
+    if isinstance(objective, Maximise):
+        return objective.maximise
+    return None
+
+
 def parse_tolerance(raw: str | float) -> Tolerance:
     """``"1%"`` → 1 % of the target's value; ``"2 ms"``/``0.005`` → absolute, SI."""
     if isinstance(raw, str) and raw.strip().endswith("%"):
@@ -194,13 +228,19 @@ def load_optimize_design(path: str | Path) -> LoadedOptimizeDesign:
 def _check_rules(loaded: LoadedOptimizeDesign) -> None:
     """The rules a schema cannot say, in the order a reader would fix them."""
     design = loaded.design
-    if not isinstance(design.objective, str):
+    kpi = objective_kpi(design)
+    if kpi is not None:
         kind = "minimise" if isinstance(design.objective, Minimise) else "maximise"
-        raise loaded.error(
-            ("objective",),
-            f"expected objective: cost, got {{{kind}: …}} (KPI objectives: not yet — "
-            "a later step of issue 17)",
-        )
+        try:
+            kpi_names.parse(kpi)
+        except ValueError as error:
+            raise loaded.error(("objective", kind), f"expected a KPI name, got {error}") from None
+    try:
+        indifference = parse_tolerance(design.indifference)
+    except UnitError as error:
+        raise loaded.error(("indifference",), str(error)) from None
+    if not (math.isfinite(indifference.value) and indifference.value > 0):
+        raise loaded.error(("indifference",), f"expected a value > 0, got {design.indifference!r}")
     seen: dict[FieldPath, str] = {}
     for index, lever in enumerate(design.parameters):
         _check_lever(loaded, index, lever, seen)
@@ -238,12 +278,6 @@ def _check_lever(
             (*where, "name"), f"expected each lever name once, got {lever.label!r} twice"
         )
     seen[field] = lever.label
-    if not lever.monotone:
-        raise loaded.error(
-            (*where, "monotone"),
-            "expected monotone: true (non-monotone levers, searched by Optuna: not yet — "
-            "a later step of issue 17), got false",
-        )
     given = [k for k in ("range", "levels", "distribution") if getattr(lever, k) is not None]
     if given not in (["range"], ["levels"]):
         raise loaded.error(
@@ -251,12 +285,18 @@ def _check_lever(
         )
     if lever.range is not None:
         low, high = lever.range
-        if not lever.integer:
+        if not lever.integer and lever.monotone:
             raise loaded.error(
                 (*where, "integer"),
                 "expected integer: true for a monotone range (the search steps through its "
                 "whole numbers), got false",
             )
+        if lever.continuous and not (math.isfinite(low) and math.isfinite(high) and low < high):
+            raise loaded.error(
+                (*where, "range"), f"expected [low, high] with low < high, got [{low:g}, {high:g}]"
+            )
+        if lever.continuous:
+            return
         if not (math.isfinite(low) and math.isfinite(high) and math.ceil(low) <= high):
             raise loaded.error(
                 (*where, "range"),

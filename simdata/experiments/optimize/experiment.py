@@ -21,16 +21,26 @@ import yaml
 
 from simdata.analysis.kpis import kpi_units
 from simdata.analysis.producible import check_targets, why_not_producible
+from simdata.analysis.quantiles import quantile_of
 from simdata.errors import ScenarioError
-from simdata.experiments import sizing
 from simdata.experiments.executors import Executor, SerialExecutor
-from simdata.experiments.optimize.design import LoadedOptimizeDesign, load_optimize_design
+from simdata.experiments.optimize import blackbox
+from simdata.experiments.optimize.design import (
+    LoadedOptimizeDesign,
+    Maximise,
+    load_optimize_design,
+    objective_kpi,
+)
 from simdata.experiments.optimize.evaluate import PlanEvaluator, Progress
-from simdata.experiments.optimize.feasibility import Constraint, judgement_alpha
-from simdata.experiments.optimize.result import Budget, OptimizeResult, plan_yaml
+from simdata.experiments.optimize.feasibility import MEETS, Constraint, judgement_alpha
+from simdata.experiments.optimize.result import (
+    Budget,
+    OptimizeResult,
+    explored_frame,
+    plan_yaml,
+)
 from simdata.experiments.optimize.search import dominated, frontier_search, max_evaluations
-from simdata.experiments.replication import run_replication
-from simdata.experiments.sizing import duration_text
+from simdata.experiments.optimize.selection import select_best
 from simdata.experiments.sweep.points import point_scenario
 from simdata.experiments.until_decided import StoppingRule
 from simdata.results import claim_run_dir, manifest, utc_now, write_json, write_parquet, write_text
@@ -51,8 +61,24 @@ class Bound:
     root_seed: int
 
     @property
-    def space_size(self) -> int:
+    def space_size(self) -> float:
+        """Plans the design allows (infinite with a continuous lever)."""
+        if any(lever.continuous for lever in self.loaded.design.parameters):
+            return math.inf
         return math.prod(self.sizes)
+
+    @property
+    def monotone(self) -> bool:
+        """Every lever monotone: the frontier search; otherwise Optuna and confirmation."""
+        return all(lever.monotone for lever in self.loaded.design.parameters)
+
+    @property
+    def objective_kpi(self) -> str | None:
+        return objective_kpi(self.loaded.design)
+
+    @property
+    def maximise(self) -> bool:
+        return isinstance(self.loaded.design.objective, Maximise)
 
 
 def bind(scenario: Scenario, loaded: LoadedOptimizeDesign) -> Bound:
@@ -82,14 +108,18 @@ def bind(scenario: Scenario, loaded: LoadedOptimizeDesign) -> Bound:
                 f"expected a constrained KPI ({', '.join(sorted(names))}) or default, got {key!r}",
             )
     _check_levers(scenario, loaded)
+    _check_objective(scenario, loaded)
     constraints = [
         Constraint(t, (tol := loaded.tolerance_for(t.kpi)).epsilon(t.value), tol.text)
         for t in targets
     ]
     sizes = [len(lever.values()) for lever in design.parameters]
-    bound_plans = max_evaluations(sizes)
-    alpha_j = judgement_alpha(1 - design.confidence, bound_plans, len(constraints))
-    budget = Budget(design.confidence, bound_plans, len(constraints), alpha_j)
+    monotone = all(lever.monotone for lever in design.parameters)
+    bound_plans = max_evaluations(sizes) if monotone else design.confirm
+    alpha = 1 - design.confidence
+    alpha_select = alpha / 2 if objective_kpi(design) is not None else 0.0
+    alpha_j = judgement_alpha(alpha - alpha_select, bound_plans, len(constraints))
+    budget = Budget(design.confidence, bound_plans, len(constraints), alpha_j, alpha_select)
     rule = StoppingRule(
         max_replications=design.max_replications,
         alpha=alpha_j,
@@ -112,6 +142,23 @@ def _check_levers(scenario: Scenario, loaded: LoadedOptimizeDesign) -> None:
                     f"expected values scenario field {lever.path} accepts, got "
                     f"{lever.text(value)!r} ({error.detail})",
                 ) from None
+
+
+def _check_objective(scenario: Scenario, loaded: LoadedOptimizeDesign) -> None:
+    """A KPI objective must be a mean KPI the scenario produces (KN compares means)."""
+    kpi = objective_kpi(loaded.design)
+    if kpi is None:
+        return
+    where = ("objective", "maximise" if isinstance(loaded.design.objective, Maximise) else
+             "minimise")  # fmt: skip
+    why = why_not_producible(scenario, kpi)
+    if why is not None:
+        raise loaded.error(where, f"expected a KPI this scenario produces, got {kpi!r} ({why})")
+    if quantile_of(kpi) is not None:
+        raise loaded.error(
+            where,
+            f"expected a mean KPI (KN selects on means), got the quantile {kpi!r}",
+        )
 
 
 def load_base(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
@@ -177,6 +224,7 @@ class _Search:
             bound.root_seed,
             executor,
             progress,
+            objective_kpi=bound.objective_kpi,
         )
         if self.out_dir is not None:
             self._write_inputs()
@@ -184,13 +232,27 @@ class _Search:
             bound.loaded.design, levers, bound.constraints, bound.budget, evaluator.records, None
         )
         try:
-            trace = frontier_search(bound.sizes, evaluator.cost_of, evaluator)
+            if bound.monotone:
+                self._frontier(evaluator, result)
+            else:
+                self._blackbox(evaluator, result)
+            if bound.objective_kpi is not None:
+                self._select(evaluator, result)
         except BaseException as error:
             status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
             self._write(result, status, None if status == "interrupted" else str(error))
             raise
+        self._write(result, "complete", None)
+        return result
+
+    def _frontier(self, evaluator: PlanEvaluator, result: OptimizeResult) -> None:
+        """Monotone levers: bisection / the frontier walk; the cheapest frontier plan (cost
+        objective) or the whole frontier as KN's candidates (KPI objective)."""
+        bound = self.bound
+        by_cost = bound.objective_kpi is None
+        trace = frontier_search(bound.sizes, evaluator.cost_of, evaluator, prune=by_cost)
         by_values = {tuple(r.values.values()): r for r in evaluator.records}
-        if trace.chosen is not None:
+        if trace.chosen is not None and by_cost:
             result.chosen = by_values[tuple(evaluator.values_of(trace.chosen).values())]
         for plan in trace.frontier.values():
             found = (
@@ -198,8 +260,44 @@ class _Search:
             )
             if found is not None and plan is not None and not dominated(trace, plan):
                 result.frontier.add(found.number)
-        self._write(result, "complete", None)
-        return result
+
+    def _blackbox(self, evaluator: PlanEvaluator, result: OptimizeResult) -> None:
+        """Other levers: Optuna's exploration, then the best ``confirm`` plans confirmed in
+        order (cost objective: until the first that meets every target)."""
+        bound, design = self.bound, self.bound.loaded.design
+        result.trials = blackbox.explore(
+            evaluator,
+            trials=design.trials,
+            batch=design.batch,
+            replications=design.first_replications,
+            seed=bound.root_seed,
+            maximise=bound.maximise,
+        )
+        for values in blackbox.candidates(result.trials, design.confirm, bound.maximise):
+            record = evaluator.evaluate_values(values)
+            result.frontier.add(record.number)
+            if bound.objective_kpi is None and record.status in MEETS:
+                break
+        if bound.objective_kpi is None:
+            meets = [r for r in evaluator.records if r.status in MEETS]
+            result.chosen = min(meets, key=lambda r: (r.cost, r.number), default=None)
+
+    def _select(self, evaluator: PlanEvaluator, result: OptimizeResult) -> None:
+        """KPI objectives: KN among the candidates confirmed to meet every target."""
+        design = self.bound.loaded.design
+        candidates = [
+            r for r in evaluator.records if r.number in result.frontier and r.status in MEETS
+        ]
+        result.selection = select_best(
+            evaluator,
+            candidates,
+            alpha=self.bound.budget.alpha_selection,
+            indifference=design.indifference,
+            first=design.first_replications,
+            max_replications=design.max_replications,
+            maximise=self.bound.maximise,
+        )
+        result.chosen = None if result.selection is None else result.selection.chosen
 
     def _write_inputs(self) -> None:
         assert self.out_dir is not None
@@ -216,6 +314,10 @@ class _Search:
         if self.out_dir is None:
             return
         write_parquet(self.out_dir / "candidates.parquet", result.candidates())
+        if result.trials is not None:
+            write_parquet(
+                self.out_dir / "explored.parquet", explored_frame(result.trials, result.levers)
+            )
         if status == "complete":
             write_json(self.out_dir / "plan.json", result.plan_json())
             if result.chosen is not None:
@@ -267,41 +369,3 @@ class _Search:
                 **({} if error is None else {"error": error}),
             },
         )
-
-
-@dataclass(frozen=True)
-class DryRun:
-    """What ``--dry-run`` prints: the space, the α split and the time bounds."""
-
-    bound: Bound
-    seconds_per_replication: float
-    how: str
-
-    def lines(self, workers: int) -> list[str]:
-        bound, budget, rule = self.bound, self.bound.budget, self.bound.rule
-        looks = rule.looks()
-        first = duration_text(
-            budget.plans_bound * looks[0] * self.seconds_per_replication / workers
-        )
-        most = duration_text(
-            budget.plans_bound * looks[-1] * self.seconds_per_replication / workers
-        )
-        sizes = " × ".join(str(size) for size in bound.sizes)
-        return [
-            f"{bound.loaded.design.name}: {bound.space_size:,} plans ({sizes} lever values), "
-            f"at most {budget.plans_bound} evaluated; {len(bound.constraints)} constraint(s)",
-            f"α = {1 - budget.confidence:.3g} split over {budget.plans_bound} × "
-            f"{len(bound.constraints)} judgements: α_j = {budget.alpha_per_judgement:.3g}; "
-            f"looks at {', '.join(map(str, looks))} replications",
-            f"{self.how} {self.seconds_per_replication:.2f} s → about {first} if every plan "
-            f"is decided at its first look, at most {most}, on {workers} worker(s)",
-        ]
-
-
-def dry_run(bound: Bound) -> DryRun:
-    """Time one replication of the base scenario (or estimate it when it is long)."""
-    size = sizing.estimate(bound.scenario)
-    if size.core_s_per_replication > sizing.ANNOUNCE_S:
-        return DryRun(bound, size.core_s_per_replication, "estimated replication (no pilot)")
-    timed = run_replication(bound.scenario, 0, bound.root_seed).runtime_s
-    return DryRun(bound, timed, "pilot replication (base scenario)")

@@ -17,9 +17,11 @@ from typing import Any
 import polars as pl
 import yaml
 
-from simdata.experiments.optimize.design import Lever, OptimizeDesign
+from simdata.experiments.optimize.blackbox import Trial
+from simdata.experiments.optimize.design import Lever, Maximise, OptimizeDesign, objective_kpi
 from simdata.experiments.optimize.evaluate import PlanRecord
 from simdata.experiments.optimize.feasibility import MEETS, Constraint, Judgement
+from simdata.experiments.optimize.selection import SelectionOutcome
 from simdata.experiments.sweep.design import split_path
 from simdata.scenario.loader import scenario_to_yaml
 from simdata.scenario.models import Scenario
@@ -33,19 +35,33 @@ class Budget:
     plans_bound: int
     constraints: int
     alpha_per_judgement: float
+    #: KN's share of α (KPI objectives: half of it; the cost objective: 0).
+    alpha_selection: float = 0.0
+
+    @property
+    def alpha_feasibility(self) -> float:
+        return 1 - self.confidence - self.alpha_selection
 
     def as_dict(self) -> dict[str, Any]:
+        how = (
+            f"Bonferroni: α = {self.alpha_feasibility:.3g} over at most {self.plans_bound} "
+            f"plan evaluations × {self.constraints} constraint(s); each judgement's "
+            "sequential looks share its α quadratically (1 − α_j·n_k²/Σn²)"
+        )
+        if self.alpha_selection:
+            how = (
+                f"α = {1 - self.confidence:.3g} split in two: feasibility gets "
+                f"{self.alpha_feasibility:.3g}, KN's selection {self.alpha_selection:.3g}. " + how
+            )
         return {
             "confidence": self.confidence,
             "alpha": 1 - self.confidence,
+            "alpha_feasibility": self.alpha_feasibility,
+            "alpha_selection": self.alpha_selection,
             "plans_bound": self.plans_bound,
             "constraints": self.constraints,
             "alpha_per_judgement": self.alpha_per_judgement,
-            "how": (
-                f"Bonferroni: α = {1 - self.confidence:.3g} over at most {self.plans_bound} "
-                f"plan evaluations × {self.constraints} constraint(s); each judgement's "
-                "sequential looks share its α quadratically (1 − α_j·n_k²/Σn²)"
-            ),
+            "how": how,
         }
 
 
@@ -67,10 +83,20 @@ class OptimizeResult:
     frontier: set[int] = field(default_factory=set)
     out_dir: Path | None = None
     manifest: dict[str, Any] = field(default_factory=dict)
+    #: KN's selection (KPI objectives), or None.
+    selection: SelectionOutcome | None = None
+    #: Optuna's explored plans (levers not all monotone), or None.
+    trials: list[Trial] | None = None
 
     @property
     def replications_spent(self) -> int:
-        return sum(r.replications for r in self.records)
+        """Every replication run: confirmation, KN's selection and Optuna's exploration."""
+        spent = sum(r.replications for r in self.records)
+        if self.selection is not None:
+            spent += self.selection.spent
+        if self.trials is not None:
+            spent += len(self.trials) * self.design.first_replications
+        return spent
 
     def cheaper_open(self) -> list[PlanRecord]:
         """Evaluated plans cheaper than the chosen one that were not shown infeasible."""
@@ -92,9 +118,15 @@ class OptimizeResult:
                 f"max_replications ({self.design.max_replications})"
             )
         within = " (within the tolerance)" if self.chosen.status == "tie" else ""
+        if objective_kpi(self.design) is not None:
+            return self._kpi_guarantee(level, within)
+        examined = "among those examined" if self.trials is None else (
+            f"among the {len(self.records)} confirmed of {len(self.trials)} explored by "
+            "Optuna (plans it never tried carry no guarantee)"
+        )  # fmt: skip
         text = (
             f"with probability ≥ {level}, plan {label(self.chosen.values)} meets every "
-            f"target{within}, and no cheaper plan among those examined does (each was shown "
+            f"target{within}, and no cheaper plan {examined} does (each was shown "
             "infeasible, or lies within the tolerance)"
         )
         open_ = self.cheaper_open()
@@ -102,6 +134,34 @@ class OptimizeResult:
             text += (
                 f" — except {len(open_)} cheaper plan(s) left undecided at max_replications: "
                 + "; ".join(label(r.values) for r in open_)
+            )
+        return text
+
+    def _kpi_guarantee(self, level: str, within: str) -> str:
+        """The sentence of a KPI objective: feasibility and KN's selection together."""
+        assert self.chosen is not None
+        assert self.selection is not None
+        sel, budget = self.selection, self.budget
+        best = "largest" if isinstance(self.design.objective, Maximise) else "smallest"
+        pool = "frontier" if self.trials is None else "confirmed"
+        text = (
+            f"with probability ≥ {level}, plan {label(self.chosen.values)} meets every "
+            f"target{within} and its {sel.kpi} is within δ = {sel.delta:.6g} "
+            f"({sel.indifference}) of the {best} among the {len(sel.candidates)} {pool} "
+            f"plan(s) shown to meet them (α = {1 - budget.confidence:.3g}: "
+            f"{budget.alpha_feasibility:.3g} for feasibility, {budget.alpha_selection:.3g} "
+            "for Kim & Nelson's KN selection on common random numbers)"
+        )
+        if not sel.decided:
+            text += (
+                f" — except that KN had not separated the plans by max_replications "
+                f"({self.design.max_replications}): the choice is the best mean, without "
+                "the δ guarantee"
+            )
+        open_ = [r for r in self.records if r.number in self.frontier and r.status == "undecided"]
+        if open_:
+            text += f" — {len(open_)} candidate(s) left undecided were not compared: " + (
+                "; ".join(label(r.values) for r in open_)
             )
         return text
 
@@ -118,7 +178,20 @@ class OptimizeResult:
                 f"{j.constraint.text}: {_estimate_text(j)}" for j in open_
             )
         assert self.chosen is not None  # a plan meeting the targets implies a chosen one
+        if self.selection is not None:
+            return self._why_not_selected(record)
         return f"meets the targets but costs {record.cost:,.0f} 元 ≥ {self.chosen.cost:,.0f} 元"
+
+    def _why_not_selected(self, record: PlanRecord) -> str:
+        sel = self.selection
+        assert sel is not None
+        if record not in sel.candidates:
+            return "meets the targets but is not a minimal frontier plan (not a KN candidate)"
+        by = sel.beaten_by.get(record.number)
+        mean = f"{sel.kpi} {record.selection_mean:.6g} over {record.selection_replications}"
+        if by is None:
+            return f"meets the targets; {mean} replications, not the best mean at KN's end"
+        return f"meets the targets; {mean} replications, eliminated by KN (plan {by + 1} leads)"
 
     def plan_json(self) -> dict[str, Any]:
         chosen = self.chosen
@@ -131,6 +204,8 @@ class OptimizeResult:
             "budget": self.budget.as_dict(),
             "replications_spent": self.replications_spent,
             "plans_evaluated": len(self.records),
+            "selection": None if self.selection is None else _selection_json(self.selection),
+            "explored": None if self.trials is None else len(self.trials),
             "beaten": [
                 {**_record_json(r), "why": self.why_beaten(r)}
                 for r in self.records
@@ -157,6 +232,9 @@ class OptimizeResult:
                 row[kpi] = None if found is None else found.estimate.mean
                 row[f"{kpi} ci_low"] = None if found is None else found.estimate.ci_low
                 row[f"{kpi} ci_high"] = None if found is None else found.estimate.ci_high
+            row["objective"] = record.objective
+            row["selection_mean"] = record.selection_mean
+            row["selection_replications"] = record.selection_replications
             for constraint in self.constraints:
                 verdict = next(
                     (j.verdict for j in record.judgements if j.constraint == constraint), None
@@ -176,9 +254,48 @@ class OptimizeResult:
                 for kpi in kpis
                 for name in (kpi, f"{kpi} ci_low", f"{kpi} ci_high")
             },
+            "objective": pl.Float64,
+            "selection_mean": pl.Float64,
+            "selection_replications": pl.Int64,
             **{f"verdict: {c.text}": pl.String for c in self.constraints},
         }
         return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def explored_frame(trials: Sequence[Trial], levers: Sequence[Lever]) -> pl.DataFrame:
+    """``explored.parquet``: Optuna's trials in trial order — levers, objective (cost or
+    the KPI's exploration mean), each constraint's violation (≤ 0: met), feasible."""
+    width = max((len(t.violations) for t in trials), default=0)
+    rows = []
+    for t in trials:
+        padded = [*t.violations, *([None] * (width - len(t.violations)))]
+        row: dict[str, Any] = {"trial": t.number, **t.values, "objective": t.objective}
+        row |= {f"violation {i + 1}": v for i, v in enumerate(padded)}
+        rows.append(row | {"feasible": t.feasible, "invalid": t.invalid})
+    schema = {
+        "trial": pl.Int64,
+        **{lever.label: pl.Float64 for lever in levers},
+        "objective": pl.Float64,
+        **{f"violation {i + 1}": pl.Float64 for i in range(width)},
+        "feasible": pl.Boolean,
+        "invalid": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _selection_json(sel: SelectionOutcome) -> dict[str, Any]:
+    return {
+        "method": "KN (Kim & Nelson 2001), common random numbers",
+        "kpi": sel.kpi,
+        "indifference": sel.indifference,
+        "delta": sel.delta,
+        "alpha": sel.alpha,
+        "decided": sel.decided,
+        "candidates": [c.number + 1 for c in sel.candidates],
+        "replications_per_plan": sel.replications,
+        "replications_spent": sel.spent,
+        "means": {str(c.number + 1): c.selection_mean for c in sel.candidates},
+    }
 
 
 def _estimate_text(judgement: Judgement) -> str:
@@ -188,8 +305,10 @@ def _estimate_text(judgement: Judgement) -> str:
 
 def _record_json(record: PlanRecord) -> dict[str, Any]:
     return {
+        "plan": record.number + 1,
         "levers": record.values,
         "cost": record.cost,
+        "objective": record.objective,
         "status": record.status,
         "replications": record.replications,
         "looks": record.looks,

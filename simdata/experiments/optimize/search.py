@@ -76,10 +76,12 @@ def _least_feasible(
 
 
 def frontier_search(
-    sizes: Sequence[int], cost: Callable[[Plan], float], evaluate: Evaluate
+    sizes: Sequence[int], cost: Callable[[Plan], float], evaluate: Evaluate, prune: bool = True
 ) -> SearchTrace:
     """Search plans (``sizes[i]`` values of lever i) for the cheapest that meets every
-    constraint; ``evaluate`` is called at most :func:`max_evaluations` times."""
+    constraint; ``evaluate`` is called at most :func:`max_evaluations` times. Without
+    ``prune`` (KPI objectives: the cost does not rank plans) the whole minimal feasible
+    frontier is walked."""
     trace = SearchTrace()
     b = bisected_lever(sizes)
     others = [range(size) for i, size in enumerate(sizes) if i != b]
@@ -89,7 +91,7 @@ def frontier_search(
         return (*rest[:b], value, *rest[b:])
 
     for rest in itertools.product(*others):
-        if cost(full(rest, 0)) >= best:
+        if prune and cost(full(rest, 0)) >= best:
             trace.skipped += 1
             continue
         known = [
