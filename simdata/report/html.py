@@ -40,6 +40,7 @@ from simdata.report.experiment_tables import (
 )
 from simdata.report.fonts import FontWarning, find_cjk_font
 from simdata.report.numbers import plain_number
+from simdata.report.optimize_page import optimize_content
 from simdata.report.plots import (
     capacity_plots,
     capacity_sla,
@@ -235,6 +236,11 @@ def _kind_content(
         plots += compare_plots(results, canvas, targets)
         headline_tables += compare_headline(results, lang)
         extra_tables += compare_table(results, lang, chosen)
+    elif results.kind == "optimize":
+        found = optimize_content(results, canvas)
+        plots += found["plots"]
+        headline_tables += found["headline_tables"]
+        extra_tables += found["extra_tables"]
     return {
         "plots": plots,
         "capacity": capacity_text,

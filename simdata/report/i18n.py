@@ -16,6 +16,7 @@ from typing import NamedTuple
 from simdata import kpi_names
 from simdata.analysis.kpis import REGISTRY
 from simdata.report.numbers import plain_number
+from simdata.report.optimize_text import OPTIMIZE_TEXT
 from simdata.scenario.units import DAY_S, HOUR_S, MINUTE_S
 
 LANGS = ("en", "zh")
@@ -435,6 +436,8 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "各方案相对基准的配对差值及95%置信区间；不跨越零的区间表示真实差异而非随机波动。",
     },
 }
+
+TEXT.update(OPTIMIZE_TEXT)  # simdata optimize's page (report/optimize_page.py)
 
 #: Breakdown dimensions (``@<dimension>=…``).
 DIMENSIONS: dict[str, dict[str, str]] = {

@@ -31,6 +31,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "capacity": ("capacity.json",),
     "sweep": ("points.parquet",),
     "compare": ("compare.parquet",),
+    "optimize": ("candidates.parquet",),
 }
 
 

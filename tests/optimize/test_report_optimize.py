@@ -1,0 +1,138 @@
+"""The report page of a ``simdata optimize`` directory, read in a real headless Chromium in
+both languages (skip rules as tests/report/test_browser.py): the chosen plan with its cost
+in 元 / 万元 and its guarantee, the targets at it, what one step cheaper would break, every
+plan with its margins, the frontier figure drawn; and a search interrupted before any plan
+was chosen still has a page."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from simdata.cli import cli
+from simdata.experiments.optimize import optimize
+from simdata.report import build_report
+from tests.optimize.queueing import write_queue
+from tests.report.test_browser import CJK, EXPONENT, FLAGS, _executable, _requested_urls
+
+DESIGN = (
+    "name: servers-and-queue\n"
+    "parameters:\n"
+    "  - {path: resolution.servers, name: servers, range: [2, 6], integer: true,"
+    " cost: 80000, monotone: true}\n"
+    "  - {path: resolution.queue_limit, name: queue, levels: [6, 9, 12, 15, 18],"
+    " integer: true, cost: 5000, monotone: true}\n"
+    "max_replications: 80\n"
+)
+
+
+@pytest.fixture(scope="module")
+def optimize_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The M/M/c/K two-lever search of test_exact_answers (answer: servers 4, queue 12)."""
+    folder = tmp_path_factory.mktemp("optimize")
+    scenario = write_queue(
+        folder / "mmck.yaml",
+        3.0,
+        1.0,
+        ['{kpi: resolution.rejected_share, "<=": "2%"}', '{kpi: resolution.wait_mean, "<=": 1 s}'],
+        horizon_s=1000,
+        queue_limit=10,
+        servers=4,
+    )
+    design = folder / "design.yaml"
+    design.write_text(DESIGN, encoding="utf-8")
+    optimize(scenario, design, out=folder / "out")
+    return folder / "out"
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One headless Chromium for the pages of this module."""
+    chromium = _executable("chromium", "chromium-browser", "google-chrome")
+    driver_path = _executable("chromedriver")
+    if chromium is None or driver_path is None:
+        message = f"Chromium ({chromium}) or chromedriver ({driver_path}) not found"
+        if os.environ.get("SIMDATA_BROWSER_REQUIRED") == "1":
+            pytest.fail(f"{message}, and SIMDATA_BROWSER_REQUIRED=1")
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    driver.get("about:blank")
+    driver.get_log("performance")
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+#: What each language's page must say: the cost, the guarantee's opening, the cheaper
+#: plans' status and the failing constraint's label.
+EXPECTED = {
+    "en": ("380,000 元", "with probability ≥ 95 %, plan servers = 4, queue = 12", "infeasible",
+           "resolution.rejected_share ≤ 2% fails"),
+    "zh": ("38万元", "以不低于 95% 的概率，方案 servers = 4, queue = 12 满足全部目标", "不可行",
+           "拒绝请求占比 ≤ 2% 不满足"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_optimize_report_in_a_real_browser(browser: Any, optimize_dir: Path, lang: str) -> None:
+    """The page loads offline with no error or request, the figure drawn, and reads right."""
+    outcome = CliRunner().invoke(cli, ["report", str(optimize_dir), "--lang", lang])
+    assert outcome.exit_code == 0, outcome.output
+    path = optimize_dir / ("report.zh.html" if lang == "zh" else "report.html")
+    browser.get_log("browser")
+    browser.get_log("performance")
+    browser.get(path.resolve().as_uri())
+    state = browser.execute_script(
+        "return {text: document.body.innerText,"
+        " images: Array.from(document.images).map(i => [i.complete, i.naturalWidth]),"
+        " tables: Array.from(document.querySelectorAll('table')).map(t => t.innerText),"
+        " headings: Array.from(document.querySelectorAll('h2, h3')).map(e => e.innerText)}"
+    )
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+    assert [u for u in _requested_urls(browser) if not u.startswith(("file:", "data:"))] == []
+    assert state["images"]
+    assert all(complete and width > 0 for complete, width in state["images"])
+    text = state["text"]
+    cost, guarantee, infeasible, fails = EXPECTED[lang]
+    assert cost in text
+    assert guarantee in text
+    assert EXPONENT.findall(text) == []
+    cheaper = next(t for t in state["tables"] if "servers = 3, queue = 12" in t)
+    assert "servers = 4, queue = 9" in cheaper  # one row per lever
+    assert cheaper.count(infeasible) >= 2
+    assert fails in cheaper
+    plans = json.loads((optimize_dir / "plan.json").read_text())["plans_evaluated"]
+    every = next(t for t in state["tables"] if "★" in t)
+    assert len(re.findall(r"^#\d+", every, flags=re.MULTILINE)) == plans
+    if lang == "zh":
+        assert all(CJK.search(h) for h in state["headings"] if h), state["headings"]
+
+
+def test_an_interrupted_search_has_a_page(optimize_dir: Path, tmp_path: Path) -> None:
+    """Without plan.json (Ctrl-C before the end) the page shows the plans evaluated so far."""
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    for name in ("candidates.parquet", "scenario.yaml", "design.yaml"):
+        (partial / name).write_bytes((optimize_dir / name).read_bytes())
+    manifest = json.loads((optimize_dir / "manifest.json").read_text())
+    (partial / "manifest.json").write_text(json.dumps({**manifest, "status": "interrupted"}))
+    page = build_report(partial, "en").path.read_text(encoding="utf-8")
+    assert "Every evaluated plan" in page
+    assert "What one step cheaper would break" in page  # the chosen row is in candidates
