@@ -15,6 +15,9 @@ import click
 from simdata.cli.common import cli, handle_errors, output_console, plain
 from simdata.errors import UsageError
 from simdata.experiments.fit import TEMPLATES, fit_enterprises, fit_node, fit_requests
+from simdata.report.fit_page import FitSource, build_fit_page, fit_report_path
+from simdata.report.i18n import LANGS
+from simdata.results import write_text
 
 
 class Fitted(Protocol):
@@ -64,6 +67,18 @@ def _renames(pairs: tuple[str, ...]) -> dict[str, str]:
     metavar="requests|node|enterprises",
     help="Print a template CSV of a kind and exit.",
 )
+@click.option(
+    "--report",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[REPORT.html]",
+    help="Also write an HTML page of the fit (densities, Q-Q/P-P, ranking, profile). "
+    "Default: beside --out (fitted.html, fitted.zh.html with --lang zh).",
+)
+@click.option(
+    "--lang", default="en", show_default=True, metavar="en|zh", help="Language of --report."
+)
 @handle_errors
 def fit_command(
     data: Path | None,
@@ -72,6 +87,8 @@ def fit_command(
     maps: tuple[str, ...],
     out: Path | None,
     template: str | None,
+    report: str | None,
+    lang: str,
 ) -> None:
     """Fit DATA (CSV in UTF-8 or GBK, xlsx or Parquet) and write a scenario whose fitted
     values carry their n, estimate and CI (docs/fit.md)."""
@@ -91,8 +108,26 @@ def fit_command(
         result: Fitted = fit_enterprises(data, base, renames, out)
     else:
         result = (fit_node if kind == "node" else fit_requests)(data, base, renames, out)
+    page = _page(result, FitSource(data, kind, base, renames), out, report, lang)
     if out is None:
         click.echo(result.text, nl=False)
-        return
-    out.write_text(result.text, encoding="utf-8")
-    output_console().print(f"wrote {plain(out)}", highlight=False)
+    else:
+        out.write_text(result.text, encoding="utf-8")
+        output_console().print(f"wrote {plain(out)}", highlight=False)
+    if page is not None:
+        write_text(*page)
+        click.echo(f"wrote {page[0]}", err=out is None)  # stdout may be the YAML
+
+
+def _page(
+    result: Fitted, source: FitSource, out: Path | None, report: str | None, lang: str
+) -> tuple[Path, str] | None:
+    """``--report``: the page's path and HTML, built whole before anything is written."""
+    if report is None:
+        return None
+    if lang not in LANGS:
+        raise UsageError(f"--lang: expected one of {', '.join(LANGS)}, got {lang!r}")
+    path = Path(report) if report else fit_report_path(source.data, out, lang)
+    if path.is_dir():
+        raise UsageError(f"--report: expected a file name, got the directory {path}")
+    return path, build_fit_page(result, source, lang)

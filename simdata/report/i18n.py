@@ -594,3 +594,164 @@ def unit_label(unit: str | None, lang: str) -> str:
     if unit is None:
         return ""
     return UNIT_WORDS.get(unit, {}).get(lang, unit)
+
+
+#: ``simdata fit --report`` (report/fit_page.py): the fit page's words.
+FIT_TEXT: dict[str, dict[str, str]] = {
+    "fit.title": {"en": "Fit of {source}", "zh": "{source} 的拟合结果"},
+    "fit.kind": {
+        "en": "simdata fit --as {kind} · input analysis",
+        "zh": "simdata fit --as {kind} · 输入数据分析",
+    },
+    "fit.summary": {"en": "The log", "zh": "日志"},
+    "fit.fact.source": {"en": "file", "zh": "文件"},
+    "fit.fact.sha256": {"en": "sha256", "zh": "sha256 校验值"},
+    "fit.fact.kind": {"en": "kind of log", "zh": "日志类型"},
+    "fit.fact.base": {"en": "base scenario", "zh": "基准情景"},
+    "fit.fact.rows": {"en": "arrivals", "zh": "到达记录"},
+    "fit.values": {"en": "Fitted values", "zh": "拟合值"},
+    "fit.values.note": {
+        "en": "Each value fills one scenario field, written as the fitted scenario writes it, "
+        "with its 95% confidence interval and the sample it rests on.",
+        "zh": "每个拟合值填入情景的一个字段，写法与拟合情景文件一致，"
+        "并给出95%置信区间及所依据的样本量。",
+    },
+    "fit.values.none": {
+        "en": "Nothing could be fitted from this log.",
+        "zh": "该日志中没有可拟合的数据。",
+    },
+    "fit.col.field": {"en": "scenario field", "zh": "情景字段"},
+    "fit.col.value": {"en": "fitted value", "zh": "拟合值"},
+    "fit.col.how": {"en": "estimate", "zh": "估计方法"},
+    "fit.col.rank": {"en": "rank", "zh": "排名"},
+    "fit.col.family": {"en": "family", "zh": "分布族"},
+    "fit.col.params": {"en": "parameters (95% CI)", "zh": "参数（95%置信区间）"},
+    "fit.col.loglik": {"en": "log-likelihood", "zh": "对数似然"},
+    "fit.col.aic": {"en": "AIC", "zh": "AIC"},
+    "fit.col.delta_aic": {"en": "ΔAIC", "zh": "ΔAIC"},
+    "fit.duration": {"en": "Distribution of {field}", "zh": "{field} 的分布"},
+    "fit.ranking.note": {
+        "en": "Families fitted by maximum likelihood, ranked by AIC (lower is better); "
+        "the first is the one the fitted scenario writes.",
+        "zh": "各分布族均以极大似然法拟合，按AIC排序（越小越好）；排名第一者即拟合情景所写的分布。",
+    },
+    "fit.censored.note": {
+        "en": "Durations still running when the log ended are right-censored: the plots "
+        "compare the fit with the Kaplan–Meier estimate, not with the ended durations alone.",
+        "zh": "日志结束时仍未完成的时长作右删失处理：图中与Kaplan–Meier估计比较，"
+        "而非仅与已完成的时长比较。",
+    },
+    "fit.shares": {"en": "Shares", "zh": "比例"},
+    "fit.profile": {"en": "Arrival profile", "zh": "到达规律"},
+    "fit.scenario": {"en": "Fitted scenario", "zh": "拟合情景"},
+    "fit.scenario.show": {"en": "The fitted YAML, as written", "zh": "拟合生成的 YAML 全文"},
+    "fit.footer": {
+        "en": "Written by simdata {version} (simdata fit --report) on {date}.",
+        "zh": "由 simdata {version}（simdata fit --report）于 {date} 生成。",
+    },
+    "fit.n.days": {"en": "{n} over {days} days", "zh": "{days}天共{n}条"},
+    "fit.n.rate": {"en": "{n} requests over {days} workdays", "zh": "{days}个工作日共{n}个申请"},
+    "fit.n.weekend": {
+        "en": "{weekend} weekend days, {weekdays} weekdays",
+        "zh": "周末{weekend}天，工作日{weekdays}天",
+    },
+    "fit.n.share": {"en": "{hits} of {n}", "zh": "{n}个中{hits}个"},
+    "fit.n.duration": {"en": "{n} ({censored} censored)", "zh": "{n}个（其中右删失{censored}个）"},
+    "fit.how.rate": {
+        "en": "mean per workday, t over daily counts; dispersion var/mean {dispersion}",
+        "zh": "每工作日均值，按日计数的t区间；离散度（方差/均值）{dispersion}",
+    },
+    "fit.how.traffic_rate": {
+        "en": "mean over weekdays, t over daily counts",
+        "zh": "工作日均值，按日计数的t区间",
+    },
+    "fit.how.weekend": {
+        "en": "weekend over weekday daily mean (log ratio, Welch t)",
+        "zh": "周末与工作日日均之比（对数比，Welch t）",
+    },
+    "fit.how.hourly": {
+        "en": "arrivals per hour of day, mean 1; ± the sparsest hour's Poisson half-width",
+        "zh": "各小时到达量（均值归一为1）；±为最稀疏小时的泊松半宽",
+    },
+    "fit.how.share": {"en": "Wilson interval", "zh": "Wilson区间"},
+    "fit.how.duration": {
+        "en": "censored maximum likelihood, best family by AIC; Wald on log-parameters",
+        "zh": "删失极大似然，按AIC选最优分布族；对数参数的Wald区间",
+    },
+    "fit.per_workday": {"en": "/workday", "zh": " 次/工作日"},
+    "fit.family.exponential": {"en": "exponential", "zh": "指数分布"},
+    "fit.family.lognormal": {"en": "lognormal", "zh": "对数正态分布"},
+    "fit.family.gamma": {"en": "gamma", "zh": "伽马分布"},
+    "fit.km_histogram": {"en": "observed (Kaplan–Meier)", "zh": "观测（Kaplan–Meier）"},
+    "fit.density_axis": {"en": "density (per {unit})", "zh": "概率密度（每{unit}）"},
+    "fit.qq_x": {"en": "{family} quantile ({unit})", "zh": "{family}分位数（{unit}）"},
+    "fit.qq_y": {"en": "observed quantile ({unit})", "zh": "观测分位数（{unit}）"},
+    "fit.pp_x": {"en": "{family} probability", "zh": "{family}累积概率"},
+    "fit.pp_y": {"en": "observed probability (Kaplan–Meier)", "zh": "观测累积概率（Kaplan–Meier）"},
+    "fit.hour_axis": {"en": "hour of day", "zh": "时刻（小时）"},
+    "fit.per_hour_axis": {"en": "arrivals per hour", "zh": "每小时到达数"},
+    "fit.per_day_axis": {"en": "arrivals per day", "zh": "每日到达数"},
+    "fit.weekday.0": {"en": "Mon", "zh": "周一"},
+    "fit.weekday.1": {"en": "Tue", "zh": "周二"},
+    "fit.weekday.2": {"en": "Wed", "zh": "周三"},
+    "fit.weekday.3": {"en": "Thu", "zh": "周四"},
+    "fit.weekday.4": {"en": "Fri", "zh": "周五"},
+    "fit.weekday.5": {"en": "Sat", "zh": "周六"},
+    "fit.weekday.6": {"en": "Sun", "zh": "周日"},
+    "title.fit_duration": {
+        "en": "{field}: observed and fitted ({family} chosen)",
+        "zh": "{field}：观测与拟合（选定{family}）",
+    },
+    "caption.fit_duration": {
+        "en": "Left: the observed distribution (bars, Kaplan–Meier up to its 99th percentile) "
+        "and each family's fitted density (the chosen one solid). Middle and right: Q–Q and "
+        "P–P plots of the chosen family; points on the dotted diagonal mean it fits, a bend "
+        "at the right of the Q–Q plot is a tail it gets wrong.",
+        "zh": "左：观测分布（柱形，Kaplan–Meier估计，截至第99百分位）与各分布族的拟合密度"
+        "（实线为选定的分布族）。中、右：选定分布族的Q–Q图与P–P图；点落在虚线对角线上表示"
+        "拟合良好，Q–Q图右端弯离对角线说明尾部拟合不佳。",
+    },
+    "title.fit_profile": {
+        "en": "Arrivals by hour of day and by day of week",
+        "zh": "按时刻与星期的到达量",
+    },
+    "caption.fit_profile": {
+        "en": "Mean arrivals per hour of day and per day of week over the log's {days} days "
+        "({n} arrivals), with the 95% CI over days (over weeks for a day of the week).",
+        "zh": "日志{days}天内（共{n}次到达）每小时与每个星期几的平均到达数，"
+        "阴影为按日（星期几按周）计算的95%置信区间。",
+    },
+    "fit.col.gof_p": {"en": "GoF p-value", "zh": "拟合优度p值"},
+    "fit.col.gof_stat": {"en": "A²", "zh": "A²统计量"},
+    "fit.gof.note": {
+        "en": "Goodness of fit: {method}, on {n} rows ({censored} censored), {replicates} "
+        "bootstrap samples; a small p-value says the family does not describe the data.",
+        "zh": "拟合优度检验：{method}，检验{n}条（其中右删失{censored}条），"
+        "自助抽样{replicates}次；"
+        "p值很小说明该分布族不能描述数据。",
+    },
+    "fit.counts": {"en": "Arrival counts per workday", "zh": "每工作日到达数"},
+    "fit.counts.note": {
+        "en": "Count regression of daily arrivals with day-type effects (simdata's calendar: "
+        "调休 days count as workdays), the overdispersion test, and whether arrivals are "
+        "uniform over office hours, as the model assumes.",
+        "zh": "按日到达数的计数回归（含日类型效应，采用simdata日历：调休日计为工作日）、"
+        "过度离散检验，以及到达在办公时间内是否均匀（模型的假设）。",
+    },
+    "fit.col.kind": {"en": "requester kind", "zh": "申请方类型"},
+    "fit.col.count_model": {"en": "count model", "zh": "计数模型"},
+    "fit.col.count_rate": {
+        "en": "rate per workday (95% CI)",
+        "zh": "每工作日到达率（95%置信区间）",
+    },
+    "fit.col.alpha": {"en": "dispersion α", "zh": "离散参数α"},
+    "fit.col.overdispersion_p": {"en": "overdispersion p", "zh": "过度离散检验p值"},
+    "fit.col.effects": {"en": "day-type factors (95% CI)", "zh": "日类型系数（95%置信区间）"},
+    "fit.col.office_share": {"en": "share in office hours", "zh": "办公时间内占比"},
+    "fit.col.uniform_p": {"en": "uniform over office hours p", "zh": "办公时间内均匀检验p值"},
+    "fit.count.poisson": {"en": "Poisson", "zh": "泊松"},
+    "fit.count.negative_binomial": {"en": "negative binomial", "zh": "负二项"},
+    "fit.day_type.after_break": {"en": "after a break", "zh": "假后首日"},
+    "fit.day_type.makeup": {"en": "调休 makeup day", "zh": "调休补班日"},
+}
+TEXT.update(FIT_TEXT)
