@@ -10,19 +10,23 @@ gamma (location fixed at 0), and ranks them by AIC = 2k − 2 log L.
 Each family is parametrised as the scenario writes it (exponential: mean; lognormal:
 median, sigma; gamma: mean, cv). The 95 % CI of each parameter is a Wald interval on its
 log from the observed information (a numeric Hessian of the censored log-likelihood), so
-it stays positive; its coverage is measured in docs/fit.md.
+it stays positive; its coverage is measured in docs/fit.md. Each family also carries a
+goodness-of-fit p-value (:mod:`simdata.experiments.fit.goodness`): AIC says which family is
+best, the p-value whether the best one fits at all.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats
 
 from simdata.arrays import FloatArray
+from simdata.experiments.fit import goodness
+from simdata.experiments.fit.goodness import GofResult, goodness_of_fit
 
 #: z for two-sided 95 % intervals.
 Z95 = 1.959963984540054
@@ -37,6 +41,13 @@ class FamilyFit:
     ci: dict[str, tuple[float, float]]
     loglik: float
     aic: float
+    #: Goodness of fit of this family (None when not tested).
+    gof: GofResult | None = None
+
+    @property
+    def p_value(self) -> float | None:
+        """The goodness-of-fit p-value, or None when not tested."""
+        return None if self.gof is None else self.gof.p_value
 
 
 def _loglik(
@@ -117,9 +128,19 @@ def fit_family(name: str, done: FloatArray, open_: FloatArray) -> FamilyFit:
     return FamilyFit(name, params, ci, loglik, 2 * len(names) - 2 * loglik)
 
 
-def fit_families(done: FloatArray, open_: FloatArray) -> list[FamilyFit]:
-    """Every family's censored fit, best (lowest AIC) first."""
+def fit_families(
+    done: FloatArray, open_: FloatArray, replicates: int | None = None
+) -> list[FamilyFit]:
+    """Every family's censored fit, best (lowest AIC) first, each with its goodness-of-fit
+    test over ``replicates`` bootstrap samples (default :data:`goodness.REPLICATES`, read at
+    call time; none when 0)."""
     fits = [fit_family(name, done, open_) for name in FAMILIES]
+    if replicates is None:
+        replicates = goodness.REPLICATES
+    if replicates:
+        fits = [
+            replace(fit, gof=goodness_of_fit(fit.family, done, open_, replicates)) for fit in fits
+        ]
     return sorted(fits, key=lambda fit: fit.aic)
 
 

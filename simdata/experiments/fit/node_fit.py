@@ -28,7 +28,7 @@ from simdata.arrays import FloatArray
 from simdata.experiments.fit.censored import fit_families
 from simdata.experiments.fit.counts import wilson
 from simdata.experiments.fit.node_log import NodeLog, parse_node
-from simdata.experiments.fit.node_out import NodeFitted, ServiceFit, node_text
+from simdata.experiments.fit.node_out import NodeFitted, ServiceFit, node_summary, node_text
 from simdata.experiments.fit.reading import read_log
 from simdata.experiments.fit.traffic_fit import fit_traffic
 from simdata.scenario.loader import load_scenario
@@ -46,6 +46,8 @@ class NodeFit:
 
     fitted: NodeFitted
     text: str
+    #: The AIC ranking with goodness-of-fit p-values, as ``simdata fit`` prints it.
+    summary: str = ""
 
 
 def _durations(
@@ -138,4 +140,4 @@ def fit_node(
         where = (out or Path("fitted.yaml")).resolve().parent
         extends = Path(os.path.relpath(base.resolve(), where)).as_posix()
     name = f"{scenario.name}-fitted" if scenario is not None else f"{data.stem}-fitted"
-    return NodeFit(fitted, node_text(fitted, extends, name))
+    return NodeFit(fitted, node_text(fitted, extends, name), node_summary(fitted))

@@ -13,7 +13,14 @@ from typing import Any
 
 from simdata.experiments.fit.censored import FamilyFit
 from simdata.experiments.fit.counts import ShareFit
-from simdata.experiments.fit.scenario_out import _ci, _flow, num
+from simdata.experiments.fit.scenario_out import (
+    _ci,
+    _flow,
+    gof_text,
+    num,
+    ranking,
+    ranking_table,
+)
 from simdata.experiments.fit.traffic_fit import TrafficFit
 
 
@@ -82,13 +89,25 @@ def _duration_lines(indent: str, key: str, fit: ServiceFit, base: tuple[str, ...
         f"{name} {_ci(*ci, ' ms' if name in ('mean', 'median') else '')}"
         for name, ci in best.ci.items()
     )
-    ranking = ", ".join(f"{f.family} {f.aic:.1f}" for f in fit.families)
     return [
         f"{indent}{key}: {_flow(dist)}",
         f"{indent}# D: n = {fit.n + fit.censored} ({fit.censored} timed out, right-censored); "
-        f"censored MLE; {cis}",
-        f"{indent}# D: AIC (lower is better): {ranking}",
+        f"censored MLE; {cis}; {gof_text(best, fit.n + fit.censored)}",
+        f"{indent}# D: AIC (lower is better): {ranking(fit.families)}",
     ]
+
+
+def node_summary(fitted: NodeFitted) -> str:
+    """What ``simdata fit`` prints beside the scenario: each duration's AIC/GoF ranking."""
+    lines = []
+    for title, fit in (
+        ("cache.hit_time, ms", fitted.hit_time),
+        ("service_time, ms", fitted.service),
+    ):
+        if fit is not None:
+            title = f"{title} ({fit.censored} timed out)"
+            lines += ranking_table(title, fit.families, fit.n + fit.censored)
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def node_text(fitted: NodeFitted, extends: str | None, name: str) -> str:

@@ -19,10 +19,11 @@ from typing import Any
 import numpy as np
 
 from simdata.experiments.fit.censored import fit_families
-from simdata.experiments.fit.counts import rate_per_workday, wilson, workday_index
+from simdata.experiments.fit.counts import log_workdays, rate_per_workday, wilson, workday_index
+from simdata.experiments.fit.day_counts import day_types, hour_profile
 from simdata.experiments.fit.reading import read_log
 from simdata.experiments.fit.requests_log import RequestsLog, parse_requests
-from simdata.experiments.fit.scenario_out import Fitted, scenario_text
+from simdata.experiments.fit.scenario_out import Fitted, scenario_text, summary
 from simdata.model.calendar import WorkCalendar
 from simdata.scenario.calendar_spec import CalendarSpec
 from simdata.scenario.loader import load_scenario
@@ -39,6 +40,8 @@ class RequestsFit:
 
     fitted: Fitted
     text: str
+    #: Rates and the AIC ranking with goodness-of-fit p-values, as ``simdata fit`` prints it.
+    summary: str = ""
 
 
 def _rates(log: RequestsLog, calendar: WorkCalendar, fitted: Fitted) -> None:
@@ -47,8 +50,11 @@ def _rates(log: RequestsLog, calendar: WorkCalendar, fitted: Fitted) -> None:
         fitted.notes.append("arrival rates not fitted: the log covers fewer than 2 workdays")
         return
     kinds = np.array(log.kind)
+    types = day_types(calendar, log_workdays(calendar))
     for kind in sorted(set(log.kind)):
-        fitted.rates.append(rate_per_workday(kind, index[kinds == kind], workdays))
+        mine = kinds == kind
+        hours = hour_profile(calendar, log.arrival_s[mine])
+        fitted.rates.append(rate_per_workday(kind, index[mine], workdays, types, hours))
     if log.channel is not None:
         for kind in set(log.kind):
             counts = Counter(
@@ -126,4 +132,5 @@ def fit_requests(
         where = (out or Path("fitted.yaml")).resolve().parent
         extends = Path(os.path.relpath(base.resolve(), where)).as_posix()
     name = f"{scenario.name}-fitted" if scenario is not None else f"{data.stem}-fitted"
-    return RequestsFit(fitted, scenario_text(fitted, extends, base_groups, name))
+    text = scenario_text(fitted, extends, base_groups, name)
+    return RequestsFit(fitted, text, summary(fitted))
