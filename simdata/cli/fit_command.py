@@ -109,6 +109,9 @@ def fit_command(
     else:
         result = (fit_node if kind == "node" else fit_requests)(data, base, renames, out)
     page = _page(result, FitSource(data, kind, base, renames), out, report, lang)
+    summary = getattr(result, "summary", "")
+    if summary:  # the rates and the AIC ranking with GoF p-values; stdout may be the YAML
+        click.echo(summary, nl=False, err=out is None)
     if out is None:
         click.echo(result.text, nl=False)
     else:
