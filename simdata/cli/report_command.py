@@ -13,7 +13,9 @@ import click
 
 from simdata.analysis.kpi_filter import KpiFilter
 from simdata.cli.common import cli, handle_errors, kpi_filter_options, output_console, plain
+from simdata.errors import UsageError
 from simdata.report import build_report, export_tables
+from simdata.report.export_logs import export_logs
 
 
 @cli.command("report")
@@ -54,9 +56,21 @@ def report_command(
 @click.option(
     "--format",
     "fmt",
-    required=True,
     metavar="csv|xlsx",
     help="csv: one UTF-8 file (with BOM, for Excel) per table; xlsx: one workbook.",
+)
+@click.option(
+    "--logs",
+    is_flag=True,
+    help="Write the run's logs in the formats simdata fit reads (requests.csv, node.csv, "
+    "enterprises.csv; default into RESULTS_DIR/logs), re-simulating one replication.",
+)
+@click.option(
+    "--replication",
+    default=0,
+    show_default=True,
+    type=int,
+    help="With --logs: the replication whose logs are written.",
 )
 @click.option(
     "--out",
@@ -71,10 +85,26 @@ def report_command(
     help="Language of the column headers and verdicts (zh: 通过 / 未通过 / 待定).",
 )
 @handle_errors
-def export_command(results_dir: Path, fmt: str, out: Path | None, lang: str) -> None:
+def export_command(
+    results_dir: Path,
+    fmt: str | None,
+    logs: bool,
+    replication: int,
+    out: Path | None,
+    lang: str,
+) -> None:
     """Export RESULTS_DIR's tables for Excel/WPS: summary (SI and readable values),
     the scenario's parameters as written, KPIs per replication, per-enterprise and
-    per-request tables and the daily series."""
+    per-request tables and the daily series. --logs: the run's logs for simdata fit."""
     console = output_console()
-    for path in export_tables(results_dir, fmt, out, lang):
-        console.print(f"wrote {plain(path)}", highlight=False)
+    if fmt is None and not logs:
+        raise UsageError("--format: expected csv or xlsx (or --logs), got none")
+    if fmt is not None:
+        for path in export_tables(results_dir, fmt, out, lang):
+            console.print(f"wrote {plain(path)}", highlight=False)
+    if logs:
+        done = export_logs(results_dir, out, replication)
+        for path in done.written:
+            console.print(f"wrote {plain(path)}", highlight=False)
+        for note in done.notes:
+            click.echo(f"note: {note}", err=True)
