@@ -1,8 +1,9 @@
 """``simdata export RUN_DIR --logs``: a run's logs in exactly the formats ``simdata fit`` reads.
 
 Each log is exported from a small run, read back by ``simdata fit`` without error, and a
-known parameter of the run's scenario lies in the fitted 99 % CI (fixed seeds); the enterprises log has H3's
-columns; a node sampled in windows gets a note instead of a log; bad input is one line.
+known parameter of the run's scenario lies in the fitted 99 % CI (fixed seeds); the
+enterprises log has H3's columns; a node sampled in windows gets a note instead of a log;
+bad input is one line.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def test_enterprises_log_has_the_fit_columns_and_a_windowed_node_gets_a_note(
         ("run.end_date=2024-06-15", "subsidy.deadline=2024-06-15", "run.replications=1"),
         tmp_path,
     )
-    code, stdout, stderr = invoke("export", folder, "--logs")
+    code, _, stderr = invoke("export", folder, "--logs")
     assert code == 0, stderr
     assert "note: node.csv not written: latency_sampling: windows" in stderr
     assert not (folder / "logs" / "node.csv").exists()
