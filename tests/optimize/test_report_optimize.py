@@ -33,22 +33,29 @@ DESIGN = (
 )
 
 
-@pytest.fixture(scope="module")
-def optimize_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The M/M/c/K two-lever search of test_exact_answers (answer: servers 4, queue 12)."""
-    folder = tmp_path_factory.mktemp("optimize")
+def mmck_case(folder: Path) -> tuple[Path, Path]:
+    """Servers and queue limit of an M/M/c/K against a 2 % blocking target (both levers
+    monotone in blocking, so the pilot check stands): by the formulas the cheapest plan is
+    servers 4, queue 12 (1.3 % blocked; one queue step less 3.3 %, one server less 5.6 %)."""
     scenario = write_queue(
         folder / "mmck.yaml",
         3.0,
         1.0,
-        ['{kpi: resolution.rejected_share, "<=": "2%"}', '{kpi: resolution.wait_mean, "<=": 1 s}'],
+        ['{kpi: resolution.rejected_share, "<=": "2%"}'],
         horizon_s=1000,
         queue_limit=10,
         servers=4,
     )
     design = folder / "design.yaml"
     design.write_text(DESIGN, encoding="utf-8")
-    optimize(scenario, design, out=folder / "out")
+    return scenario, design
+
+
+@pytest.fixture(scope="module")
+def optimize_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The two-lever search, written to a run directory."""
+    folder = tmp_path_factory.mktemp("optimize")
+    optimize(*mmck_case(folder), out=folder / "out")
     return folder / "out"
 
 
