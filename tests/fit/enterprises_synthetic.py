@@ -46,16 +46,15 @@ def monthly_log(seed: int, world: Scenario | None = None) -> pl.DataFrame:
     """One replication's enterprises, one row per enterprise per month from its joining."""
     world = world or scenario()
     run, spec = world.run, world.enterprises
-    assert spec is not None and run.start_date is not None
+    assert spec is not None
+    assert run.start_date is not None
     calendar = WorkCalendar(
         world.calendar or CalendarSpec(), run.start_date, run.sim_start_s, run.horizon
     )
     streams = Streams(seed, 0)
     firms = draw_enterprises(spec, calendar, streams, run.sim_start_s, run.horizon, run.start_date)
     days = daily_counts(firms, spec, calendar, streams, run.sim_start_s, run.horizon)
-    joined = [
-        run.start_date + dt.timedelta(days=int(s // 86400)) for s in firms.joined_s.tolist()
-    ]
+    joined = [run.start_date + dt.timedelta(days=int(s // 86400)) for s in firms.joined_s.tolist()]
     frame = days.enterprise_days.with_columns(month=pl.col("date").dt.strftime("%Y-%m"))
     monthly = frame.group_by("enterprise", "month").agg(
         pl.col("registrations").sum(), pl.col("resolutions").sum(), pl.col("cases").sum()
