@@ -59,6 +59,9 @@ class Kpi:
     sample: ExprFactory | None = None
     #: The frame the sample is evaluated on, when not ``frame`` (e.g. per enterprise).
     sample_frame: Frame | None = None
+    #: Computed from a component's statistics (the network's nodes), not from ``frame``'s
+    #: rows; ``frame`` then only says whether the replication produces the KPI.
+    from_statistics: bool = False
 
     @property
     def sample_name(self) -> str:
@@ -130,8 +133,11 @@ def compute_kpis(simulated: Simulated) -> dict[str, float]:
     values: dict[str, float] = (
         {} if statistics is None else _resolution_kpis.kpis_from_statistics(statistics)
     )
+    values.update(_network_kpis.network_kpis(simulated.network_figures))
     plan: dict[tuple[str, str | None], list[Kpi]] = {}
     for kpi in (*REGISTRY.values(), *VARIANTS):
+        if kpi.from_statistics:
+            continue
         for dimension in kpi.by:
             plan.setdefault((kpi.frame.name, dimension), []).append(kpi)
     window = simulated.window
@@ -200,4 +206,5 @@ def kpis_markdown() -> str:
 from simdata.analysis.identifiers import kpis as _identifier_kpis  # noqa: E402, F401
 from simdata.analysis.public_data import kpis as _public_data_kpis  # noqa: E402, F401
 from simdata.analysis.resolution import kpis as _resolution_kpis  # noqa: E402
+from simdata.analysis.network import kpis as _network_kpis  # noqa: E402
 # isort: on

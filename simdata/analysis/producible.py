@@ -36,6 +36,8 @@ from typing import Any
 
 from simdata import kpi_names
 from simdata.analysis.kpis import REGISTRY, VARIANTS, Kpi
+from simdata.analysis.network.kpis import DIMENSION as NODE
+from simdata.analysis.network.kpis import QUEUE_KPIS, path_kpis
 from simdata.model.identifiers.subsidy import CONDITIONS
 from simdata.model.produced import latency_sampled, produced_frames
 from simdata.model.resolution.windows import WINDOW
@@ -170,6 +172,12 @@ def _channels(scenario: Scenario) -> Domain:
     return Domain(tuple(sorted(channels)), "a channel of the scenario's requester groups")
 
 
+def _nodes(scenario: Scenario, wanted: Callable[[Any], bool], expected: str) -> Domain:
+    network = scenario.network
+    nodes = [] if network is None else [node.name for node in network.nodes if wanted(node)]
+    return Domain(tuple(nodes), expected)
+
+
 def _departments(scenario: Scenario) -> Domain:
     catalogue: Any = scenario.catalogue
     if catalogue is None:
@@ -190,6 +198,15 @@ register_dimension("channel", _channels)
 register_dimension("department", _departments)
 register_dimension("at", lambda s: Domain(("deadline", "horizon"), "a moment of the subsidy rule"))
 register_dimension("condition", lambda s: Domain(CONDITIONS, "a condition of the subsidy rule"))
+register_dimension(NODE, lambda s: _nodes(s, lambda node: True, "a node of the network"))
+for _name in QUEUE_KPIS:
+    register_kpi_dimension(
+        _name, NODE, lambda s: _nodes(s, lambda node: node.queues, "a node with servers")
+    )
+for _name in path_kpis():
+    register_kpi_dimension(
+        _name, NODE, lambda s: _nodes(s, lambda node: node.kind == "secondary", "a secondary node")
+    )
 register_dimension("window", lambda s: Domain((WINDOW,), f"the sampled window {WINDOW}"))
 
 

@@ -36,6 +36,7 @@ import polars as pl
 
 from simdata import kpi_names
 from simdata.analysis.kpis import REGISTRY, VARIANTS, Kpi
+from simdata.analysis.network.kpis import network_histograms
 from simdata.analysis.stats import (
     CONFIDENCE,
     ESTIMATE_SCHEMA,
@@ -82,9 +83,10 @@ def sample_histograms(simulated: Simulated) -> dict[str, IntArray]:
         if statistics is None
         else {"resolution.latency": statistics.latency, "resolution.sojourn": statistics.sojourn}
     )
+    found.update(network_histograms(simulated.network_figures))
     plan: dict[tuple[str, str | None], dict[str, Kpi]] = {}
     for kpi in quantile_kpis():
-        if kpi.frame.name not in simulated.frames:
+        if kpi.from_statistics or kpi.frame.name not in simulated.frames:
             continue  # the KPI itself is not produced (e.g. time to qualify without a subsidy)
         for dimension in kpi.by:
             source = kpi.sample_frame or kpi.frame

@@ -22,6 +22,7 @@ import simpy
 from simdata.engine.recorder import Recorder
 from simdata.engine.streams import Streams
 from simdata.model.calendar import WorkCalendar
+from simdata.model.network.tally import NodeFigures
 from simdata.model.resolution.statistics import NodeStatistics
 from simdata.scenario.calendar_spec import CalendarSpec
 from simdata.scenario.models import Scenario
@@ -46,6 +47,8 @@ class World:
     #: The batched node's sufficient statistics, from which the KPI step computes its KPIs
     #: (it keeps no per-request rows).
     node_statistics: NodeStatistics | None = None
+    #: The network's statistics by node name (its KPIs are ``…@node=NAME``).
+    network_figures: dict[str, NodeFigures] = field(default_factory=dict)
     #: Work done outside SimPy's event loop, counted as events (batched requests).
     extra_events: int = 0
     _components: dict[type, object] = field(default_factory=dict)

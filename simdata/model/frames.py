@@ -114,6 +114,21 @@ LATENCY_HISTOGRAM = Frame(
     ),
     written=True,
 )  # fmt: skip
+NETWORK_NODES = Frame(
+    "network_nodes", "resolution network",
+    "One row per node of the network: what it is and the measured resolutions reaching it. "
+    "Its KPIs (`…@node=NAME`) come from each node's statistics (see docs/network.md).",
+    (
+        _c("node", STR, "node name"),
+        _c("kind", STR, "recursive, top_level, secondary or enterprise"),
+        _c("province", STR, "province (empty when not given)"),
+        _c("servers", I64, "servers (0: no queue)"),
+        _c("arrivals", I64, "measured resolutions reaching the node"),
+        _c("cache_hits", I64, "of those, answered from the cache (recursive nodes)"),
+        _c("owned", I64, "measured resolutions of identifiers the node owns (secondary nodes)"),
+    ),
+    written=True,
+)  # fmt: skip
 NODE_DAYS = Frame(
     "node_days", "enterprises",
     "The secondary node's exact daily counts over every simulated day.",

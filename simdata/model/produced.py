@@ -26,6 +26,7 @@ from simdata.model.frames import (
     ENTERPRISE_DAYS,
     ENTERPRISES,
     LATENCY_HISTOGRAM,
+    NETWORK_NODES,
     NODE_DAYS,
     NODE_HOURS,
     NODE_REQUESTS,
@@ -41,6 +42,7 @@ from simdata.model.frames import (
 )
 from simdata.model.identifiers.economy import EnterprisesComponent
 from simdata.model.identifiers.subsidy import SubsidyComponent
+from simdata.model.network.component import NetworkComponent
 from simdata.model.public_data.agency import AgencyComponent
 from simdata.model.public_data.catalogue import CatalogueComponent
 from simdata.model.public_data.policy import PolicyComponent
@@ -82,6 +84,7 @@ PRODUCES: dict[ComponentType, FramesOf] = {
     ),
     SubsidyComponent: lambda s: (SUBSIDY, SUBSIDY_FAILED, SUBSIDY_YEARS, ENTERPRISES),
     ResolutionNodeComponent: _node_frames,
+    NetworkComponent: lambda s: (NETWORK_NODES,),
     CatalogueComponent: lambda s: (CATALOGUE,),
     RequestersComponent: lambda s: (DATA_REQUESTS,),
     AgencyComponent: lambda s: (PROJECTS, AGENCY),

@@ -18,6 +18,8 @@ from simdata.engine.streams import Streams
 from simdata.model.component import Component, ComponentType, World
 from simdata.model.identifiers.economy import EnterprisesComponent
 from simdata.model.identifiers.subsidy import SubsidyComponent
+from simdata.model.network.component import NetworkComponent
+from simdata.model.network.tally import NodeFigures
 from simdata.model.public_data.agency import AgencyComponent
 from simdata.model.public_data.catalogue import CatalogueComponent
 from simdata.model.public_data.policy import PolicyComponent
@@ -36,6 +38,7 @@ COMPONENTS: tuple[ComponentType, ...] = (
     EnterprisesComponent,
     SubsidyComponent,
     ResolutionNodeComponent,
+    NetworkComponent,
     CatalogueComponent,
     RequestersComponent,
     AgencyComponent,
@@ -71,6 +74,8 @@ class Simulated:
     info: dict[str, object] = field(default_factory=dict)
     #: The batched node's sufficient statistics (its KPIs come from them, not from rows).
     node_statistics: NodeStatistics | None = None
+    #: The network's statistics by node name (its KPIs are ``…@node=NAME``).
+    network_figures: dict[str, NodeFigures] = field(default_factory=dict)
 
 
 def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> Simulated:
@@ -102,6 +107,7 @@ def simulate(scenario: Scenario, replication: int, seed: int | None = None) -> S
         warnings=world.warnings,
         info=world.info,
         node_statistics=world.node_statistics,
+        network_figures=world.network_figures,
     )
 
 

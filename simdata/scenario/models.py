@@ -40,12 +40,14 @@ from simdata.scenario.identifiers import (
     SubsidySpec,
     check_deadline,
 )
+from simdata.scenario.network import NetworkSpec, check_network_alone
 from simdata.scenario.public_data import (
     AgencySpec,
     CatalogueSpec,
     PolicySpec,
     RequestersSpec,
 )
+from simdata.scenario.public_data.checks import check_requesters
 from simdata.scenario.quantities import GrowthRate, Seconds
 from simdata.scenario.resolution import ResolutionSpec
 from simdata.scenario.section import Section
@@ -330,8 +332,9 @@ class Scenario(Section):
             and "traffic" not in resolution.model_fields_set
         ):
             del data["resolution"]["traffic"]
-        if self.capacity is None:
-            del data["capacity"]  # absent, as before the section existed (same sha256)
+        for section in ("capacity", "network"):
+            if getattr(self, section) is None:
+                del data[section]  # absent, as before the section existed (same sha256)
         return data
 
     name: StrictStr = Field(default="unnamed", description="Short name shown in results.")
@@ -346,6 +349,11 @@ class Scenario(Section):
         default=None,
         description="Identifier-resolution secondary node (a multi-server queue); "
         "switched off when absent.",
+    )
+    network: NetworkSpec | None = Field(
+        default=None,
+        description="A resolution network of many nodes (recursive, top-level, secondary, "
+        "enterprise) instead of the single `resolution` node; docs/network.md.",
     )
     calendar: CalendarSpec | None = Field(
         default=None,
@@ -450,11 +458,14 @@ class Scenario(Section):
 
     @model_validator(mode="after")
     def _something_to_simulate(self) -> Self:
-        if self.resolution is None and self.requesters is None and self.enterprises is None:
+        sections = (self.resolution, self.network, self.requesters, self.enterprises)
+        if all(section is None for section in sections):
             raise ValueError(
-                "resolution: expected at least one model section (resolution, requesters "
-                "or enterprises), got none"
+                "resolution: expected at least one model section (resolution, network, "
+                "requesters or enterprises), got none"
             )
+        if self.network is not None:
+            check_network_alone(self.resolution is not None, self.enterprises is not None)
         if self.enterprises is not None:
             if self.run.start_date is None:
                 raise ValueError(
@@ -475,24 +486,5 @@ class Scenario(Section):
             except ValueError as error:
                 raise ValueError(f"subsidy.{error}") from None
         if self.requesters is not None:
-            if self.run.start_date is None:
-                raise ValueError(
-                    "run.start_date: expected a start date for the public-data model "
-                    "(requesters), got none"
-                )
-            if self.catalogue is None:
-                raise ValueError(
-                    "catalogue: expected a catalogue section for requesters to ask for, got none"
-                )
-            known = self.catalogue.department_table().names
-            for field, names in (
-                ("policy.reviewers", (self.policy.reviewers if self.policy else {})),
-                ("requesters.initial_backlog", self.requesters.initial_backlog),
-            ):
-                for name in names:
-                    if name not in known:
-                        raise ValueError(
-                            f"{field}.{name}: expected a department of the catalogue "
-                            f"({known[0]} … {known[-1]}), got {name!r}"
-                        )
+            check_requesters(self.requesters, self.catalogue, self.policy, self.run.start_date)
         return self

@@ -295,6 +295,9 @@ _RESOLUTION: list[Definition] = [
 for _definition in _RESOLUTION:
     register(_definition.kpi)
 
+#: Every resolution KPI's definition (a network node's KPIs reuse them, per node).
+DEFINITIONS: tuple[Definition, ...] = tuple(_RESOLUTION)
+
 # The busiest whole clock hour of the measured window (frame ``node_hours``, from either
 # engine): the same name as the identifier model's sampled peak-hour utilisation.
 register_variant(

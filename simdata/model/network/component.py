@@ -1,0 +1,64 @@
+"""The resolution network as a component of the world (scenario section ``network``).
+
+Draws the clients' resolutions (:mod:`.draws`), runs them through the network with the
+batched engine (:mod:`.batched`), and hands over the ``network_nodes`` frame and each
+node's statistics, from which the per-node KPIs (``resolution.utilisation@node=NAME`` …)
+are computed (:mod:`simdata.analysis.network.kpis`).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from simdata.model.component import World
+from simdata.model.frames import NETWORK_NODES
+from simdata.model.network.batched import BatchedNetwork
+from simdata.model.network.draws import NetworkSource
+from simdata.model.network.plan import NetworkPlan
+from simdata.scenario.models import Scenario
+
+
+class NetworkComponent:
+    """The resolution network of one replication."""
+
+    @classmethod
+    def wanted(cls, scenario: Scenario) -> bool:
+        return scenario.network is not None
+
+    def __init__(self, world: World) -> None:
+        spec = world.scenario.network
+        if spec is None:
+            raise ValueError("the network component needs a network section")
+        self.world = world
+        run = world.scenario.run
+        weekday = run.start_date.weekday() if run.start_date is not None else 0
+        self.plan = NetworkPlan.of(spec)
+        source = NetworkSource(self.plan, world.streams, run.sim_start_s, run.horizon, weekday)
+        self.engine = BatchedNetwork(source, run.measure_start_s, run.horizon)
+
+    def start(self) -> None:
+        self.engine.run()
+
+    def finish(self) -> None:
+        world, engine = self.world, self.engine
+        figures = engine.figures()
+        world.network_figures = figures
+        nodes = self.plan.spec.nodes
+        world.recorder.put(
+            NETWORK_NODES,
+            pl.DataFrame(
+                {
+                    "node": [node.name for node in nodes],
+                    "kind": [node.kind for node in nodes],
+                    "province": [node.province or "" for node in nodes],
+                    "servers": [node.servers or 0 for node in nodes],
+                    "arrivals": engine.arrivals,
+                    "cache_hits": engine.hits,
+                    "owned": [0 if f.path is None else f.path.measured for f in figures.values()],
+                },
+                schema=NETWORK_NODES.schema,
+            ),
+        )
+        # No SimPy events: count the node visits, the work the events would have been.
+        world.extra_events += int(engine.arrivals.sum())
+        world.info["network_engine"] = "batched"
