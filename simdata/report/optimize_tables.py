@@ -24,8 +24,9 @@ from simdata.report.plots.common import kpi_unit
 def guarantee_text(data: OptimizeData, lang: str) -> str:
     """The sentence the result stands on: plan.json's in English, the same in Chinese."""
     plan, chosen = data.plan or {}, data.chosen
-    if lang == "en" and plan.get("guarantee"):
-        return str(plan["guarantee"])
+    objective = (plan.get("plan") or {}).get("objective")
+    if plan.get("guarantee") and (lang == "en" or objective is not None):
+        return str(plan["guarantee"])  # a KPI objective's sentence (KN) is plan.json's
     if chosen is None:
         return i18n.text("opt.none", lang)
     confidence = float((plan.get("budget") or {}).get("confidence") or 0.95)
@@ -39,7 +40,9 @@ def guarantee_text(data: OptimizeData, lang: str) -> str:
             "opt.guarantee.except",
             lang,
             count=len(cheaper),
-            plans="；".join(plan_label(row, data.levers) for row in cheaper),
+            plans=("；" if lang == "zh" else "; ").join(
+                plan_label(row, data.levers) for row in cheaper
+            ),
         )
         if cheaper
         else ""
@@ -48,8 +51,7 @@ def guarantee_text(data: OptimizeData, lang: str) -> str:
     return i18n.text(
         "opt.guarantee",
         lang,
-        text="",
-        level=f"{confidence * 100:g}%",
+        level=f"{confidence * 100:g}{' ' if lang == 'en' else ''}%",
         plan=plan_label(chosen, data.levers),
         within=within,
         except_=except_,

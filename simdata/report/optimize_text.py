@@ -83,7 +83,9 @@ OPTIMIZE_TEXT: dict[str, dict[str, str]] = {
     "opt.status.invalid": {"en": "invalid", "zh": "无效"},
     "opt.status.dominated": {"en": "dominated", "zh": "被支配"},
     "opt.guarantee": {
-        "en": "{text}",
+        "en": "with probability ≥ {level}, plan {plan} meets every target{within}, and no "
+        "cheaper plan among those examined does (each was shown infeasible, or lies within "
+        "the tolerance){except_}",
         "zh": "以不低于 {level} 的概率，方案 {plan} 满足全部目标{within}，"
         "且已检视的更便宜方案均不满足（每个都被判为不可行，或在容差之内）{except_}",
     },
