@@ -295,3 +295,36 @@ def test_report_paths_and_bad_language(
     assert "--lang" in stderr
     assert len(stderr.strip().splitlines()) == 1
     assert not (tmp_path / "x.html").exists()
+
+
+def test_a_stale_font_cache_still_draws_chinese(
+    logs: dict[str, Path], fits: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """matplotlib's font list without its CJK entries (a cache written before the font was
+    installed): the Chinese page still finds the font on the system, no missing-font banner."""
+    from matplotlib import font_manager
+
+    from simdata.report import fonts
+
+    files = {os.path.realpath(f) for found in fonts.system_cjk_fonts() for f in found}
+    if not files:
+        if os.environ.get("SIMDATA_BROWSER_REQUIRED") == "1":
+            pytest.fail("no CJK font on this system, and SIMDATA_BROWSER_REQUIRED=1")
+        pytest.skip("no CJK font on this system")
+    stale = [
+        entry
+        for entry in font_manager.fontManager.ttflist
+        if entry.name not in fonts.CJK_FAMILIES and os.path.realpath(entry.fname) not in files
+    ]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)
+    fonts.find_cjk_font.cache_clear()
+    try:
+        assert fonts._known_family() is None
+        source = FitSource(logs["requests"], "requests")
+        html = render_fit_page(fits["requests"], source, samples_of(source), "zh",
+                               fonts.find_cjk_font())  # fmt: skip
+        assert fonts.find_cjk_font() in fonts.CJK_FAMILIES
+    finally:
+        fonts.find_cjk_font.cache_clear()
+    assert i18n.text("font.missing", "zh") not in html
+    assert html.count("data:image/png;base64,") == 2
