@@ -112,6 +112,11 @@ class OptimizeDesign(BaseModel):
     confirm: StrictInt = Field(
         default=4, ge=1, le=100, description="Best Optuna plans confirmed with the guarantee."
     )
+    pilot_check: StrictBool = Field(
+        default=True,
+        description="Check levers declared monotone on a pilot before the search (false: "
+        "trust the declaration, e.g. when only the feasible set is an upper set).",
+    )
     seed: StrictInt | None = Field(
         default=None, ge=0, description="Root seed of every plan; default: the scenario's."
     )

@@ -33,6 +33,7 @@ from simdata.experiments.optimize.design import (
 )
 from simdata.experiments.optimize.evaluate import PlanEvaluator, Progress
 from simdata.experiments.optimize.feasibility import MEETS, Constraint, judgement_alpha
+from simdata.experiments.optimize.monotone_check import check_monotone, refusal
 from simdata.experiments.optimize.result import (
     Budget,
     OptimizeResult,
@@ -192,15 +193,40 @@ def optimize(
             base_path = None  # plan.yaml cannot extend a file with --set applied
     bound = bind(scenario, loaded)
     out_dir = Path(out) if out is not None else None
-    lock = claim_run_dir(out_dir) if out_dir is not None else None
     runner: Executor = SerialExecutor() if executor is None else executor
+    lock = None
     try:
+        if bound.monotone and loaded.design.pilot_check:
+            pilot_check(bound, runner)  # a refused declaration writes nothing
+        lock = claim_run_dir(out_dir) if out_dir is not None else None
         return _Search(bound, out_dir, base_path, argv).run(runner, progress)
     finally:
         if executor is None:
             runner.close()
         if lock is not None:
             lock.release()
+
+
+def _evaluator(bound: Bound, executor: Executor, progress: Progress | None) -> PlanEvaluator:
+    return PlanEvaluator(
+        bound.scenario,
+        bound.loaded.design.parameters,
+        bound.constraints,
+        bound.rule,
+        bound.root_seed,
+        executor,
+        progress,
+        objective_kpi=bound.objective_kpi,
+    )
+
+
+def pilot_check(bound: Bound, executor: Executor) -> None:
+    """Levers declared monotone: the pilot's paired test (:mod:`.monotone_check`); the first
+    lever and KPI found worse stop the run with one line."""
+    evaluator = _evaluator(bound, executor, None)
+    found = check_monotone(evaluator, bound.sizes, bound.loaded.design.first_replications)
+    if found:
+        raise refusal(bound.loaded, found[0])
 
 
 class _Search:
@@ -216,16 +242,7 @@ class _Search:
     def run(self, executor: Executor, progress: Progress | None) -> OptimizeResult:
         bound = self.bound
         levers = bound.loaded.design.parameters
-        evaluator = PlanEvaluator(
-            bound.scenario,
-            levers,
-            bound.constraints,
-            bound.rule,
-            bound.root_seed,
-            executor,
-            progress,
-            objective_kpi=bound.objective_kpi,
-        )
+        evaluator = _evaluator(bound, executor, progress)
         if self.out_dir is not None:
             self._write_inputs()
         result = OptimizeResult(
