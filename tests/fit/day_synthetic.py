@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import polars as pl
@@ -46,19 +47,25 @@ def calendar_of(truth: DayTruth) -> WorkCalendar:
 
 def expected_rate(truth: DayTruth, kind: str) -> float:
     """Mean expected count per workday over the log's workdays: the scenario's rate."""
-    calendar = calendar_of(truth)
-    types = day_types(calendar, log_workdays(calendar))
+    types = layout(truth.days)[1]
     return truth.rates[kind] * float(np.mean([truth.factors[t] for t in types]))
+
+
+@cache
+def layout(days: int) -> tuple[WorkCalendar, list[str], np.ndarray]:
+    """The calendar of a log of ``days`` days, its workdays' types and opening work times
+    (computed once: the calendar's day-by-day queries are the slow part)."""
+    calendar = calendar_of(DayTruth(days=days))
+    workdays = log_workdays(calendar)
+    opening = np.array([calendar.work_s(float((day - START).days * 86_400.0)) for day in workdays])
+    return calendar, day_types(calendar, workdays), opening
 
 
 def day_arrivals(seed: int, truth: DayTruth = DayTruth()) -> tuple[np.ndarray, list[str]]:
     """Arrival times (seconds from START 00:00) and their kinds."""
     rng = np.random.default_rng(seed)
-    calendar = calendar_of(truth)
-    workdays = log_workdays(calendar)
-    types = day_types(calendar, workdays)
+    calendar, types, opening = layout(truth.days)
     factor = np.array([truth.factors[t] for t in types])
-    opening = np.array([calendar.work_s(float((day - START).days * 86_400.0)) for day in workdays])
     times, kinds = [], []
     for kind, rate in truth.rates.items():
         mean = rate * factor
