@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import numpy as np
 
 from simdata.errors import UsageError
 from simdata.report import i18n
-from simdata.report.fit_samples import FitSamples, node_samples, requests_samples
+from simdata.report.fit_samples import FitSamples, Sample, node_samples, requests_samples
 from simdata.report.fit_tables import collect, count_table, ranking_table, unit_text
 from simdata.report.fonts import FontWarning, find_cjk_font
 from simdata.report.html import _environment, _own_version
@@ -78,6 +79,9 @@ def _duration_sections(
         lang, slug = canvas.lang, _slug(duration.field)
         unit = unit_text(duration.unit, lang).strip()
         sample = samples.durations.get(duration.field)
+        if sample is None and duration.sample is not None:
+            done, censored = duration.sample
+            sample = Sample(np.asarray(done, dtype=float), np.asarray(censored, dtype=float))
         plots: list[Plot] = []
         if sample is not None and sample.done.size:
             plots.append(

@@ -52,6 +52,9 @@ class Duration:
     n: int | None = None
     censored: int | None = None
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    #: ``(done, censored)`` when the result carries its sample (a kind the page does not
+    #: read logs for): the page draws it.
+    sample: tuple[Any, Any] | None = None
 
 
 @dataclass
@@ -274,15 +277,17 @@ def _add(content: Content, name: str, value: Any, lang: str) -> None:
     if isinstance(value, list) and value and all(isinstance(v, FamilyFit) for v in value):
         content.durations.append(Duration(target, unit, list(value)))
     elif isinstance(getattr(value, "families", None), list) and value.families:
-        core = ("families", "n", "censored")
+        core = ("families", "n", "censored", "done", "censored_values", "unit")
+        done, censored = getattr(value, "done", None), getattr(value, "censored_values", None)
         content.durations.append(
             Duration(
                 target,
-                unit,
+                str(getattr(value, "unit", unit) or unit),
                 value.families,
                 getattr(value, "n", None),
                 getattr(value, "censored", None),
                 _extras(value, core),
+                None if done is None else (done, () if censored is None else censored),
             )
         )
     elif isinstance(value, ShareFit):

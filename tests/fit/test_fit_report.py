@@ -222,10 +222,23 @@ class _Adoption:
 
 
 @dataclasses.dataclass
+class _Durations:
+    """Ranked families carrying their sample (the page draws it: no log to read again)."""
+
+    families: list[Any]
+    n: int
+    censored: int
+    done: Any
+    censored_values: Any
+    unit: str
+
+
+@dataclasses.dataclass
 class _NewKind:
     """A fit result this page was not written for (as ``--as enterprises`` may return)."""
 
-    ramp_time: list[Any]
+    ramp_time: _Durations
+    usage: list[Any]
     active_share: Any
     adoption: _Adoption
     notes: list[str]
@@ -234,8 +247,10 @@ class _NewKind:
 def test_an_unknown_result_renders_generically(tmp_path: Path) -> None:
     """Ranked families, a share and an estimate beside its CI show without page changes."""
     rng = np.random.default_rng(1)
+    done, still = rng.lognormal(1.0, 0.5, 200), rng.lognormal(1.0, 0.5, 20)
     result = _NewKind(
-        fit_families(rng.lognormal(1.0, 0.5, 200), np.empty(0)),
+        _Durations(fit_families(done, still, 0), 200, 20, done, still, "month"),
+        fit_families(done, np.empty(0), 0),
         wilson(30, 120),
         _Adoption(4.25, (3.5, 5.0), 24),
         ["a note"],
@@ -243,8 +258,11 @@ def test_an_unknown_result_renders_generically(tmp_path: Path) -> None:
     source = FitSource(tmp_path / "e.csv", "enterprises")
     html = render_fit_page(result, source, FitSamples(), "en", None)
     values = html[html.index('id="values-table"') : html.index("</table>")]
-    assert 'class="ranking"' in html
+    assert html.count('class="ranking"') == 2
     assert 'data-field="ramp_time"' in values
+    assert 'data-field="usage"' in values
+    assert html.count("data:image/png;base64,") == 1  # ramp_time's sample drawn; usage has none
+    assert re.search(r'data-field="ramp_time">.*? month.*?220 \(20 censored\)', values)
     assert re.search(r'data-field="active_share">.*?25%.*?\[.*?%, .*?%\]', values)
     assert re.search(r'data-field="adoption\.rate">.*?4\.25.*?\[3\.5, 5\].*?24<', values)
     assert "a note" in html
