@@ -104,6 +104,8 @@ def fit_command(
     if kind not in TEMPLATES:
         raise UsageError(f"--as: expected one of {', '.join(TEMPLATES)}, got {kind!r}")
     renames = _renames(maps)
+    if lang not in LANGS:  # before the fit, which may take a while
+        raise UsageError(f"--lang: expected one of {', '.join(LANGS)}, got {lang!r}")
     if kind == "enterprises":
         result: Fitted = fit_enterprises(data, base, renames, out)
     else:
@@ -128,8 +130,6 @@ def _page(
     """``--report``: the page's path and HTML, built whole before anything is written."""
     if report is None:
         return None
-    if lang not in LANGS:
-        raise UsageError(f"--lang: expected one of {', '.join(LANGS)}, got {lang!r}")
     path = Path(report) if report else fit_report_path(source.data, out, lang)
     if path.is_dir():
         raise UsageError(f"--report: expected a file name, got the directory {path}")
