@@ -46,6 +46,7 @@ def test_chosen_plan_is_infeasible_in_at_most_5_percent_of_50_seeds(tmp_path: Pa
                 ],
                 "max_replications": 40,
                 "seed": 1000 + seed,
+                "pilot_check": False,  # a screen of the declaration, not part of the search
             }
         )  # fmt: skip
         result = optimize(scenario, design)
