@@ -172,9 +172,9 @@ def ranking_table(duration: Duration, lang: str) -> dict[str, Any]:
                 str(rank),
                 label(f"fit.family.{fit.family}", fit.family, lang),
                 _family_params(fit, duration.unit, lang),
-                f"{fit.loglik:.1f}",
-                f"{fit.aic:.1f}",
-                f"{fit.aic - best:.1f}",
+                plain_number(fit.loglik, lang, digits=6),
+                plain_number(fit.aic, lang, digits=6),
+                plain_number(round(fit.aic - best, 1), lang, digits=6),
                 *(_gof_cells(getattr(fit, "gof", None), lang) if has_gof else []),
                 *(extra_text(found.get(name), lang) for name in extras),
             ]

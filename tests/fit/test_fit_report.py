@@ -39,7 +39,7 @@ from simdata.report.fit_page import (
 from simdata.report.fit_samples import FitSamples
 from tests.fit.node_synthetic import NodeTruth, node_log
 from tests.fit.synthetic import requests_log
-from tests.report.test_browser import CJK, _requested_urls, browser
+from tests.report.test_browser import CJK, EXPONENT, _requested_urls, browser
 
 try:  # goodness-of-fit p-values (issue 18): fewer bootstrap replicates keep the test quick
     from simdata.experiments.fit import goodness
@@ -131,11 +131,13 @@ def test_fit_page_in_a_real_browser(
         " rows: Object.fromEntries(Array.from("
         "   document.querySelectorAll('#values-table tr[data-field]'))"
         "   .map(r => [r.dataset.field, r.innerText])),"
+        " text: document.body.innerText,"
         " headings: Array.from(document.querySelectorAll('h2, figcaption')).map(e => e.innerText)}"
     )  # fmt: skip
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
     assert [u for u in _requested_urls(browser) if not u.startswith(("file:", "data:"))] == []
     assert state["ready"] == "complete"
+    assert EXPONENT.findall(state["text"]) == []
     durations = 1 if kind == "requests" else 2
     assert len(state["images"]) == durations + 1  # one per fitted duration; the profile
     assert all(complete and width > 0 for complete, width in state["images"]), state["images"]
