@@ -143,3 +143,35 @@ def test_an_interrupted_search_has_a_page(optimize_dir: Path, tmp_path: Path) ->
     page = build_report(partial, "en").path.read_text(encoding="utf-8")
     assert "Every evaluated plan" in page
     assert "What one step cheaper would break" in page  # the chosen row is in candidates
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_quantile_target_shows_the_share_it_was_judged_on(tmp_path: Path, lang: str) -> None:
+    """A p99 target's row gives the pooled p99 and, beside the verdict, the share of
+    requests within the threshold that the verdict rests on (the sojourn case of
+    test_exact_answers: c = 5 keeps ≥ 99 % within 0.6 s)."""
+    scenario = write_queue(
+        tmp_path / "mmc.yaml",
+        32.0,
+        0.1,
+        ['{kpi: resolution.sojourn_p99, "<=": 0.6 s}'],
+        horizon_s=220,
+        servers=8,
+    )
+    design = tmp_path / "design.yaml"
+    design.write_text(
+        "parameters:\n"
+        "  - {path: resolution.servers, name: servers, range: [1, 8], integer: true,"
+        " cost: 80000, monotone: true}\n"
+        "max_replications: 40\n"
+        "pilot_check: false\n",
+        encoding="utf-8",
+    )
+    optimize(scenario, design, out=tmp_path / "out")
+    share = json.loads((tmp_path / "out" / "plan.json").read_text())["targets"][0]["share"]
+    assert share["required"] == 0.99
+    assert share["ci_low"] >= 0.99
+    page = build_report(tmp_path / "out", lang).path.read_text(encoding="utf-8")
+    within = "within 600 ms (needs ≥ 99%)" if lang == "en" else "600 毫秒以内占比"
+    assert within in page
+    assert ("40万元" if lang == "zh" else "400,000 元") in page
