@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["cli", "fmt", "main"]
 
 _COMMANDS = (
+    "backtest_command",
     "capacity_command",
     "compare_command",
     "fit_command",

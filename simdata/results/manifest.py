@@ -34,7 +34,7 @@ SCHEMA_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 _PACKAGES = ("simdata", "simpy", "numpy", "polars", "pydantic", "scipy", "pyyaml")
 
-Kind = Literal["run", "capacity", "sweep", "compare", "optimize"]
+Kind = Literal["run", "capacity", "sweep", "compare", "optimize", "backtest"]
 Status = Literal["running", "complete", "interrupted", "failed"]
 
 
@@ -256,6 +256,18 @@ class OptimizeManifest(Manifest):
     error: str | None = None
 
 
+class BacktestManifest(Manifest):
+    """``simdata backtest``: the run confronted and the observed file (with its sha256)."""
+
+    kind: Literal["backtest"] = "backtest"
+    scenario_name: str | None = None
+    run: str | None = None
+    observed: str | None = None
+    observed_sha256: str | None = None
+    #: Observed KPIs judged.
+    kpis: int | None = None
+
+
 #: The manifest model of each kind of results directory.
 MANIFESTS: dict[str, type[Manifest]] = {
     "run": RunManifest,
@@ -263,6 +275,7 @@ MANIFESTS: dict[str, type[Manifest]] = {
     "sweep": SweepManifest,
     "compare": CompareManifest,
     "optimize": OptimizeManifest,
+    "backtest": BacktestManifest,
 }
 
 
