@@ -133,7 +133,7 @@ def compute_kpis(simulated: Simulated) -> dict[str, float]:
     values: dict[str, float] = (
         {} if statistics is None else _resolution_kpis.kpis_from_statistics(statistics)
     )
-    values.update(_network_kpis.network_kpis(simulated.network_figures))
+    values.update(_network_kpis.network_kpis(simulated))
     plan: dict[tuple[str, str | None], list[Kpi]] = {}
     for kpi in (*REGISTRY.values(), *VARIANTS):
         if kpi.from_statistics:

@@ -37,7 +37,7 @@ from typing import Any
 from simdata import kpi_names
 from simdata.analysis.kpis import REGISTRY, VARIANTS, Kpi
 from simdata.analysis.network.kpis import DIMENSION as NODE
-from simdata.analysis.network.kpis import QUEUE_KPIS, path_kpis
+from simdata.analysis.network.kpis import PROVINCE, QUEUE_KPIS, path_kpis
 from simdata.model.identifiers.subsidy import CONDITIONS
 from simdata.model.produced import latency_sampled, produced_frames
 from simdata.model.resolution.windows import WINDOW
@@ -178,6 +178,13 @@ def _nodes(scenario: Scenario, wanted: Callable[[Any], bool], expected: str) -> 
     return Domain(tuple(nodes), expected)
 
 
+def _provinces(scenario: Scenario) -> Domain:
+    network = scenario.network
+    nodes = [] if network is None else network.of_kind("secondary")
+    provinces = dict.fromkeys(node.province for node in nodes if node.province)
+    return Domain(tuple(provinces), "a province of the network's secondary nodes")
+
+
 def _departments(scenario: Scenario) -> Domain:
     catalogue: Any = scenario.catalogue
     if catalogue is None:
@@ -199,6 +206,7 @@ register_dimension("department", _departments)
 register_dimension("at", lambda s: Domain(("deadline", "horizon"), "a moment of the subsidy rule"))
 register_dimension("condition", lambda s: Domain(CONDITIONS, "a condition of the subsidy rule"))
 register_dimension(NODE, lambda s: _nodes(s, lambda node: True, "a node of the network"))
+register_dimension(PROVINCE, _provinces)
 for _name in QUEUE_KPIS:
     register_kpi_dimension(
         _name, NODE, lambda s: _nodes(s, lambda node: node.queues, "a node with servers")

@@ -24,6 +24,10 @@ RUNS = {
     ),
     "economy": ("zhanjiang-baseline.yaml", []),
     "public": ("fujian-public-data.yaml", ["run.end_date=2026-03-31"]),
+    "network": (
+        "national-network.yaml",
+        ["run.end_date=2024-11-20", "run.warmup=0 s", "network.traffic.rate=200000/d"],
+    ),
 }
 
 
@@ -63,6 +67,7 @@ def test_written_frames_are_the_run_directory_tables() -> None:
         "latency_histogram",
         "timeseries",
         "data_requests",
+        "network_nodes",
     }
     assert FRAMES["data_requests"].file_stem == "requests"
     for frame in FRAMES.values():

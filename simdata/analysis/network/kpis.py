@@ -22,8 +22,12 @@ from simdata.engine import histogram
 from simdata.model.frames import NETWORK_NODES
 from simdata.model.network.tally import NodeFigures
 from simdata.model.resolution.statistics import NodeStatistics
+from simdata.model.world import Simulated
 
 DIMENSION = "node"
+PROVINCE = "province"
+#: The KPIs summed over a province's secondary nodes (``@province=NAME``).
+PROVINCE_KPIS = ("resolution.arrivals_count",)
 #: The KPIs of a node's own queue.
 QUEUE_KPIS = (
     "resolution.wait_mean",
@@ -45,6 +49,11 @@ def path_kpis() -> tuple[str, ...]:
 def _register() -> None:
     for definition in DEFINITIONS:
         base = definition.kpi
+        if base.name in PROVINCE_KPIS:
+            register_variant(
+                Kpi(base.name, base.unit, base.better, "", "", NETWORK_NODES, base.expr,
+                    (PROVINCE,), from_statistics=True)
+            )  # fmt: skip
         register_variant(
             Kpi(
                 base.name,
@@ -62,10 +71,15 @@ def _register() -> None:
         )
 
 
-def network_kpis(figures: dict[str, NodeFigures]) -> dict[str, float]:
-    """Every node's KPI values, named ``<kpi>@node=<name>``."""
+def network_kpis(simulated: Simulated) -> dict[str, float]:
+    """Every node's KPI values, named ``<kpi>@node=<name>``, and the provinces' totals
+    (``<kpi>@province=<name>``)."""
     by_name = {d.kpi.name: d.from_statistics for d in DEFINITIONS}
-    values: dict[str, float] = {}
+    figures = simulated.network_figures
+    if not figures:
+        return {}
+    table = simulated.frames[NETWORK_NODES.name]
+    values = province_kpis(figures, dict(zip(table["node"], table["province"], strict=True)))
     for node, found in figures.items():
         for names, statistics in ((QUEUE_KPIS, found.queue), (path_kpis(), found.path)):
             if statistics is None:
@@ -75,6 +89,21 @@ def network_kpis(figures: dict[str, NodeFigures]) -> dict[str, float]:
                     by_name[name](statistics)
                 )
     return values
+
+
+def province_kpis(figures: dict[str, NodeFigures], provinces: dict[str, str]) -> dict[str, float]:
+    """Resolutions of the identifiers each province's secondary nodes own, summed
+    (``provinces``: node name → province, empty when not given)."""
+    totals: dict[str, float] = {}
+    for node, found in figures.items():
+        province = provinces.get(node, "")
+        if found.path is not None and province:
+            totals[province] = totals.get(province, 0.0) + found.path.measured
+    return {
+        kpi_names.format(name, [(PROVINCE, province)]): total
+        for province, total in sorted(totals.items())
+        for name in PROVINCE_KPIS
+    }
 
 
 def _value(value: float) -> float:
