@@ -17,8 +17,8 @@ import numpy as np
 import polars as pl
 
 from simdata.arrays import FloatArray
-from simdata.experiments.fit.reading import LogError
-from simdata.experiments.fit.requests_log import _choices, _seconds, _times
+from simdata.experiments.fit.reading import LogError, parse_times
+from simdata.experiments.fit.requests_log import TIME_FORMATS, _choices, _seconds
 
 #: ok = answered; timeout = the client gave up at its timeout (latency = the timeout, a
 #: right-censored latency); rejected = refused by a full queue; error = any other failure.
@@ -87,6 +87,22 @@ def _hits(frame: pl.DataFrame, file: str) -> FloatArray:
     return np.asarray(column.fill_null(np.nan).to_numpy(), dtype=np.float64)
 
 
+def _times(frame: pl.DataFrame, file: str) -> pl.Series:
+    """``timestamp`` as datetimes (the requests log's layouts; the first bad cell is the error)."""
+    text = frame["timestamp"]
+    parsed = parse_times(text, TIME_FORMATS)
+    bad = parsed.is_null() & text.is_not_null()
+    if bad.any():
+        row = int(bad.arg_true()[0])
+        raise LogError(
+            file,
+            f"expected a time like 2026-03-02 09:14:00, got {text[row]!r}",
+            row + 2,
+            "timestamp",
+        )
+    return parsed
+
+
 def _require(frame: pl.DataFrame, file: str) -> None:
     for column in REQUIRED:
         if column not in frame.columns:
@@ -105,7 +121,7 @@ def _require(frame: pl.DataFrame, file: str) -> None:
 def parse_node(frame: pl.DataFrame, file: str) -> NodeLog:
     """Check every column the log has and convert it; the first bad cell is one error line."""
     _require(frame, file)
-    times = _times(frame, "timestamp", file)
+    times = _times(frame, file)
     outcome = np.array(_choices(frame, "outcome", OUTCOMES, file), dtype=object)
     latency = _numbers(frame, "latency_s", file)
     missing = np.isin(outcome, TIMED) & ~np.isfinite(latency)
