@@ -29,6 +29,7 @@ from simdata.analysis.summary import SummaryRow, summary_rows
 from simdata.errors import UsageError
 from simdata.experiments.sweep.methods import NOISE_LEVER
 from simdata.report import i18n
+from simdata.report.backtest_page import backtest_content
 from simdata.report.experiment_tables import (
     chosen_rows,
     compare_headline,
@@ -238,6 +239,11 @@ def _kind_content(
         extra_tables += compare_table(results, lang, chosen)
     elif results.kind == "optimize":
         found = optimize_content(results, canvas)
+        plots += found["plots"]
+        headline_tables += found["headline_tables"]
+        extra_tables += found["extra_tables"]
+    elif results.kind == "backtest":
+        found = backtest_content(results, canvas)
         plots += found["plots"]
         headline_tables += found["headline_tables"]
         extra_tables += found["extra_tables"]

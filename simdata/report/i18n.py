@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from simdata import kpi_names
 from simdata.analysis.kpis import REGISTRY
+from simdata.report.backtest_text import BACKTEST_TEXT
 from simdata.report.numbers import plain_number
 from simdata.report.optimize_text import OPTIMIZE_TEXT
 from simdata.scenario.units import DAY_S, HOUR_S, MINUTE_S
@@ -438,6 +439,7 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 TEXT.update(OPTIMIZE_TEXT)  # simdata optimize's page (report/optimize_page.py)
+TEXT.update(BACKTEST_TEXT)  # simdata backtest's page (report/backtest_page.py)
 
 #: Breakdown dimensions (``@<dimension>=…``).
 DIMENSIONS: dict[str, dict[str, str]] = {

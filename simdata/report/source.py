@@ -32,6 +32,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "sweep": ("points.parquet",),
     "compare": ("compare.parquet",),
     "optimize": ("candidates.parquet",),
+    "backtest": ("backtest.parquet",),
 }
 
 
