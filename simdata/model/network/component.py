@@ -1,9 +1,11 @@
 """The resolution network as a component of the world (scenario section ``network``).
 
 Draws the clients' resolutions (:mod:`.draws`), runs them through the network with the
-batched engine (:mod:`.batched`), and hands over the ``network_nodes`` frame and each
-node's statistics, from which the per-node KPIs (``resolution.utilisation@node=NAME`` …)
-are computed (:mod:`simdata.analysis.network.kpis`).
+engine ``network.engine`` names — the SimPy event engine (:mod:`.event`) or the batched
+engine (:mod:`.batched`); ``auto`` takes the batched engine when a replication expects at
+least :data:`AUTO_BATCHED_REQUESTS` resolutions, as the single node does — and hands over
+the ``network_nodes`` frame and each node's statistics, from which the per-node KPIs
+(``resolution.utilisation@node=NAME`` …) are computed (:mod:`simdata.analysis.network.kpis`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from simdata.model.component import World
 from simdata.model.frames import NETWORK_NODES
 from simdata.model.network.batched import BatchedNetwork
 from simdata.model.network.draws import NetworkSource
+from simdata.model.network.event import EventNetwork
 from simdata.model.network.plan import NetworkPlan
+from simdata.model.resolution.component import AUTO_BATCHED_REQUESTS
 from simdata.scenario.models import Scenario
 
 
@@ -34,10 +38,21 @@ class NetworkComponent:
         weekday = run.start_date.weekday() if run.start_date is not None else 0
         self.plan = NetworkPlan.of(spec)
         source = NetworkSource(self.plan, world.streams, run.sim_start_s, run.horizon, weekday)
-        self.engine = BatchedNetwork(source, run.measure_start_s, run.horizon)
+        self.kind = engine = spec.engine
+        if engine == "auto":
+            expected = source.expected_count(run.sim_start_s, run.horizon)
+            self.kind = "batched" if expected >= AUTO_BATCHED_REQUESTS else "event"
+        self.engine: BatchedNetwork | EventNetwork
+        if self.kind == "batched":
+            self.engine = BatchedNetwork(source, run.measure_start_s, run.horizon)
+        else:
+            self.engine = EventNetwork(world.env, source, run.measure_start_s, run.horizon)
 
     def start(self) -> None:
-        self.engine.run()
+        if isinstance(self.engine, BatchedNetwork):
+            self.engine.run()  # the whole replication, now: it schedules no events
+        else:
+            self.engine.start()  # the world runs its events
 
     def finish(self) -> None:
         world, engine = self.world, self.engine
@@ -59,6 +74,7 @@ class NetworkComponent:
                 schema=NETWORK_NODES.schema,
             ),
         )
-        # No SimPy events: count the node visits, the work the events would have been.
-        world.extra_events += int(engine.arrivals.sum())
-        world.info["network_engine"] = "batched"
+        if self.kind == "batched":
+            # No SimPy events: count the node visits, the work the events would have been.
+            world.extra_events += int(engine.arrivals.sum())
+        world.info["network_engine"] = self.kind

@@ -1,0 +1,138 @@
+"""The event engine's statistics of a queue node, built from its exact per-visit rows.
+
+The batched engine tallies each queue node inside the compiled FCFS recursion
+(:class:`~simdata.model.resolution.fcfs.FcfsStream`); the event engine records each visit
+``(id, arrival, start, end, admitted, measured)`` when it ends (served or rejected) and
+folds the rows, a chunk at a time, into the same counts, sums, time integrals over the
+window and log-bucket histograms — so the per-node KPIs are computed by the same code
+(:func:`~simdata.model.network.tally.queue_statistics` gives the batched side). Only the
+order of floating-point summation differs (≈ 1e-12 relative). Folding in chunks keeps
+memory bounded unless the rows are wanted (``keep``: the engines' comparison tests).
+"""
+
+from __future__ import annotations
+
+from array import array
+
+import numpy as np
+
+from simdata.arrays import BoolArray, FloatArray, IntArray
+from simdata.engine import histogram
+from simdata.model.resolution.fcfs import (
+    BUSY_AREA,
+    ENDS_IN_WINDOW,
+    LATENCY_SUM,
+    QUEUE_AREA,
+    SOJOURN_SUM,
+    STATS_SIZE,
+    WAIT_SUM,
+)
+from simdata.model.resolution.rules import OUTCOMES, REJECTED, WITHIN_SLA
+from simdata.model.resolution.statistics import NodeStatistics
+
+#: Rows buffered before they are folded into the statistics.
+FOLD = 1 << 15
+
+#: One chunk of visits: ``(id, arrival, start, end, admitted)`` (NaN start/end: rejected).
+Visits = tuple[IntArray, FloatArray, FloatArray, FloatArray, BoolArray]
+
+
+def _overlap(lo: FloatArray, hi: FloatArray, window_lo: float, window_hi: float) -> FloatArray:
+    """Length of each ``[lo, hi) ∩ [window_lo, window_hi)`` (as the kernel's ``overlap``)."""
+    length = np.minimum(hi, window_hi) - np.maximum(lo, window_lo)
+    return np.where(length > 0, length, 0.0)
+
+
+class QueueRows:
+    """One queue node's visits, folded into :class:`FcfsStream`'s statistics.
+
+    A node's own rules have no timeout and no SLA, so every admitted measured visit is
+    ``WITHIN_SLA`` and its latency is its sojourn, as in the batched engine's stream.
+    """
+
+    def __init__(self, window_lo_s: float, window_hi_s: float, *, keep: bool = False) -> None:
+        self.window_lo_s = window_lo_s
+        self.window_hi_s = window_hi_s
+        self.stats = np.zeros(STATS_SIZE)
+        self.latency = histogram.empty()
+        self.sojourn = histogram.empty()
+        self.kept: list[Visits] = []
+        self._keep = keep
+        self._id = array("q")
+        self._times = (array("d"), array("d"), array("d"))
+        self._flags = (array("b"), array("b"))
+
+    def add(
+        self, index: int, arrival: float, start: float, end: float, admitted: bool, measured: bool
+    ) -> None:
+        """Record one visit (NaN ``start``/``end`` when rejected)."""
+        self._id.append(index)
+        times, flags = self._times, self._flags
+        times[0].append(arrival)
+        times[1].append(start)
+        times[2].append(end)
+        flags[0].append(admitted)
+        flags[1].append(measured)
+        if len(self._id) >= FOLD:
+            self.fold()
+
+    def fold(self) -> None:
+        """Fold the buffered rows into the statistics (and keep them when asked)."""
+        if not self._id:
+            return
+        ids = np.frombuffer(self._id, dtype=np.int64).copy()
+        arrival, start, end = (np.frombuffer(t, dtype=np.float64).copy() for t in self._times)
+        admitted, measured = (np.frombuffer(f, dtype=np.int8).astype(np.bool_) for f in self._flags)
+        self._tally(arrival, start, end, admitted, measured)
+        if self._keep:
+            self.kept.append((ids, arrival, start, end, admitted))
+        self._id = array("q")
+        self._times = (array("d"), array("d"), array("d"))
+        self._flags = (array("b"), array("b"))
+
+    def _tally(
+        self,
+        arrival: FloatArray,
+        start: FloatArray,
+        end: FloatArray,
+        admitted: BoolArray,
+        measured: BoolArray,
+    ) -> None:
+        stats, lo, hi = self.stats, self.window_lo_s, self.window_hi_s
+        stats[REJECTED] += np.count_nonzero(measured & ~admitted)
+        served = measured & admitted
+        wait = start[served] - arrival[served]
+        sojourn = end[served] - arrival[served]
+        stats[WITHIN_SLA] += len(sojourn)
+        stats[WAIT_SUM] += wait.sum()
+        stats[SOJOURN_SUM] += sojourn.sum()
+        stats[LATENCY_SUM] += sojourn.sum()
+        histogram.add_many(self.latency, sojourn)
+        histogram.add_many(self.sojourn, sojourn)
+        a, s, e = arrival[admitted], start[admitted], end[admitted]
+        stats[QUEUE_AREA] += _overlap(a, s, lo, hi).sum()
+        stats[BUSY_AREA] += _overlap(s, e, lo, hi).sum()
+        stats[ENDS_IN_WINDOW] += np.count_nonzero((e >= lo) & (e < hi))
+
+    def statistics(self, window_s: float, servers: int) -> NodeStatistics:
+        """The node's statistics (the batched engine's ``queue_statistics``)."""
+        self.fold()
+        stats = self.stats
+        return NodeStatistics(
+            window_s=window_s,
+            servers=servers,
+            measured=int(stats[:OUTCOMES].sum()),
+            hits=0,
+            hits_timed_out=0,
+            hits_within_sla=0,
+            hits_latency_sum=0.0,
+            outcomes=(float(stats[0]), float(stats[1]), float(stats[2]), float(stats[3])),
+            wait_sum=float(stats[WAIT_SUM]),
+            sojourn_sum=float(stats[SOJOURN_SUM]),
+            latency_sum=float(stats[LATENCY_SUM]),
+            queue_area=float(stats[QUEUE_AREA]),
+            busy_area=float(stats[BUSY_AREA]),
+            ends_in_window=float(stats[ENDS_IN_WINDOW]),
+            latency=self.latency.copy(),
+            sojourn=self.sojourn.copy(),
+        )
