@@ -11,6 +11,7 @@ calendar month into the ``enterprises`` log layout.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,15 @@ import numpy as np
 import polars as pl
 
 from simdata.engine.streams import Streams
+from simdata.experiments.fit.enterprises_out import EnterprisesFitted
 from simdata.model.calendar import WorkCalendar
-from simdata.model.identifiers.enterprises import daily_counts, draw_enterprises
+from simdata.model.identifiers.enterprises import MONTH_S, daily_counts, draw_enterprises
 from simdata.scenario.calendar_spec import CalendarSpec
-from simdata.scenario.identifiers import EnterprisesSpec
+from simdata.scenario.distributions import LogNormal
+from simdata.scenario.identifiers import BassAdoption, EnterprisesSpec
 from simdata.scenario.loader import load_scenario
 from simdata.scenario.models import Scenario
+from simdata.scenario.units import DAY_S
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "zhanjiang-baseline.yaml"
 
@@ -84,3 +88,57 @@ def write_log(path: Path, seed: int, world: Scenario | None = None) -> Path:
     """The log of :func:`monthly_log` as a CSV at ``path``."""
     monthly_log(seed, world).write_csv(path)
     return path
+
+
+#: z of a two-sided 99 % interval: recovery is checked at this level.
+Z99 = 2.5758293035489004
+
+
+def truth(world: Scenario) -> dict[str, float]:
+    """The parameters a fit should recover, in the fit's units (months for adoption, days
+    for ramp time, per day for cases)."""
+    spec = world.enterprises
+    assert spec is not None
+    adoption = spec.adoption
+    out: dict[str, float] = {}
+    if isinstance(adoption, BassAdoption):
+        out |= {"adoption.p": adoption.p, "adoption.q": adoption.q}
+        out["adoption.market_size"] = adoption.market_size
+    else:
+        out["adoption.rate"] = adoption.rate * MONTH_S
+        growth = adoption.growth
+        out["adoption.growth"] = growth.per_s * MONTH_S if growth is not None else 0.0
+    for name in ("final_identifiers", "ramp_time", "usage_intensity"):
+        dist = getattr(spec, name)
+        assert isinstance(dist, LogNormal)
+        mu, sigma = dist.log_params
+        scale = DAY_S if name == "ramp_time" else 1.0
+        out |= {f"{name}.median": math.exp(mu) / scale, f"{name}.sigma": sigma}
+    out["cases.rate"] = spec.cases.base_per_s * DAY_S
+    return out
+
+
+def recovered(fitted: EnterprisesFitted, world: Scenario) -> dict[str, tuple[float, float, float]]:
+    """Per true parameter: the estimate of the true model/family and its 99 % CI."""
+    spec = world.enterprises
+    assert spec is not None
+    model = "bass" if isinstance(spec.adoption, BassAdoption) else "poisson-growth"
+    fits: dict[str, Any] = {"adoption": next(f for f in fitted.adoption if f.model == model)}
+    for name, family in fitted.dists.items():
+        fits[name] = next(f for f in family if f.family == "lognormal")
+    out = {}
+    for key in truth(world):
+        section, param = key.split(".")
+        estimate = fitted.cases if section == "cases" else fits[section].params[param]
+        assert estimate is not None
+        out[key] = (estimate.value, *estimate.ci(Z99))
+    return out
+
+
+def ranks_first(fitted: EnterprisesFitted, world: Scenario) -> dict[str, bool]:
+    """Whether the true adoption model and the true (lognormal) families rank first."""
+    spec = world.enterprises
+    assert spec is not None
+    model = "bass" if isinstance(spec.adoption, BassAdoption) else "poisson-growth"
+    first = {"adoption": fitted.adoption[0].model == model}
+    return first | {name: fits[0].family == "lognormal" for name, fits in fitted.dists.items()}

@@ -13,11 +13,12 @@ day (× the day-type factor), from the day after they are registered. From the m
   their final count, so it is not done.)
 * **Ramp time**: registrations are uniform in working time over the ramp, so an interior
   month's registrations per working day give the pace ρ and the ramp covers total/ρ working
-  days less half a batch gap (the ramp ends somewhere within the last batch's gap). An
-  enterprise registering in two months or fewer gives an interval (its months' span); one
-  still registering in the log's last month a right-censored value (at least from the end
-  of its first registration month to the start of the last month): its ramp time did not
-  decide its joining date, so the censoring is not informative.
+  days less half a batch gap (the ramp ends somewhere within the last batch's gap), turned
+  into elapsed days at its months' ratio of days to working days, less the filing's offset
+  into the first batch day. An enterprise registering in two months or fewer gives an
+  interval (its months' span); one still registering in the log's last month a
+  right-censored value (its ramp reached the last month's first batch): its ramp time did
+  not decide its joining date, so the censoring is not informative.
 * **Exposure** for usage intensity: identifier-days weighted by the day-type factors,
   identifiers registered in a month spread evenly over its working days.
 """
@@ -35,6 +36,10 @@ from simdata.model.calendar import WorkCalendar
 from simdata.model.identifiers.enterprises import WEEKDAY, day_types
 from simdata.scenario.calendar_spec import CalendarSpec
 from simdata.scenario.units import DAY_S
+
+#: Days from the start of the first batch day to the filing (备案) the ramp counts from: the
+#: filing is done within office hours of that day (measured: 0.5 d).
+FILING_OFFSET = 0.5
 
 
 @dataclass(frozen=True)
@@ -61,12 +66,6 @@ class Days:
     def month_workdays(self) -> FloatArray:
         cumulative = np.concatenate([[0], np.cumsum(self.workday)])
         return np.asarray(np.diff(cumulative[self.month_start]), dtype=np.float64)
-
-    def workday_to_day(self, index: FloatArray) -> FloatArray:
-        """Day (fractional) of a continuous working-day index (0 = the log's first workday)."""
-        dates = np.flatnonzero(self.workday).astype(np.float64)
-        whole = np.clip(np.floor(index).astype(np.int64), 0, dates.size - 1)
-        return np.asarray(dates[whole] + (index - whole), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -113,21 +112,25 @@ def ramp_data(log: EnterprisesLog, days: Days, every: int) -> RampData:
         if m1 > last - 2:
             continue
         inner = reg[i, m1 + 1 : m2].sum()
+        if m2 == last and inner == 0:  # no month to measure its pace in
+            continue
         if m2 - m1 < 2 or inner == 0:
             low.append(max(float(start[m2] - start[m1 + 1]), 0.0))
             high.append(float(start[m2 + 1] - start[m1]) + 7.0)
             continue
         pace = inner / workdays[m1 + 1 : m2].sum()
-        # The first batch, in working days: the first month's batches cover reg/pace working
-        # days at the pace, less half a gap (the month ends within the gap after its last).
-        first = cum_work[m1 + 1] - reg[i, m1] / pace + every / 2
+        # Elapsed days per working day over its registration months.
+        ratio = float(start[m2 + 1] - start[m1]) / workdays[m1 : m2 + 1].sum()
         if m2 == last:  # still registering: the ramp lasts at least into the last month
-            ends = days.workday_to_day(np.array([first, cum_work[last]]))
-            right.append(float(ends[1] - ends[0]))
+            # Its first batch, in working days: the first month's batches cover reg/pace
+            # working days at the pace; the month ends (every + 1)/2 after the last, on average.
+            first = cum_work[m1 + 1] - reg[i, m1] / pace + (every - 1) / 2
+            # It reached the last month's first batch, on average (every − 1)/2 in.
+            reach = cum_work[last] + (every - 1) / 2 - first
+            right.append(max(reach * ratio - FILING_OFFSET, 0.0))
             continue
-        span = total[i] / pace - every / 2  # the ramp ends within the last batch's gap
-        ends = days.workday_to_day(np.array([first, first + span]))
-        exact.append(float(ends[1] - ends[0]))
+        # total/pace working days = batches × every; the ramp ends within the last gap.
+        exact.append((total[i] / pace - every / 2) * ratio - FILING_OFFSET)
     as_array = [np.array(values, dtype=np.float64) for values in (exact, low, high, right)]
     return RampData(*as_array)
 
