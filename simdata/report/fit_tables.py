@@ -21,6 +21,7 @@ from simdata.experiments.fit.censored import FamilyFit
 from simdata.experiments.fit.counts import RateFit, ShareFit
 from simdata.experiments.fit.traffic_fit import TrafficFit
 from simdata.report import i18n
+from simdata.report.fit_ranked import as_family_fits, estimate_row, is_ranked, suffix
 from simdata.report.numbers import plain_number
 
 #: Result attributes → the scenario field each fills (the rest show by attribute name).
@@ -31,7 +32,11 @@ FIELDS = {
     "hit_ratio": "resolution.cache.hit_ratio",
     "hit_time": "resolution.cache.hit_time",
     "service": "resolution.service_time",
+    "adoption": "enterprises.adoption",
+    "cases": "enterprises.cases.rate",
 }
+#: Result attributes holding ``{name: ranked fits}``: the section their names sit in.
+DICT_PREFIX = {"dists": "enterprises."}
 #: The unit each fitted duration is fitted and written in.
 DURATION_UNITS = {"policy.review_effort": "h", "resolution.cache.hit_time": "ms"}
 DURATION_UNITS["resolution.service_time"] = "ms"
@@ -39,7 +44,7 @@ DURATION_UNITS["resolution.service_time"] = "ms"
 FAMILY_CORE = ("family", "params", "ci", "loglik", "aic")
 #: Known attributes that are bookkeeping, not fitted values.
 SKIPPED: tuple[str, ...] = ("source", "sha256", "notes", "review_n", "channel_mix")
-SKIPPED += ("base_review_keys", "base_keys", "service_from", "text")
+SKIPPED += ("base_review_keys", "base_keys", "service_from", "text", "log", "samples", "cases_n")
 
 
 @dataclass
@@ -51,6 +56,8 @@ class Duration:
     families: list[FamilyFit]
     n: int | None = None
     censored: int | None = None
+    #: What n counts, as the fit wrote it (instead of n and censored).
+    n_text: str = ""
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
     #: ``(done, censored)`` when the result carries its sample (a kind the page does not
     #: read logs for): the page draws it.
@@ -79,9 +86,13 @@ def number(value: float | None, lang: str) -> str:
     return plain_number(float(value), lang)
 
 
-def param_text(name: str, value: float, unit: str, lang: str) -> str:
-    """One parameter as a scenario writes it: a mean or median in the unit, a shape bare."""
+def param_text(name: str, value: float, unit: str, lang: str, field: str = "") -> str:
+    """One parameter as a scenario writes it: a mean or median in the unit, a shape bare
+    (a field's own units first: an adoption rate per month)."""
     shown = number(value, lang)
+    own = suffix(field, name)
+    if own is not None:
+        return f"{shown}{own}"
     return f"{shown}{unit_text(unit, lang)}" if name in ("mean", "median") else shown
 
 
@@ -95,10 +106,10 @@ def _plain_ci(ci: Any, lang: str) -> str:
     return _ci(float(low), float(high), lambda v: number(v, lang))
 
 
-def _family_params(fit: FamilyFit, unit: str, lang: str) -> str:
+def _family_params(fit: FamilyFit, unit: str, lang: str, field: str = "") -> str:
     return "; ".join(
-        f"{name} {param_text(name, value, unit, lang)} "
-        f"{_ci(*fit.ci[name], lambda v, n=name: param_text(n, v, unit, lang))}"
+        f"{name} {param_text(name, value, unit, lang, field)} "
+        f"{_ci(*fit.ci[name], lambda v, n=name: param_text(n, v, unit, lang, field))}"
         for name, value in fit.params.items()
     )
 
@@ -171,7 +182,7 @@ def ranking_table(duration: Duration, lang: str) -> dict[str, Any]:
             [
                 str(rank),
                 label(f"fit.family.{fit.family}", fit.family, lang),
-                _family_params(fit, duration.unit, lang),
+                _family_params(fit, duration.unit, lang, duration.field),
                 plain_number(fit.loglik, lang, digits=6),
                 plain_number(fit.aic, lang, digits=6),
                 plain_number(round(fit.aic - best, 1), lang, digits=6),
@@ -233,18 +244,20 @@ def _share_row(name: str, fit: ShareFit, lang: str) -> list[str]:
 
 
 def _duration_row(duration: Duration, lang: str) -> list[str]:
-    best = duration.families[0]
-    parts = [f"dist: {best.family}"] + [
-        f"{name}: {param_text(name, value, duration.unit, lang)}"
+    best, field, unit = duration.families[0], duration.field, duration.unit
+    head = "model" if field == "enterprises.adoption" else "dist"
+    parts = [f"{head}: {best.family}"] + [
+        f"{name}: {param_text(name, value, unit, lang, field)}"
         for name, value in best.params.items()
     ]
     cis = "; ".join(
-        f"{name} {_ci(*ci, lambda v, n=name: param_text(n, v, duration.unit, lang))}"
+        f"{name} {_ci(*ci, lambda v, n=name: param_text(n, v, unit, lang, field))}"
         for name, ci in best.ci.items()
     )
     total = (duration.n or 0) + (duration.censored or 0)
-    n = i18n.text("fit.n.duration", lang, n=number(total, lang),
-                  censored=number(duration.censored or 0, lang))  # fmt: skip
+    n = duration.n_text or i18n.text(
+        "fit.n.duration", lang, n=number(total, lang), censored=number(duration.censored or 0, lang)
+    )
     return ["{" + ", ".join(parts) + "}", cis, n]
 
 
@@ -276,6 +289,13 @@ def _add(content: Content, name: str, value: Any, lang: str) -> None:
     unit = DURATION_UNITS.get(target, "")
     if isinstance(value, list) and value and all(isinstance(v, FamilyFit) for v in value):
         content.durations.append(Duration(target, unit, list(value)))
+    elif is_ranked(value):
+        n = getattr(value[0], "n", None)
+        content.durations.append(Duration(target, unit, as_family_fits(target, value), n))
+    elif isinstance(value, dict) and value and all(is_ranked(v) for v in value.values()):
+        for key, fits in value.items():
+            field = f"{DICT_PREFIX.get(name, '')}{key}"
+            content.durations.append(Duration(field, "", as_family_fits(field, fits)))
     elif isinstance(getattr(value, "families", None), list) and value.families:
         core = ("families", "n", "censored", "done", "censored_values", "unit")
         done, censored = getattr(value, "done", None), getattr(value, "censored_values", None)
@@ -286,8 +306,8 @@ def _add(content: Content, name: str, value: Any, lang: str) -> None:
                 value.families,
                 getattr(value, "n", None),
                 getattr(value, "censored", None),
-                _extras(value, core),
-                None if done is None else (done, () if censored is None else censored),
+                extra=_extras(value, core),
+                sample=None if done is None else (done, () if censored is None else censored),
             )
         )
     elif isinstance(value, ShareFit):
@@ -303,6 +323,17 @@ def _add(content: Content, name: str, value: Any, lang: str) -> None:
         content.values += _generic_rows(target, value, lang)
 
 
+def _lone_row(name: str, lone: tuple[float, float, float, str], lang: str) -> list[str]:
+    """A lone estimate's row (the cases rate, written per year)."""
+    shown, low, high, n = lone
+    unit = "/year" if name == "cases" else ""
+
+    def fmt(value: float) -> str:
+        return f"{number(value, lang)}{unit}"
+
+    return [FIELDS.get(name, name), fmt(shown), _ci(low, high, fmt), n, ""]
+
+
 def collect(fitted: Any, lang: str) -> Content:
     """The page's content from a fit result's findings (``RequestsFit.fitted`` & co)."""
     content = Content()
@@ -311,11 +342,19 @@ def collect(fitted: Any, lang: str) -> Content:
         value = getattr(fitted, name)
         if name in SKIPPED or value is None:
             continue
+        lone = estimate_row(name, value, getattr(fitted, f"{name}_n", None), lang)
+        if lone is not None:
+            content.values.append(_lone_row(name, lone, lang))
+            continue
         _add(content, name, value, lang)
     review_n = getattr(fitted, "review_n", None)
+    counted = getattr(fitted, "samples", None)
     for duration in content.durations:
         if duration.field == "policy.review_effort" and isinstance(review_n, tuple):
             duration.n, duration.censored = review_n
+        key = duration.field.removeprefix("enterprises.")
+        if isinstance(counted, dict) and isinstance(counted.get(key), str):
+            duration.n_text = counted[key]
         value, cis, n = _duration_row(duration, lang)
         content.values.append([duration.field, value, cis, n, i18n.text("fit.how.duration", lang)])
     content.values += content.shares

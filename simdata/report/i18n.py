@@ -755,5 +755,12 @@ FIT_TEXT: dict[str, dict[str, str]] = {
     "fit.count.negative_binomial": {"en": "negative binomial", "zh": "负二项"},
     "fit.day_type.after_break": {"en": "after a break", "zh": "假后首日"},
     "fit.day_type.makeup": {"en": "调休 makeup day", "zh": "调休补班日"},
+    "fit.family.poisson-growth": {"en": "Poisson with growth", "zh": "带增长的泊松过程"},
+    "fit.family.poisson": {"en": "Poisson", "zh": "泊松过程"},
+    "fit.family.bass": {"en": "Bass diffusion", "zh": "Bass扩散模型"},
+    "fit.n.exposure": {
+        "en": "{n} over {exposure} enterprise-days",
+        "zh": "{exposure}企业·日共{n}个",
+    },
 }
 TEXT.update(FIT_TEXT)

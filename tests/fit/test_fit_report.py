@@ -242,7 +242,7 @@ class _NewKind:
     ramp_time: _Durations
     usage: list[Any]
     active_share: Any
-    adoption: _Adoption
+    uptake: _Adoption
     notes: list[str]
 
 
@@ -266,7 +266,7 @@ def test_an_unknown_result_renders_generically(tmp_path: Path) -> None:
     assert html.count("data:image/png;base64,") == 1  # ramp_time's sample drawn; usage has none
     assert re.search(r'data-field="ramp_time">.*? month.*?220 \(20 censored\)', values)
     assert re.search(r'data-field="active_share">.*?25%.*?\[.*?%, .*?%\]', values)
-    assert re.search(r'data-field="adoption\.rate">.*?4\.25.*?\[3\.5, 5\].*?24<', values)
+    assert re.search(r'data-field="uptake\.rate">.*?4\.25.*?\[3\.5, 5\].*?24<', values)
     assert "a note" in html
 
 
@@ -348,3 +348,79 @@ def test_a_stale_font_cache_still_draws_chinese(
         fonts.find_cjk_font.cache_clear()
     assert i18n.text("font.missing", "zh") not in html
     assert html.count("data:image/png;base64,") == 2
+
+
+@dataclasses.dataclass(frozen=True)
+class _Estimate:
+    """A parameter with its own interval (as the enterprises fit's ``Estimate``)."""
+
+    value: float
+    low: float
+    high: float
+
+    def ci(self, z: float) -> tuple[float, float]:
+        return self.low, self.high
+
+
+@dataclasses.dataclass(frozen=True)
+class _Model:
+    model: str
+    params: dict[str, _Estimate]
+    loglik: float
+    aic: float
+    n: int
+
+
+@dataclasses.dataclass(frozen=True)
+class _Dist:
+    family: str
+    params: dict[str, _Estimate]
+    loglik: float
+    aic: float
+
+
+@dataclasses.dataclass
+class _EnterprisesLike:
+    adoption: list[_Model]
+    dists: dict[str, list[_Dist]]
+    samples: dict[str, str]
+    cases: _Estimate
+    cases_n: tuple[int, float]
+
+
+def test_ranked_estimates_render_in_written_units(tmp_path: Path) -> None:
+    """Adoption models and distribution families whose parameters carry their own CIs (the
+    enterprises fit): ranked as fitted, a ramp time in months, growth in %/month, cases per
+    year, each with the n the fit states."""
+    month = 30.436875
+    growth = {"rate": _Estimate(3.4, 2.4, 4.8), "growth": _Estimate(0.061, 0.039, 0.083)}
+    ramp = {"mean": _Estimate(6 * month, 5 * month, 7 * month), "cv": _Estimate(0.4, 0.3, 0.5)}
+    result = _EnterprisesLike(
+        [
+            _Model("poisson-growth", growth, 208.4, -412.9, 185),
+            _Model("poisson", {"rate": _Estimate(7.7, 6.7, 8.9)}, 192.7, -383.4, 185),
+        ],
+        {"ramp_time": [_Dist("gamma", ramp, -560.0, 1124.0)]},
+        {"ramp_time": "n = 151 enterprises"},
+        _Estimate(0.0015, 0.0012, 0.0019),
+        (78, 51744.0),
+    )
+    source = FitSource(tmp_path / "e.csv", "enterprises")
+    html = render_fit_page(result, source, FitSamples(), "en", None)
+    values = html[html.index('id="values-table"') : html.index("</table>")]
+    adoption = re.search(r'data-field="enterprises\.adoption">(.*?)</tr>', values, re.S)
+    assert adoption is not None
+    assert "rate: 3.4/month" in adoption.group(1)
+    assert "growth: 6.29%/month" in adoption.group(1)  # 100·expm1(0.061)
+    assert "185" in adoption.group(1)
+    ramp = re.search(r'data-field="enterprises\.ramp_time">(.*?)</tr>', values, re.S)
+    assert ramp is not None
+    assert "mean: 6 month" in ramp.group(1)
+    assert "[5 month, 7 month]" in ramp.group(1)
+    assert "n = 151 enterprises" in ramp.group(1)
+    cases = re.search(r'data-field="enterprises\.cases\.rate">(.*?)</tr>', values, re.S)
+    assert cases is not None
+    assert "0.5479/year" in cases.group(1)  # 0.0015/day × 365.2425
+    assert "78 over 51,744 enterprise-days" in cases.group(1)
+    first = {"enterprises.adoption": "poisson-growth", "enterprises.ramp_time": "gamma"}
+    assert _first_families(html) == first
