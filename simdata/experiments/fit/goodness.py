@@ -136,14 +136,11 @@ def goodness_of_fit(
         done, open_ = done[pick[: done.size]], open_[pick[done.size :]]
     if open_.size:
         return _censored_test(family, done, open_, replicates, rng)
-    result = stats.goodness_of_fit(
-        SCIPY[family],
-        done,
-        known_params={"loc": 0.0},
-        statistic="ad",
-        n_mc_samples=replicates,
-        rng=rng,
-    )
+    options = {"known_params": {"loc": 0.0}, "statistic": "ad", "n_mc_samples": replicates}
+    try:
+        result = stats.goodness_of_fit(SCIPY[family], done, **options, rng=rng)
+    except TypeError:  # scipy < 1.15 names the generator random_state
+        result = stats.goodness_of_fit(SCIPY[family], done, **options, random_state=rng)
     return GofResult(
         float(result.statistic), float(result.pvalue), int(done.size), 0, replicates, UNCENSORED
     )
