@@ -356,7 +356,8 @@ def collect(fitted: Any, lang: str) -> Content:
         if isinstance(counted, dict) and isinstance(counted.get(key), str):
             duration.n_text = counted[key]
         value, cis, n = _duration_row(duration, lang)
-        content.values.append([duration.field, value, cis, n, i18n.text("fit.how.duration", lang)])
+        how = "fit.how.ranked" if duration.field.startswith("enterprises.") else "fit.how.duration"
+        content.values.append([duration.field, value, cis, n, i18n.text(how, lang)])
     content.values += content.shares
     return content
 

@@ -758,6 +758,11 @@ FIT_TEXT: dict[str, dict[str, str]] = {
     "fit.family.poisson-growth": {"en": "Poisson with growth", "zh": "带增长的泊松过程"},
     "fit.family.poisson": {"en": "Poisson", "zh": "泊松过程"},
     "fit.family.bass": {"en": "Bass diffusion", "zh": "Bass扩散模型"},
+    "fit.how.ranked": {
+        "en": "maximum likelihood, best by AIC; CIs as the fitted YAML states them",
+        "zh": "极大似然估计，按AIC选优；置信区间与拟合YAML所注一致",
+    },
+    "fit.model": {"en": "Model of {field}", "zh": "{field} 的模型"},
     "fit.n.exposure": {
         "en": "{n} over {exposure} enterprise-days",
         "zh": "{exposure}企业·日共{n}个",
