@@ -207,4 +207,5 @@ from simdata.analysis.identifiers import kpis as _identifier_kpis  # noqa: E402,
 from simdata.analysis.public_data import kpis as _public_data_kpis  # noqa: E402, F401
 from simdata.analysis.resolution import kpis as _resolution_kpis  # noqa: E402
 from simdata.analysis.network import kpis as _network_kpis  # noqa: E402
+from simdata.analysis.network import economy as _network_economy  # noqa: E402, F401
 # isort: on

@@ -36,6 +36,7 @@ from typing import Any
 
 from simdata import kpi_names
 from simdata.analysis.kpis import REGISTRY, VARIANTS, Kpi
+from simdata.analysis.network.economy import ECONOMY_KPIS
 from simdata.analysis.network.kpis import DIMENSION as NODE
 from simdata.analysis.network.kpis import PROVINCE, QUEUE_KPIS, path_kpis
 from simdata.model.identifiers.subsidy import CONDITIONS
@@ -211,7 +212,7 @@ for _name in QUEUE_KPIS:
     register_kpi_dimension(
         _name, NODE, lambda s: _nodes(s, lambda node: node.queues, "a node with servers")
     )
-for _name in path_kpis():
+for _name in (*path_kpis(), *ECONOMY_KPIS):
     register_kpi_dimension(
         _name, NODE, lambda s: _nodes(s, lambda node: node.kind == "secondary", "a secondary node")
     )

@@ -129,6 +129,21 @@ NETWORK_NODES = Frame(
     ),
     written=True,
 )  # fmt: skip
+NETWORK_ENTERPRISES = Frame(
+    "network_enterprises", "resolution network with enterprises",
+    "One row per secondary node: the enterprises registering on it (drawn by the nodes' "
+    "shares) and their exact counts; `…@node=` and `…@province=` registration KPIs read it.",
+    (
+        _c("node", STR, "secondary node"),
+        _c("province", STR, "its province (empty when not given)"),
+        _c("enterprises", I64, "enterprises on the node by the horizon"),
+        _c("new_registrations", I64, "identifiers registered on or after run.start_date"),
+        _c("identifiers", I64, "identifiers on the node at the horizon"),
+        _c("resolutions", I64, "resolutions over the measured days"),
+        _c("days", I64, "measured days"),
+    ),
+    written=True,
+)  # fmt: skip
 NODE_DAYS = Frame(
     "node_days", "enterprises",
     "The secondary node's exact daily counts over every simulated day.",
@@ -333,7 +348,8 @@ TIMESERIES = Frame(
 FRAMES: dict[str, Frame] = {
     frame.name: frame
     for frame in (
-        NODE_REQUESTS, NODE_HOURS, WINDOW_REQUESTS, WINDOW_SERVERS, LATENCY_HISTOGRAM, NETWORK_NODES,
+        NODE_REQUESTS, NODE_HOURS, WINDOW_REQUESTS, WINDOW_SERVERS, LATENCY_HISTOGRAM,
+        NETWORK_NODES, NETWORK_ENTERPRISES,
         NODE_DAYS, REGISTRATION_MILESTONES, ENTERPRISE_DAYS, ENTERPRISES, SUBSIDY,
         SUBSIDY_FAILED, SUBSIDY_YEARS,
         DATA_REQUESTS, REVIEWS, DEPARTMENTS, PROJECTS, AGENCY, CATALOGUE, TIMESERIES,

@@ -26,6 +26,7 @@ from simdata.model.frames import (
     ENTERPRISE_DAYS,
     ENTERPRISES,
     LATENCY_HISTOGRAM,
+    NETWORK_ENTERPRISES,
     NETWORK_NODES,
     NODE_DAYS,
     NODE_HOURS,
@@ -84,7 +85,9 @@ PRODUCES: dict[ComponentType, FramesOf] = {
     ),
     SubsidyComponent: lambda s: (SUBSIDY, SUBSIDY_FAILED, SUBSIDY_YEARS, ENTERPRISES),
     ResolutionNodeComponent: _node_frames,
-    NetworkComponent: lambda s: (NETWORK_NODES,),
+    NetworkComponent: lambda s: (
+        (NETWORK_NODES, NETWORK_ENTERPRISES) if s.enterprises is not None else (NETWORK_NODES,)
+    ),
     CatalogueComponent: lambda s: (CATALOGUE,),
     RequestersComponent: lambda s: (DATA_REQUESTS,),
     AgencyComponent: lambda s: (PROJECTS, AGENCY),

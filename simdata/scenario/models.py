@@ -465,7 +465,7 @@ class Scenario(Section):
                 "requesters or enterprises), got none"
             )
         if self.network is not None:
-            check_network_alone(self.resolution is not None, self.enterprises is not None)
+            check_network_alone(self.resolution is not None)
         if self.enterprises is not None:
             if self.run.start_date is None:
                 raise ValueError(

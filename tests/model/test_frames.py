@@ -68,6 +68,7 @@ def test_written_frames_are_the_run_directory_tables() -> None:
         "timeseries",
         "data_requests",
         "network_nodes",
+        "network_enterprises",
     }
     assert FRAMES["data_requests"].file_stem == "requests"
     for frame in FRAMES.values():

@@ -13,9 +13,10 @@ from __future__ import annotations
 import polars as pl
 
 from simdata.model.component import World
-from simdata.model.frames import NETWORK_NODES
+from simdata.model.frames import ENTERPRISE_DAYS, ENTERPRISES, NETWORK_ENTERPRISES, NETWORK_NODES
 from simdata.model.network.batched import BatchedNetwork
 from simdata.model.network.draws import NetworkSource
+from simdata.model.network.enterprises import enterprise_totals
 from simdata.model.network.event import EventNetwork
 from simdata.model.network.plan import NetworkPlan
 from simdata.model.resolution.component import AUTO_BATCHED_REQUESTS
@@ -37,16 +38,21 @@ class NetworkComponent:
         run = world.scenario.run
         weekday = run.start_date.weekday() if run.start_date is not None else 0
         self.plan = NetworkPlan.of(spec)
-        source = NetworkSource(self.plan, world.streams, run.sim_start_s, run.horizon, weekday)
+        # network.window: only the run's last WINDOW is simulated (after its own warm-up).
+        measure_s = run.measure_start_s
+        if spec.window is not None:
+            measure_s = max(measure_s, run.horizon - spec.window)
+        start_s = max(run.sim_start_s, measure_s - run.warmup_s)
+        source = NetworkSource(self.plan, world.streams, start_s, run.horizon, weekday)
         self.kind = engine = spec.engine
         if engine == "auto":
-            expected = source.expected_count(run.sim_start_s, run.horizon)
+            expected = source.expected_count(start_s, run.horizon)
             self.kind = "batched" if expected >= AUTO_BATCHED_REQUESTS else "event"
         self.engine: BatchedNetwork | EventNetwork
         if self.kind == "batched":
-            self.engine = BatchedNetwork(source, run.measure_start_s, run.horizon)
+            self.engine = BatchedNetwork(source, measure_s, run.horizon)
         else:
-            self.engine = EventNetwork(world.env, source, run.measure_start_s, run.horizon)
+            self.engine = EventNetwork(world.env, source, measure_s, run.horizon)
 
     def start(self) -> None:
         if isinstance(self.engine, BatchedNetwork):
@@ -74,7 +80,19 @@ class NetworkComponent:
                 schema=NETWORK_NODES.schema,
             ),
         )
+        self._record_enterprises()
         if self.kind == "batched":
             # No SimPy events: count the node visits, the work the events would have been.
             world.extra_events += int(engine.arrivals.sum())
         world.info["network_engine"] = self.kind
+
+    def _record_enterprises(self) -> None:
+        """With an identifier economy: its enterprises' counts per secondary node."""
+        world = self.world
+        enterprises = world.recorder.get(ENTERPRISES)
+        days = world.recorder.get(ENTERPRISE_DAYS)
+        start_date = world.scenario.run.start_date
+        if enterprises is None or days is None or start_date is None:
+            return
+        totals = enterprise_totals(self.plan, enterprises, days, world.streams, start_date)
+        world.recorder.put(NETWORK_ENTERPRISES, totals)

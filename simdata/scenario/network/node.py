@@ -84,7 +84,8 @@ class NetworkNode(Section):
         description="recursive: share of the clients' resolutions entering here; "
         "top_level: share of the cache misses it takes when recursive nodes name none (and "
         "of all resolutions without recursive nodes); secondary: share of the resolutions "
-        "whose identifiers it owns; enterprise: share of its parent's resolutions. Shares "
+        "whose identifiers it owns, and of the enterprises registering on it (with an "
+        "`enterprises` section); enterprise: share of its parent's resolutions. Shares "
         "of one kind (of one parent) sum to 100 %; all absent means equal shares.",
         examples=["25%", 0.04],
     )

@@ -53,6 +53,13 @@ class NetworkSpec(Section):
         "node: the resolutions its identifiers are owned by).",
         examples=["p99<=100ms"],
     )
+    window: Seconds | None = Field(
+        default=None,
+        description="Simulate the network's resolutions over only the last WINDOW of the "
+        "run (e.g. `7 d`: the final week, where a growing economy is busiest); the "
+        "enterprises' counts still cover the whole run. The whole measured run when absent.",
+        examples=["7 d"],
+    )
     engine: Literal["auto", "event", "batched"] = Field(
         default="auto",
         description="`event`: SimPy, every request kept. `batched`: the exact FCFS "
@@ -75,8 +82,10 @@ class NetworkSpec(Section):
             _check_shares(f"{kind} nodes", self.routed(kind))
         for parent in self.of_kind("secondary"):
             _check_shares(f"enterprise nodes under {parent.name}", self.children(parent.name))
-        if self.timeout is not None and not self.timeout > 0:
-            raise ValueError(f"timeout: expected a duration > 0, got {self.timeout:g} s")
+        for field in ("timeout", "window"):
+            value = getattr(self, field)
+            if value is not None and not value > 0:
+                raise ValueError(f"{field}: expected a duration > 0, got {value:g} s")
         return self
 
     def _check_references(self) -> None:
@@ -146,15 +155,10 @@ def _check_shares(group: str, nodes: Sequence[NetworkNode]) -> None:
         raise ValueError(f"share: expected the {group}' shares to sum to 100 %, got {total:.4%}")
 
 
-def check_network_alone(with_resolution: bool, with_enterprises: bool) -> None:
-    """A network replaces the single node; enterprises on a network are a later step."""
+def check_network_alone(with_resolution: bool) -> None:
+    """A network replaces the single ``resolution`` node."""
     if with_resolution:
         raise ValueError(
             "network: expected either a resolution node or a network, got both (a single "
             "node is a network of one: list it under network.nodes)"
-        )
-    if with_enterprises:
-        raise ValueError(
-            "network: expected no enterprises section yet (enterprises spread over a "
-            "network's secondary nodes are not modelled yet; use network.traffic)"
         )
