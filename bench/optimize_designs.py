@@ -4,7 +4,8 @@ Runs ``simdata optimize BASE --design DESIGN --workers 2`` for each shipped desi
 names given) into a temporary directory and prints the wall time, the chosen plan, its
 cost, the guarantee and the replications spent, from the run's ``plan.json``.
 
-    .venv/bin/python bench/optimize_designs.py [zhanjiang-min-servers fujian-min-staff]
+    .venv/bin/python bench/optimize_designs.py [zhanjiang-min-servers fujian-min-staff
+                                                zhanjiang-subsidy-design]
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DESIGNS = {
     "zhanjiang-min-servers": "scenarios/node-baseline.yaml",
     "fujian-min-staff": "scenarios/fujian-public-data.yaml",
+    "zhanjiang-subsidy-design": "scenarios/zhanjiang-baseline.yaml",
 }
 GOAL_S = 300.0
 
@@ -46,6 +48,8 @@ def bench(name: str, workers: int = 2) -> dict[str, object]:
         "guarantee": plan["guarantee"],
         "plans_evaluated": plan["plans_evaluated"],
         "replications_spent": plan["replications_spent"],
+        "explored": plan.get("explored"),
+        "selection": plan.get("selection"),
     }
 
 

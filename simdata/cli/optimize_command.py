@@ -50,6 +50,7 @@ def _print_plans(console: Console, result: OptimizeResult) -> None:
     """Every evaluated plan: levers, cost, replications, status (chosen marked)."""
     levers = [lever.label for lever in result.levers]
     kpi = result.selection.kpi if result.selection is not None else None
+    costed = any(lever.cost for lever in result.levers)  # thresholds cost nothing
     unit = None if kpi is None else kpi_units().get(kpi_names.base_of(kpi))
     rows: list[list[Cell]] = []
     for record in result.records:
@@ -57,18 +58,20 @@ def _print_plans(console: Console, result: OptimizeResult) -> None:
         mark = " ← chosen" if record is result.chosen else ""
         shown = record.selection_mean if record.selection_mean is not None else record.objective
         objective = [] if kpi is None else ["" if shown is None else fmt(shown, unit)]
+        cost = [fmt(record.cost, "yuan")] if costed else []
         rows.append(
             [
                 str(record.number + 1),
                 *(f"{record.values[name]:g}" for name in levers),
-                fmt(record.cost, "yuan"),
+                *cost,
                 *objective,
                 str(record.replications + record.selection_replications),
                 f"[{style}]{record.status}[/]{mark}",
             ]
         )
     extra = () if kpi is None else (plain(kpi),)
-    headers = ("plan", *(plain(name) for name in levers), "cost", *extra, "replications", "status")
+    money = ("cost",) if costed else ()
+    headers = ("plan", *(plain(name) for name in levers), *money, *extra, "replications", "status")
     console.print(
         readable_table(headers, rows, title="plans evaluated", right=("cost", "replications"))
     )
@@ -92,7 +95,9 @@ def _print_chosen(console: Console, chosen: PlanRecord) -> None:
             ]
         )
     headers = ("kpi", "target", "estimate", "CI", "level", "verdict")
-    title = f"plan {plain(label(chosen.values))}: {fmt(chosen.cost, 'yuan')}"
+    title = f"plan {plain(label(chosen.values))}"
+    if chosen.cost:
+        title += f": {fmt(chosen.cost, 'yuan')}"
     console.print(readable_table(headers, rows, title=title, right=("estimate",)))
 
 

@@ -194,7 +194,7 @@ def parse_tolerance(raw: str | float) -> Tolerance:
         value, _ = parse_quantity(raw)
         return Tolerance(value, True, raw)
     value, _ = parse_quantity(raw)
-    return Tolerance(value, False, str(raw))
+    return Tolerance(value, False, raw if isinstance(raw, str) else f"{raw:.12g}")
 
 
 def design_from_data(

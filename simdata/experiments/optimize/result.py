@@ -94,8 +94,9 @@ class OptimizeResult:
         spent = sum(r.replications for r in self.records)
         if self.selection is not None:
             spent += self.selection.spent
-        if self.trials is not None:
-            spent += len(self.trials) * self.design.first_replications
+        if self.trials is not None:  # a plan asked again is run once
+            distinct = {tuple(t.values.values()) for t in self.trials if t.invalid is None}
+            spent += len(distinct) * self.design.first_replications
         return spent
 
     def cheaper_open(self) -> list[PlanRecord]:
