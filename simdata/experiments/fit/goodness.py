@@ -14,9 +14,11 @@ textbook tables would make the test far too lenient.
   ``A² = n ∫ (K − F)² / (F (1 − F)) dF`` over ``[0, F(t_max)]`` (over ``[0, 1]`` when the
   largest duration ended — then, without censoring, it is exactly the classical A²). Each
   replicate draws durations from the fitted family and censoring times from the
-  Kaplan–Meier estimate of the censoring distribution (events and censorings swapped),
-  keeps the smaller, refits by censored MLE (:mod:`simdata.experiments.fit.batch_mle`,
-  all replicates at once) and recomputes A².
+  Kaplan–Meier estimate of the censoring distribution (events and censorings swapped; the
+  mass it leaves past the last censoring sits at the largest observed time: with it at
+  infinity the test was conservative, 0.127 rejections at 20 % over 150 samples, 0.193
+  with it here), keeps the smaller, refits by censored MLE
+  (:mod:`simdata.experiments.fit.batch_mle`, all replicates at once) and recomputes A².
 
 Samples over :data:`MAX_ROWS` are tested on a seeded random subsample of that size: with
 tens of thousands of rows any family is rejected for departures too small to matter, and
@@ -26,7 +28,6 @@ and power are measured in docs/fit.md.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -89,10 +90,12 @@ def ad_statistic(
 def _censoring_draws(
     done: FloatArray, open_: FloatArray, shape: tuple[int, int], rng: np.random.Generator
 ) -> FloatArray:
-    """Censoring times from the Kaplan–Meier estimate of their distribution (∞ past its end)."""
+    """Censoring times from the Kaplan–Meier estimate of their distribution; its mass left
+    past the last censoring goes to the largest time observed (nothing in the sample was
+    followed longer, so no replicate is either)."""
     estimate = stats.ecdf(stats.CensoredData(uncensored=open_, right=done)).cdf
     where = np.searchsorted(estimate.probabilities, rng.random(shape), side="left")
-    values = np.append(estimate.quantiles, math.inf)
+    values = np.append(estimate.quantiles, max(float(done.max()), float(open_.max())))
     return np.asarray(values[np.minimum(where, values.size - 1)], dtype=np.float64)
 
 
