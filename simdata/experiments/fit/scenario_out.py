@@ -66,7 +66,7 @@ def gof_text(fit: FamilyFit, total: int) -> str:
         return "GoF not tested"
     gof = fit.gof
     kind = "vs Kaplan-Meier, " if gof.censored else ""
-    sub = f"random subsample of {gof.n}, " if gof.n < total else ""
+    sub = f"on a random subsample of {gof.n}, " if gof.n < total else ""
     return f"GoF p = {p_text(gof.p_value)} (Anderson-Darling {kind}{sub}{gof.replicates} refits)"
 
 
