@@ -7,9 +7,10 @@ parsing and the same selection as the fit (ended and still-open reviews in worki
 hits' and misses' latencies, timeouts censored, in ms), so the page shows exactly what
 was fitted. ``tests/fit/test_fit_report.py`` checks the counts agree with the fit's n.
 
-The arrival profile is the mean count per hour of the day over the log's days, and per
-day of the week, each with a Student-t 95 % CI over days (over weeks for a weekday):
-honest when counts are over-dispersed, like the fit's own rate intervals.
+The arrival profile is the mean count per hour of the day over the log's days, with a 95 %
+CI over days stratified by weekday/weekend, and per day of the week, with a Student-t 95 %
+CI over weeks: honest when counts are over-dispersed, like the fit's own rate intervals.
+Coverage is measured in docs/fit.md.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from simdata.analysis.stats import t_interval
-from simdata.arrays import FloatArray
+from simdata.analysis.stats import t_interval, t_quantile
+from simdata.arrays import BoolArray, FloatArray
 from simdata.experiments.fit.node_log import parse_node
 from simdata.experiments.fit.reading import read_log
 from simdata.experiments.fit.requests_log import parse_requests
@@ -34,6 +35,8 @@ from simdata.scenario.units import DAY_S, HOUR_S
 
 HOURS = 24
 WEEKDAYS = 7
+#: Saturday and Sunday (``date.weekday()`` 5 and 6): the model's weekend factor.
+WEEKEND = 5
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,21 @@ def _band(rows: FloatArray) -> Band:
     return Band(np.array(means), np.array(lows), np.array(highs), days)
 
 
+def _stratified_band(rows: FloatArray, weekend: BoolArray) -> Band:
+    """Column means of ``rows`` (days × hours) over all days, with a CI stratified by
+    weekday/weekend: the model's day factor makes the two kinds of day differ, and a
+    t-interval over all days counts that difference as noise (measured: 99.8 % coverage
+    for a nominal 95 %). Unstratified when a stratum has fewer than 2 days."""
+    strata = [rows[~weekend], rows[weekend]]
+    if min(len(x) for x in strata) < 2:
+        return _band(rows)
+    n = rows.shape[0]
+    mean = rows.mean(axis=0)
+    variance = sum((len(x) / n) ** 2 * x.var(axis=0, ddof=1) / len(x) for x in strata)
+    half = t_quantile(0.95, n - 2) * np.sqrt(variance)
+    return Band(mean, np.maximum(0.0, mean - half), mean + half, [n] * rows.shape[1])
+
+
 def arrival_profile(start: dt.date, t_s: FloatArray) -> Profile:
     """Hour-of-day and day-of-week profile of arrivals ``t_s`` (seconds from ``start``)."""
     t = t_s[np.isfinite(t_s)]
@@ -99,7 +117,8 @@ def arrival_profile(start: dt.date, t_s: FloatArray) -> Profile:
     padded = np.full((size, WEEKDAYS), np.nan)
     for w, values in enumerate(by_weekday):
         padded[: len(values), w] = values
-    return Profile(int(t.size), days, _band(counts), _band(padded))
+    weekend = weekday_of >= WEEKEND
+    return Profile(int(t.size), days, _stratified_band(counts, weekend), _band(padded))
 
 
 def requests_samples(

@@ -719,9 +719,10 @@ FIT_TEXT: dict[str, dict[str, str]] = {
     },
     "caption.fit_profile": {
         "en": "Mean arrivals per hour of day and per day of week over the log's {days} days "
-        "({n} arrivals), with the 95% CI over days (over weeks for a day of the week).",
+        "({n} arrivals), with the 95% CI over days (weekdays and weekends as strata; over "
+        "weeks for a day of the week).",
         "zh": "日志{days}天内（共{n}次到达）每小时与每个星期几的平均到达数，"
-        "阴影为按日（星期几按周）计算的95%置信区间。",
+        "阴影为按日（工作日与周末分层；星期几按周）计算的95%置信区间。",
     },
     "fit.col.gof_p": {"en": "GoF p-value", "zh": "拟合优度p值"},
     "fit.col.gof_stat": {"en": "A²", "zh": "A²统计量"},
