@@ -57,7 +57,8 @@ def world_table(name, world, n_seeds, folder):
         )
     print(
         "true model/family first by AIC: "
-        + ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in first.items())
+        + ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in first.items()),
+        flush=True,
     )
 
 
@@ -72,7 +73,7 @@ def main() -> None:
         world_table(
             "large: Poisson 40/month growing 5 %/month (≈ 1,800 enterprises)", big, 5, folder
         )
-    print(f"\n{time.perf_counter() - started:.0f} s")
+    print(f"\n{time.perf_counter() - started:.0f} s", flush=True)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ from simdata.arrays import FloatArray
 
 #: Growth rates searched, per month (e^{±1}: ×2.7 a month is beyond any adoption).
 MAX_GROWTH = 1.0
+#: Widest log-scale half-width kept (beyond it the interval is unbounded: exp overflows).
+MAX_LOG_WIDTH = 700.0
 #: Largest market size searched (the scenario's limit, MAX_MARKET_SIZE).
 MAX_MARKET = 10_000_000
 
@@ -52,8 +54,8 @@ class Estimate:
         """The interval at normal quantile ``z`` (1.96 for 95 %, 2.576 for 99 %)."""
         if self.profile is not None:
             return self.profile(z)
-        if not math.isfinite(self.se):
-            return (-math.inf if self.scale == "linear" else 0.0, math.inf)
+        if not math.isfinite(self.se) or z * self.se > MAX_LOG_WIDTH:
+            return (-math.inf if self.scale == "linear" else self.offset, math.inf)
         if self.scale == "linear":
             return self.value - z * self.se, self.value + z * self.se
         base = self.value - self.offset

@@ -33,6 +33,7 @@ from simdata.experiments.fit.enterprises_months import (
     ramp_data,
 )
 from simdata.experiments.fit.enterprises_out import EnterprisesFitted, enterprises_text
+from simdata.experiments.fit.goodness import goodness_of_fit
 from simdata.experiments.fit.reading import read_log
 from simdata.scenario.calendar_spec import CalendarSpec
 from simdata.scenario.identifiers import EnterprisesSpec
@@ -106,8 +107,12 @@ def _distributions(
             continue
         if name == "final_identifiers":
             fitted.dists[name] = fit_censored(final)
+            fitted.gof[name] = goodness_of_fit(fitted.dists[name][0].family, final, np.empty(0))
         elif name == "ramp_time":
             fitted.dists[name] = fit_censored(ramp.exact, ramp.low, ramp.high, ramp.right)
+            best = fitted.dists[name][0].family
+            # The censored test takes exact and right-censored values: intervals left out.
+            fitted.gof[name] = goodness_of_fit(best, ramp.exact, ramp.right)
         else:
             fitted.dists[name] = fit_intensity(resolutions, expo)
 

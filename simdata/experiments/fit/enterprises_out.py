@@ -18,6 +18,7 @@ from simdata.experiments.fit.censored import Z95
 from simdata.experiments.fit.enterprises_adoption import AdoptionFit, Estimate
 from simdata.experiments.fit.enterprises_dists import DistFit
 from simdata.experiments.fit.enterprises_log import EnterprisesLog
+from simdata.experiments.fit.goodness import GofResult
 from simdata.experiments.fit.scenario_out import _flow, num
 from simdata.scenario.identifiers.enterprises import MAX_MARKET_SIZE
 from simdata.scenario.units import DAY_S, DURATION_UNITS
@@ -43,6 +44,8 @@ class EnterprisesFitted:
     notes: list[str] = field(default_factory=list)
     #: Per field, the base's family (or adoption model) then the keys it sets.
     base_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Goodness of fit of the best family, per distribution field that has a test.
+    gof: dict[str, GofResult] = field(default_factory=dict)
 
 
 def _ci(estimate: Estimate, scale: float = 1.0, unit: str = "") -> str:
@@ -92,7 +95,20 @@ def _value(name: str, key: str, value: float) -> Any:
     return float(num(value))
 
 
-def _dist_lines(name: str, fits: list[DistFit], sample: str, base: tuple[str, ...]) -> list[str]:
+def _gof_text(name: str, gof: GofResult | None) -> str:
+    if gof is None:
+        return "GoF: none for a Poisson mixture (AIC only)"
+    censored = f", {gof.censored} right-censored" if gof.censored else ""
+    left_out = "; interval-censored left out" if name == "ramp_time" else ""
+    return (
+        f"GoF: Anderson-Darling p = {gof.p_value:.3g} (n = {gof.n}{censored}, "
+        f"{gof.replicates} bootstrap refits{left_out})"
+    )
+
+
+def _dist_lines(
+    name: str, fits: list[DistFit], sample: str, base: tuple[str, ...], gof: GofResult | None
+) -> list[str]:
     best = fits[0]
     written: dict[str, Any] = {"dist": best.family}
     for key, estimate in best.params.items():
@@ -110,7 +126,7 @@ def _dist_lines(name: str, fits: list[DistFit], sample: str, base: tuple[str, ..
     return [
         f"  {name}: {_flow(written)}",
         f"  # D: {sample}; {'; '.join(cis)}",
-        f"  # D: AIC (lower is better): {ranking}",
+        f"  # D: AIC (lower is better): {ranking}; {_gof_text(name, gof)}",
     ]
 
 
@@ -146,7 +162,8 @@ def enterprises_text(fitted: EnterprisesFitted, extends: str | None, name: str) 
         lines += _adoption_lines(fitted.adoption, fitted.base_keys.get("adoption", ()))
     for field_name, fits in fitted.dists.items():
         base = fitted.base_keys.get(field_name, ())
-        lines += _dist_lines(field_name, fits, fitted.samples[field_name], base)
+        gof = fitted.gof.get(field_name)
+        lines += _dist_lines(field_name, fits, fitted.samples[field_name], base, gof)
     if fitted.cases is not None:
         lines += _cases_lines(fitted)
     return "\n".join(lines) + "\n"
