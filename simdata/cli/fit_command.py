@@ -133,4 +133,6 @@ def _page(
     path = Path(report) if report else fit_report_path(source.data, out, lang)
     if path.is_dir():
         raise UsageError(f"--report: expected a file name, got the directory {path}")
+    if out is not None and path.resolve() == out.resolve():
+        raise UsageError(f"--report: expected another file than --out, got {path}")
     return path, build_fit_page(result, source, lang)

@@ -310,6 +310,11 @@ def test_report_paths_and_bad_language(
     code, _, stderr = invoke(logs["requests"], "--as", "requests", "--out", out, "--report")
     assert code == 0, stderr
     assert (tmp_path / "fitted.html").is_file()
+    same = tmp_path / "same.html"
+    code, _, stderr = invoke(logs["requests"], "--as", "requests", "--out", same, "--report")
+    assert code == 2
+    assert "--report" in stderr
+    assert not same.exists()
     bad = tmp_path / "x.html"
     code, _, stderr = invoke(logs["requests"], "--as", "requests", "--report", bad, "--lang", "fr")
     assert code == 2
