@@ -8,13 +8,19 @@ round is what ``simdata fit node.csv --as node --out fitted.yaml`` does: read an
 the CSV, fit traffic, cache and service time (with the goodness-of-fit p-values), write the
 scenario.
 
-    .venv/bin/python -m pytest bench/fit_node_large.py -q -p no:cacheprovider --benchmark-only -s
+    taskset -c 0 .venv/bin/python -m pytest bench/fit_node_large.py -q -p no:cacheprovider \
+        --benchmark-only -s --import-mode=importlib
 
-The measured figure is in docs/fit.md.
+``taskset -c 0`` pins the process to one core. The goal is checked on the process's CPU
+time (every thread's, so a multi-threaded polars cannot hide work on another core): on a
+quiet machine the wall time equals it, on a shared one the wall time also counts waiting
+for the core. ``--import-mode=importlib`` keeps ``bench/coverage.py`` from shadowing the
+``coverage`` package that numba imports. The measured figure is in docs/fit.md.
 """
 
 from __future__ import annotations
 
+import statistics
 import time
 from pathlib import Path
 
@@ -63,13 +69,22 @@ def test_fit_node_million_rows(benchmark: pytest.FixtureRequest, large_log: Path
         rows = sum(1 for _ in lines) - 1
     out = large_log.with_name("fitted.yaml")
 
+    cpu: list[float] = []
+
     def one() -> str:
-        return fit_node(large_log, None, {}, out).text
+        started = time.process_time()
+        text = fit_node(large_log, None, {}, out).text
+        cpu.append(time.process_time() - started)
+        return text
 
     text: str = benchmark.pedantic(one, rounds=3, iterations=1)  # type: ignore[attr-defined]
-    median_s = benchmark.stats.stats.median  # type: ignore[attr-defined]
-    benchmark.extra_info.update({"rows": rows, "median_s": median_s})  # type: ignore[attr-defined]
-    print(f"\nfit --as node: {rows:,} rows, median {median_s:.1f} s per fit")
+    wall_s = benchmark.stats.stats.median  # type: ignore[attr-defined]
+    cpu_s = statistics.median(cpu)
+    benchmark.extra_info.update({"rows": rows, "cpu_s": cpu_s, "wall_s": wall_s})  # type: ignore[attr-defined]
+    print(
+        f"\nfit --as node: {rows:,} rows, median {cpu_s:.1f} CPU s per fit "
+        f"(all threads), wall {wall_s:.1f} s"
+    )
     assert rows >= 900_000
     assert "service_time" in text
-    assert median_s <= GOAL_S
+    assert cpu_s <= GOAL_S
