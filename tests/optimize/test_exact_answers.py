@@ -12,6 +12,7 @@ import pytest
 
 from simdata.engine import histogram
 from simdata.experiments.optimize import feasibility, optimize, shares
+from simdata.scenario.models import Target
 from tests.optimize.queueing import erlang_c_wait, mmck, sojourn_quantile, write_queue
 
 pytestmark = pytest.mark.validation
@@ -168,3 +169,28 @@ def test_share_within_a_threshold_matches_the_exact_count() -> None:
         exact = float(np.mean(values <= threshold))
         assert found["total"].to_list() == [20_000]
         assert abs(found["within"][0] / 20_000 - exact) <= 0.0005
+
+
+def test_a_quantile_tolerance_maps_to_the_share_band() -> None:
+    """ε on a p90 ≤ T maps through the pooled CDF to the share band
+    [q − (F(T+ε) − F(T)), q + (F(T) − F(T−ε))]: uniform values on [0, 1], T = 0.9, ε = 0.05
+    give [0.85, 0.95]; a share interval inside it is a tie, outside it is undecided."""
+    rng = np.random.default_rng(11)
+    frames = []
+    for replication in range(10):
+        counts = histogram.of(rng.uniform(0.0, 1.0, 50_000))
+        buckets = np.flatnonzero(counts)
+        frames.append(
+            pl.DataFrame({"replication": replication, "bucket": buckets, "count": counts[buckets]})
+        )
+    rows = pl.concat(frames).with_columns(pl.col("bucket").cast(pl.Int32))
+    target = Target.model_validate({"kpi": "resolution.sojourn_p99", "<=": 0.9})
+    found = shares.share_of(rows, list(range(10)), target, 0.9, 0.05, 0.95)
+    assert found.band == pytest.approx((0.85, 0.95), abs=0.003)
+    assert found.estimate.mean == pytest.approx(0.9, abs=0.002)  # F(0.9) = 0.9
+    middle = found.estimate.mean  # a required share the interval straddles
+    wide = shares.share_of(rows, list(range(10)), target, middle, 0.05, 0.95)
+    assert feasibility.judge_share(feasibility.Constraint(target, 0.05, ""), wide) == "tie"
+    narrow = shares.share_of(rows, list(range(10)), target, middle, 0.0001, 0.95)
+    verdict = feasibility.judge_share(feasibility.Constraint(target, 0.0001, ""), narrow)
+    assert verdict == "undecided"
