@@ -13,12 +13,12 @@ What makes the sample path exactly the batched engine's:
   ``t`` (the previous end plus the link latency, computed as the batched engine does) is
   scheduled with the delay for which ``now + delay == t`` in floating point
   (:func:`exact_delay`), and a completion at ``start + service``. Ties stay ties.
-* **Ties at a node by request id.** Arrivals at one node at one instant are collected
-  (one event per node and instant) and admitted in request-id order.
-* **Completions before arrivals at the same instant,** then the layers in order: a node
-  arrival event has priority ``2 + layer`` (completions have SimPy's ``NORMAL`` = 1), so at
-  an instant every departure and every upstream node is done before a node admits — as
-  the Kiefer–Wolfowitz recursion frees a server ending at ``a`` for an arrival at ``a``.
+* **Completions first, then the layers in order, then request ids.** SimPy orders the
+  events of one instant by priority: a node arrival has priority ``2 + layer·2^52 + id``
+  (:data:`ARRIVAL_PRIORITY`; completions have SimPy's ``NORMAL`` = 1). So at an instant
+  every departure and every upstream node is done before a node admits — as the
+  Kiefer–Wolfowitz recursion frees a server ending at ``a`` for an arrival at ``a`` — and
+  arrivals at one node at one instant are admitted by request id.
 * **Feed-forward.** Routing was drawn at arrival, so a request's path is known; cache
   hits and requests whose path has no queue are computed as vectors when drawn. First
   queue arrivals are released in time order (:class:`~simdata.model.resolution.rules.
@@ -49,8 +49,10 @@ from simdata.model.network.plan import RECURSIVE, SKIP
 from simdata.model.network.tally import NodeFigures, PathTally
 from simdata.model.resolution.rules import NO_LIMIT, ReorderBuffer, admits
 
-#: Node arrivals are scheduled at priority ``ARRIVAL_PRIORITY + layer``.
+#: A node arrival's priority: ``ARRIVAL_PRIORITY + layer·LAYER_SPAN + request id`` — after
+#: completions (``NORMAL`` = 1), then by layer, then by request id.
 ARRIVAL_PRIORITY = 2
+LAYER_SPAN = 1 << 52
 #: First-queue arrivals the feeder schedules ahead at once.
 CHUNK = 4096
 #: Visits to queue nodes: ``(id, node, arrival, start, end, admitted)``.
@@ -78,18 +80,24 @@ class _At(Event):
         self.callbacks = []
         self._value = value
         self._ok = True
-        env.schedule(self, priority, exact_delay(env.now, when))  # type: ignore[arg-type]
+        now = env.now
+        delay = when - now
+        if now + delay != when:
+            delay = exact_delay(now, when)
+        env.schedule(self, priority, delay)  # type: ignore[arg-type]
 
 
 class _Queue:
-    """One queue node's state: busy servers, the waiting line ``(id, arrival)``, visits."""
+    """One queue node's state: busy servers, the waiting line, its visits."""
 
     def __init__(self, servers: int, limit: int, layer: int, rows: QueueRows) -> None:
         self.servers = servers
         self.limit = limit
         self.layer = layer
+        self.priority = ARRIVAL_PRIORITY + layer * LAYER_SPAN
         self.busy = 0
-        self.waiting: deque[tuple[int, float]] = deque()
+        #: Waiting requests: ``(id, arrival, service, measured)``.
+        self.waiting: deque[tuple[int, float, float, bool]] = deque()
         self.rows = rows
 
 
@@ -121,8 +129,8 @@ class EventNetwork:
                 rows = QueueRows(measure_start_s, horizon_s, keep=collect)
                 self.queues[index] = _Queue(node.servers, limit, int(plan.layer[index]), rows)
         self.path = PathTally(plan.size, network_rules(source))
-        #: Measured resolutions reaching each node (cache hits at their recursive node).
-        self.arrivals = np.zeros(plan.size, dtype=np.int64)
+        self._arrivals = np.zeros(plan.size, dtype=np.int64)
+        self._arrived = [0] * plan.size  # counted one by one after a first queue
         self.hits = np.zeros(plan.size, dtype=np.int64)
         self.latencies: list[tuple[IntArray, FloatArray]] = []
         self._collect = collect
@@ -130,10 +138,11 @@ class EventNetwork:
         self._blocks: dict[int, tuple[NetworkBlock, BoolArray]] = {}
         self._left: dict[int, int] = {}
         self._order = ReorderBuffer()
-        self._due: tuple[list[float], list[int], list[int]] = ([], [], [])
+        #: First-queue arrivals released: time, id, node, service there, measured.
+        self._due: tuple[list[float], list[int], list[int], list[float], list[bool]]
+        self._due = ([], [], [], [], [])
         self._next = 0
         self._last_arrival = -math.inf
-        self._pending: dict[tuple[int, float], list[int]] = {}
         self._ended = (array("q"), array("q"), array("d"), array("b"))
         self._started = False
 
@@ -151,16 +160,17 @@ class EventNetwork:
         self.env.run()
 
     def _feed(self, _event: Any) -> None:
-        when, ids, nodes = self._due
+        when, ids, nodes, service, measured = self._due
         while self._next >= len(when):
             if self.source.exhausted:
                 return
             self._draw()
-            when, ids, nodes = self._due
+            when, ids, nodes, service, measured = self._due
         lo = self._next
         hi = self._next = min(lo + CHUNK, len(when))
+        queues = self.queues
         for k in range(lo, hi):
-            self._arrive_at(nodes[k], when[k], ids[k])
+            self._arrive_at(queues[nodes[k]], when[k], ids[k], service[k], measured[k])
         if hi < len(when):
             _At(self.env, when[hi], URGENT, None).callbacks.append(self._feed)
         elif not self.source.exhausted:
@@ -189,13 +199,16 @@ class EventNetwork:
         if queued.any():
             self._blocks[number] = (block, measured)
             self._left[number] = int(queued.sum())
-        when, (index, at) = self._order.release(
+        first = misses[queued]
+        service = block.service[self.plan.layer[node[queued]], first]
+        when, columns = self._order.release(
             t[queued],
-            (block.first + misses[queued], node[queued]),
+            (block.first + first, node[queued], service, measured[first]),
             block.last_arrival,
             source.exhausted,
         )
-        self._due = (when.tolist(), index.tolist(), at.tolist())
+        index, at, service, flag = (column.tolist() for column in columns)
+        self._due = (when.tolist(), index, at, service, flag)
         self._next = 0
 
     def _first_queue(
@@ -221,48 +234,44 @@ class EventNetwork:
 
     def _count(self, nodes: IntArray, measured: BoolArray) -> None:
         visited = nodes[measured & (nodes != SKIP)]
-        self.arrivals += np.bincount(visited, minlength=self.plan.size)
+        self._arrivals += np.bincount(visited, minlength=self.plan.size)
+
+    @property
+    def arrivals(self) -> IntArray:
+        """Measured resolutions reaching each node (cache hits at their recursive node)."""
+        return self._arrivals + np.array(self._arrived, dtype=np.int64)
 
     # --- the queue nodes ----------------------------------------------------------------
 
-    def _arrive_at(self, node: int, when: float, index: int) -> None:
-        """Request ``index`` reaches queue node ``node`` at ``when``."""
-        key = (node, when)
-        waiting = self._pending.get(key)
-        if waiting is not None:
-            waiting.append(index)
-            return
-        self._pending[key] = [index]
-        priority = ARRIVAL_PRIORITY + self.queues[node].layer
-        _At(self.env, when, priority, key).callbacks.append(self._arrive)
+    def _arrive_at(
+        self, queue: _Queue, when: float, index: int, service: float, measured: bool
+    ) -> None:
+        """Request ``index`` reaches ``queue`` at ``when`` (ordered by its priority)."""
+        event = _At(self.env, when, queue.priority + index, (queue, index, service, measured))
+        event.callbacks.append(self._arrive)
 
     def _arrive(self, event: Any) -> None:
-        """Admit the arrivals at one node and instant, by request id."""
-        node, when = key = event.value
-        ids = self._pending.pop(key)
-        ids.sort()
-        queue = self.queues[node]
-        for index in ids:
-            if not admits(queue.busy + len(queue.waiting), queue.limit):
-                queue.rows.add(index, when, math.nan, math.nan, False, self._measured(index))
-                self._end(index, math.nan)
-            elif queue.busy < queue.servers:
-                queue.busy += 1
-                self._begin(queue, index, when)
-            else:
-                queue.waiting.append((index, when))
+        queue, index, service, measured = event.value
+        when = self.env.now
+        if not admits(queue.busy + len(queue.waiting), queue.limit):
+            queue.rows.add(index, when, math.nan, math.nan, False, measured)
+            self._end(index, math.nan)
+        elif queue.busy < queue.servers:
+            queue.busy += 1
+            self._begin(queue, index, when, service, measured)
+        else:
+            queue.waiting.append((index, when, service, measured))
 
-    def _begin(self, queue: _Queue, index: int, arrival: float) -> None:
-        env = self.env
-        block, _ = self._blocks[index // self.source.block]
-        service = float(block.service[queue.layer, index - block.first])
-        done = env.timeout(service, (queue, index, arrival, env.now))
+    def _begin(
+        self, queue: _Queue, index: int, arrival: float, service: float, measured: bool
+    ) -> None:
+        done = self.env.timeout(service, (queue, index, arrival, self.env.now, measured))
         done.callbacks.append(self._complete)
 
     def _complete(self, event: Any) -> None:
-        queue, index, arrival, start = event.value
+        queue, index, arrival, start, measured = event.value
         end = self.env.now
-        queue.rows.add(index, arrival, start, end, True, self._measured(index))
+        queue.rows.add(index, arrival, start, end, True, measured)
         if queue.waiting:
             self._begin(queue, *queue.waiting.popleft())
         else:
@@ -275,21 +284,19 @@ class EventNetwork:
         block, measured = self._blocks[index // self.source.block]
         j = index - block.first
         route, link = block.route, block.link
+        counted = bool(measured[j])
         for next_layer in range(layer, len(route)):
             node = int(route[next_layer, j])
             if node == SKIP:
                 continue
-            if measured[j]:
-                self.arrivals[node] += 1
+            if counted:
+                self._arrived[node] += 1
             t = float(t + link[next_layer, j])
             if self._queues_at[node]:
-                self._arrive_at(node, t, index)
+                service = float(block.service[next_layer, j])
+                self._arrive_at(self.queues[node], t, index, service, counted)
                 return
         self._end(index, float(t + block.tail[j] - block.arrival[j]))
-
-    def _measured(self, index: int) -> bool:
-        block, measured = self._blocks[index // self.source.block]
-        return bool(measured[index - block.first])
 
     # --- the end of a path ----------------------------------------------------------------
 
