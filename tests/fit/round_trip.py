@@ -68,7 +68,8 @@ class Trip:
 
     @property
     def covered(self) -> dict[str, bool]:
-        return {k: low <= TRUE[k] <= high for k, (low, high) in self.cis.items()}
+        truth = {**TRUE, **NODE_TRUE}
+        return {k: low <= truth[k] <= high for k, (low, high) in self.cis.items()}
 
 
 def round_trip(seed: int, folder: Path) -> Trip:
@@ -92,4 +93,51 @@ def round_trip(seed: int, folder: Path) -> Trip:
     trip.cis["review sigma"] = log_wald(text, "review_effort:", "sigma")
     trip.cis["reject_probability"] = wilson99(text, "reject_probability:")
     trip.cis["auto_approval_share"] = wilson99(text, "auto_approval_share:")
+    return trip
+
+
+#: The node's round trip: scenarios/node-baseline.yaml over two weeks from Monday
+#: 2026-03-02 at 0.05/s on weekdays (weekend factor 0.4), an 80 % cache with lognormal hits
+#: (median 1 ms, σ 0.3), lognormal service (median 5 ms, σ 0.8), a 30 ms timeout.
+NODE_SETS = (
+    "run.start_date=2026-03-02",
+    "run.horizon=14 d",
+    "run.warmup=0 s",
+    "run.replications=1",
+    "resolution.traffic.rate=0.05/s",
+    "resolution.traffic.weekend_factor=0.4",
+    "resolution.cache={hit_ratio: 80%, hit_time: {dist: lognormal, median: 1 ms, sigma: 0.3}}",
+    "resolution.service_time={dist: lognormal, median: 5 ms, sigma: 0.8}",
+    "resolution.timeout=30 ms",
+    "resolution.engine=event",
+)
+NODE_TRUE = {
+    "rate /s": 0.05,
+    "hit_ratio": 0.8,
+    "hit median ms": 1.0,
+    "hit sigma": 0.3,
+    "service median ms": 5.0,
+    "service sigma": 0.8,
+}
+
+
+def node_round_trip(seed: int, folder: Path) -> Trip:
+    """The node's round trip at root seed ``seed`` (rate: t over 10 weekdays, df 9)."""
+    from tests.fit.fitted_ci import t_linear
+
+    run = folder / "run"
+    sets = [arg for text in NODE_SETS for arg in ("--set", text)]
+    invoke("run", SCENARIOS / "node-baseline.yaml", *sets, "--seed", str(seed), "--out", run,
+           "--quiet")  # fmt: skip
+    invoke("export", run, "--logs")
+    fitted = folder / "fitted.yaml"
+    invoke("fit", run / "logs" / "node.csv", "--as", "node", "--out", fitted)
+    text = fitted.read_text(encoding="utf-8")
+    trip = Trip(seed, fitted=fitted, family=first_family(text, "service_time:"))
+    trip.cis["rate /s"] = t_linear(text, "rate:", 9)
+    trip.cis["hit_ratio"] = wilson99(text, "hit_ratio:")
+    trip.cis["hit median ms"] = log_wald(text, "hit_time:", "median")
+    trip.cis["hit sigma"] = log_wald(text, "hit_time:", "sigma")
+    trip.cis["service median ms"] = log_wald(text, "service_time:", "median")
+    trip.cis["service sigma"] = log_wald(text, "service_time:", "sigma")
     return trip
