@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from simdata.api import load_scenario
+from simdata.cli.capacity_network import run_network_capacity
 from simdata.cli.common import (
     cli,
     fmt,
@@ -23,6 +24,7 @@ from simdata.cli.common import (
     workers_option,
 )
 from simdata.experiments.capacity import CapacityResult, capacity, resolve_sla
+from simdata.experiments.capacity.network import network_sla
 from simdata.experiments.executors import make_executor
 from simdata.results import default_run_dir
 from simdata.scenario.units import DAY_S
@@ -135,6 +137,13 @@ def capacity_command(
     share timed out or rejected) to a results directory of kind capacity.
     """
     loaded = load_scenario(scenario, overrides(sets, replications, seed))
+    if loaded.network is not None:
+        network_sla(loaded, sla, str(scenario))  # one line before anything runs
+        out_dir = out if out is not None else default_run_dir()
+        argv = ["simdata", *sys.argv[1:]]
+        executor = make_executor(workers, scheduler)
+        run_network_capacity(loaded, sla, out_dir, executor, output_console(), quiet, argv)
+        return
     resolve_sla(loaded, sla, str(scenario))  # a bad or missing SLA is one line before anything runs
     out_dir = out if out is not None else default_run_dir()
     executor = make_executor(workers, scheduler)

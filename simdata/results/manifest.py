@@ -184,6 +184,8 @@ class CapacityManifest(Manifest):
     mix_days: int | None = None
     #: Resolutions and registration writes per second at capacity.
     mix: CapacityMix | None = None
+    #: A network's search: the traffic multiplier at which its first node breaks its SLA.
+    network: bool = False
 
 
 class SweepManifest(Manifest):
