@@ -30,7 +30,13 @@ import numpy as np
 from simdata.errors import UsageError
 from simdata.report import i18n
 from simdata.report.fit_samples import FitSamples, Sample, node_samples, requests_samples
-from simdata.report.fit_tables import collect, count_table, ranking_table, unit_text
+from simdata.report.fit_tables import (
+    collect,
+    count_table,
+    plain_text,
+    ranking_table,
+    unit_text,
+)
 from simdata.report.fonts import FontWarning, find_cjk_font
 from simdata.report.html import _environment, _own_version
 from simdata.report.plots.common import Canvas, Plot
@@ -112,7 +118,7 @@ def render_fit_page(
     fitted = getattr(result, "fitted", result)
     content = collect(fitted, lang)
     profile = [profile_plot(canvas, samples.profile)] if samples.profile is not None else []
-    notes = [str(note) for note in getattr(fitted, "notes", []) or []]
+    notes = [plain_text(str(note), lang) for note in getattr(fitted, "notes", []) or []]
     if cjk is None and lang == "zh":
         notes.insert(0, i18n.text("font.missing", lang))
     context = {

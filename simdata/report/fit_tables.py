@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +45,16 @@ DURATION_UNITS["resolution.service_time"] = "ms"
 FAMILY_CORE = ("family", "params", "ci", "loglik", "aic")
 #: Known attributes that are bookkeeping, not fitted values.
 SKIPPED: tuple[str, ...] = ("source", "sha256", "notes", "review_n", "channel_mix")
-SKIPPED += ("base_review_keys", "base_keys", "service_from", "text", "log", "samples", "cases_n")
+SKIPPED += (
+    "base_review_keys",
+    "base_keys",
+    "service_from",
+    "text",
+    "log",
+    "samples",
+    "cases_n",
+    "gof",
+)
 
 
 @dataclass
@@ -77,6 +87,15 @@ def unit_text(unit: str, lang: str) -> str:
     """The word after a number: ``h``/``小时``, ``ms``/``毫秒`` (others as given)."""
     words = {"h": {"en": " h", "zh": " 小时"}, "ms": {"en": " ms", "zh": " 毫秒"}}
     return words[unit][lang] if unit in words else (f" {unit}" if unit else "")
+
+
+#: A number in exponent form inside a fit's own text (``1.271e+09``), not inside a word.
+_EXPONENT = re.compile(r"(?<![0-9A-Za-z.])\d+(?:\.\d+)?[eE][+-]?\d+(?![0-9A-Za-z])")
+
+
+def plain_text(text: str, lang: str) -> str:
+    """A fit's note or sample description with its numbers in exponent form written plainly."""
+    return _EXPONENT.sub(lambda m: plain_number(float(m.group(0)), lang), text)
 
 
 def number(value: float | None, lang: str) -> str:
@@ -354,7 +373,10 @@ def collect(fitted: Any, lang: str) -> Content:
             duration.n, duration.censored = review_n
         key = duration.field.removeprefix("enterprises.")
         if isinstance(counted, dict) and isinstance(counted.get(key), str):
-            duration.n_text = counted[key]
+            duration.n_text = plain_text(counted[key], lang)
+        gofs = getattr(fitted, "gof", None)  # per field, the chosen family's test
+        if isinstance(gofs, dict) and gofs.get(key) is not None:
+            duration.families[0] = dataclasses.replace(duration.families[0], gof=gofs[key])
         value, cis, n = _duration_row(duration, lang)
         how = "fit.how.ranked" if duration.field.startswith("enterprises.") else "fit.how.duration"
         content.values.append([duration.field, value, cis, n, i18n.text(how, lang)])

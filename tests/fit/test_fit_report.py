@@ -25,7 +25,7 @@ import yaml
 from click.testing import CliRunner
 
 from simdata.cli import cli
-from simdata.experiments.fit import fit_node, fit_requests
+from simdata.experiments.fit import fit_enterprises, fit_node, fit_requests
 from simdata.experiments.fit.censored import fit_families
 from simdata.experiments.fit.counts import wilson
 from simdata.report import i18n
@@ -38,6 +38,7 @@ from simdata.report.fit_page import (
     write_fit_report,
 )
 from simdata.report.fit_samples import FitSamples, arrival_profile
+from tests.fit.enterprises_synthetic import write_log
 from tests.fit.node_synthetic import START, NodeTruth, node_draw, node_log
 from tests.fit.synthetic import requests_log
 from tests.report.test_browser import CJK, EXPONENT, _requested_urls, browser
@@ -52,7 +53,10 @@ __all__ = ["browser"]  # the report tests' Chromium fixture, used here
 
 #: A small node log (about 2,000 requests over two weeks): quick to fit and to draw.
 SMALL = NodeTruth(rate_per_s=0.002)
-KINDS = ("requests", "node")
+KINDS = ("requests", "node", "enterprises")
+#: Figures per page: one per drawn duration, and the arrival profile (the enterprises fit
+#: keeps no sample to draw and has no arrival times).
+IMAGES = {"requests": 2, "node": 3, "enterprises": 0}
 REPLICATES = 19
 
 
@@ -63,11 +67,12 @@ def invoke(*args: str | os.PathLike[str]) -> tuple[int, str, str]:
 
 @pytest.fixture(scope="module")
 def logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A requests log and a node log with a service_s column, written once."""
+    """A requests log, a node log with a service_s column and an enterprises log, once."""
     root = tmp_path_factory.mktemp("fit-logs")
     requests_log(3)[0].write_csv(root / "requests.csv")
     node_log(5, SMALL, service_column=True).write_csv(root / "node.csv")
-    return {"requests": root / "requests.csv", "node": root / "node.csv"}
+    write_log(root / "enterprises.csv", 3)
+    return {kind: root / f"{kind}.csv" for kind in KINDS}
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +81,11 @@ def fits(logs: dict[str, Path]) -> Iterator[dict[str, Any]]:
     with pytest.MonkeyPatch.context() as patch:
         if goodness is not None:
             patch.setattr(goodness, "REPLICATES", REPLICATES)
-        yield {"requests": fit_requests(logs["requests"]), "node": fit_node(logs["node"])}
+        yield {
+            "requests": fit_requests(logs["requests"]),
+            "node": fit_node(logs["node"]),
+            "enterprises": fit_enterprises(logs["enterprises"]),
+        }
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +121,10 @@ def fitted_fields(text: str) -> dict[str, Any]:
             if ".hit_time." in path or ".service_time." in path or ".review_effort." in path:
                 path, value = path.rsplit(".", 1)[0], None  # a distribution: one field
             fields.setdefault(path, value)
+    for path, value in _leaves(data.get("enterprises") or {}, "enterprises"):
+        if not path.startswith("enterprises.cases."):
+            path, value = ".".join(path.split(".")[:2]), None  # a model or distribution
+        fields.setdefault(path, value)
     return fields
 
 
@@ -139,11 +152,10 @@ def test_fit_page_in_a_real_browser(
     assert [u for u in _requested_urls(browser) if not u.startswith(("file:", "data:"))] == []
     assert state["ready"] == "complete"
     assert EXPONENT.findall(state["text"]) == []
-    durations = 1 if kind == "requests" else 2
-    assert len(state["images"]) == durations + 1  # one per fitted duration; the profile
+    assert len(state["images"]) == IMAGES[kind]
     assert all(complete and width > 0 for complete, width in state["images"]), state["images"]
     fields = fitted_fields(text)
-    assert len(fields) >= (4 if kind == "requests" else 6), fields
+    assert len(fields) >= {"requests": 4, "node": 6, "enterprises": 5}[kind], fields
     for field, value in fields.items():
         assert field in state["rows"], (field, sorted(state["rows"]))
         row = state["rows"][field]
@@ -177,6 +189,10 @@ def test_ranking_table_starts_with_the_family_the_yaml_chose(
         chosen = {
             path.rsplit(".", 1)[0]: value for path, value in _leaves(data) if path.endswith(".dist")
         }
+        adoption = (data.get("enterprises") or {}).get("adoption")
+        if adoption:  # written as model: poisson with a growth; ranked as poisson-growth
+            growth = adoption["model"] == "poisson" and "growth" in adoption
+            chosen["enterprises.adoption"] = "poisson-growth" if growth else adoption["model"]
         assert chosen
         assert _first_families(page.read_text(encoding="utf-8")) == chosen
 
