@@ -4,9 +4,10 @@ A fit result is walked, not special-cased field by field: every :class:`FamilyFi
 object holding one as ``families``) is a fitted duration with a ranking table; every
 :class:`ShareFit` a share with its Wilson CI; every :class:`RateFit` an arrival rate; a
 traffic profile its three fields; any other dataclass holding an estimate beside a ``…ci``
-pair a value row. A new kind of fit (``--as enterprises``) and new result fields (GoF
-p-values) thus show on the page without a change here; the known fields are mapped to the
-scenario fields they fill (:data:`FIELDS`). Every value is written as the planner writes it
+pair a value row; ranked fits whose parameters carry their own CIs (``--as enterprises``)
+go through :mod:`simdata.report.fit_ranked`. New kinds and new result fields (GoF p-values)
+thus show on the page; the known fields are mapped to the scenario fields they fill
+(:data:`FIELDS`). Every value is written as the planner writes it
 in a scenario (``6.2 h``, ``30/workday``, ``20%``, 万 in Chinese), with its n.
 """
 
