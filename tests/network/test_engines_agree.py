@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,12 +29,15 @@ import simpy
 from scipy import stats
 
 from simdata.engine.streams import Streams
+from simdata.model.network import component as network_component
 from simdata.model.network.batched import BatchedNetwork
 from simdata.model.network.draws import NetworkBlock, NetworkSource
 from simdata.model.network.event import EventNetwork, exact_delay
 from simdata.model.network.plan import NetworkPlan
 from simdata.model.network.tally import NodeFigures
 from simdata.model.resolution.statistics import NodeStatistics
+from simdata.model.world import simulate
+from simdata.scenario.loader import load_scenario
 from simdata.scenario.network import NetworkSpec
 
 pytestmark = pytest.mark.unit
@@ -232,3 +236,48 @@ def test_independent_draws_agree_in_distribution() -> None:
 )
 def test_exact_delay_reaches_the_time(now: float, when: float) -> None:
     assert now + exact_delay(now, when) == when
+
+
+SCENARIO = """\
+name: engines
+run: {{horizon: 30 s, warmup: 2 s, replications: 1, seed: 4}}
+network:
+  traffic: {{rate: 200/s}}
+  timeout: 30 ms
+  {engine}
+  nodes:
+    - {{name: rec, kind: recursive, hit_ratio: 40%, link: {{dist: constant, value: 1 ms}}}}
+    - {{name: top, kind: top_level, servers: 1}}
+    - {{name: a, kind: secondary, servers: 2, queue_limit: 3, share: 70%}}
+    - {{name: b, kind: secondary, share: 30%}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("engine", "chosen"),
+    [("engine: event", "event"), ("engine: batched", "batched"), ("", "event")],
+)
+def test_component_runs_the_engine_asked_for(tmp_path: Path, engine: str, chosen: str) -> None:
+    """``network.engine`` picks the engine (``auto``, the default: event below 10^6
+    expected resolutions), records it, and both give the same node statistics."""
+    path = tmp_path / "network.yaml"
+    path.write_text(SCENARIO.format(engine=engine), encoding="utf-8")
+    simulated = simulate(load_scenario(path), 0)
+    assert simulated.info["network_engine"] == chosen
+    path.write_text(SCENARIO.format(engine="engine: batched"), encoding="utf-8")
+    reference = simulate(load_scenario(path), 0)
+    _same_figures(simulated.network_figures, reference.network_figures)
+    assert simulated.frames["network_nodes"].equals(reference.frames["network_nodes"])
+
+
+def test_auto_takes_the_batched_engine_from_the_threshold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``auto`` compares the replication's expected resolutions (≈ 6,000 here) with the
+    threshold: lowered below them, the batched engine runs."""
+    monkeypatch.setattr(network_component, "AUTO_BATCHED_REQUESTS", 6_500)
+    path = tmp_path / "network.yaml"
+    path.write_text(SCENARIO.format(engine=""), encoding="utf-8")
+    assert simulate(load_scenario(path), 0).info["network_engine"] == "event"
+    monkeypatch.setattr(network_component, "AUTO_BATCHED_REQUESTS", 5_500)
+    assert simulate(load_scenario(path), 0).info["network_engine"] == "batched"
