@@ -171,7 +171,7 @@ def backtest(
         sim = simulated(run, each)
         stats = judge.period_stats(values, sim, bounds)
         rows += _rows(each, unit, stats)
-        tests.append(judge.z_test(values, sim))
+        tests.append(judge.z_test(values, sim, log=unit != "fraction"))
     table = pl.DataFrame(rows, schema=BACKTEST_SCHEMA, orient="row")
     records = _verdict_records(series, units, tests, table)
     result = BacktestResult(table, records, out_dir)

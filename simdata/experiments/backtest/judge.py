@@ -7,7 +7,9 @@ R replications and itself, ``(below + ½·tied + ½) / (R + 1)``, which is unifo
 when the observation is one more replication (the probability integral transform, PIT).
 
 Per KPI, the test is on the mean over periods of the observation's standardised gap,
-z̄ = mean_p (y_p − x̄_p) / s_p (x̄_p, s_p: the replications' mean and SD; |z| capped at 10).
+z̄ = mean_p (y_p − x̄_p) / s_p (x̄_p, s_p: the replications' mean and SD; |z| capped at 10),
+on log(1 + value) for counts and durations — right-skewed, so a model off by a factor is
+off by a constant there — and on the value itself for shares.
 Periods of one replication are not independent (a backlog carries from one month to the
 next), so z̄'s spread is not that of independent terms; it is measured on the run itself:
 each replication's own z̄ against the other R − 1, v_r, is the same statistic for a
@@ -39,7 +41,8 @@ ORDER_STAT_REPLICATIONS = 39
 LEVEL = 0.95
 VERDICTS = ("consistent", "model too high", "model too low", "undecided")
 TEST = (
-    "mean standardised gap over periods, calibrated by the replications' own "
+    "mean standardised gap over periods (log(1 + x) for counts and durations), calibrated "
+    "by the replications' own "
     "(leave-one-out) means: Student t with R − 1 df, two-sided; Holm over the KPIs, α = 0.05"
 )
 
@@ -136,14 +139,18 @@ def _t_variance(reps: int) -> float:
     return (reps - 1) / (reps - 3) * (1 + 1 / reps) if reps > 3 else math.inf
 
 
-def z_test(observed: FloatArray, simulated: FloatArray) -> KpiTest:
-    """The test of one KPI (see the module docstring); p = 1 when it cannot be made."""
+def z_test(observed: FloatArray, simulated: FloatArray, log: bool = False) -> KpiTest:
+    """The test of one KPI (see the module docstring); p = 1 when it cannot be made.
+    ``log``: compare log(1 + value), for counts and durations (≥ 0 and right-skewed)."""
     keep = _usable(observed, simulated)
     obs, sim = observed[keep], simulated[keep]
+    if log:
+        obs, sim = np.log1p(np.maximum(obs, 0.0)), np.log1p(np.maximum(sim, 0.0))
     periods, reps = sim.shape if sim.ndim == 2 else (0, 0)
     if periods == 0 or reps < MIN_REPLICATIONS:
         return KpiTest(math.nan, math.nan, math.nan, 1.0, int(periods), int(reps))
-    mean_pit = float(np.mean([mid_rank(float(y), row) for y, row in zip(obs, sim, strict=True)]))
+    pits = [mid_rank(float(y), row) for y, row in zip(obs, sim, strict=True)]
+    mean_pit = float(np.mean(pits))  # the same on either scale: ranks do not change
     mean_z = float(_z(obs, sim).mean())
     own = np.array(
         [_z(sim[:, r], np.delete(sim, r, axis=1)).mean() for r in range(reps)], dtype=np.float64

@@ -1,0 +1,99 @@
+"""The report page of a ``simdata backtest`` directory, read in a real headless Chromium in
+both languages (skip rules as tests/report/test_browser.py): the verdicts with the test
+stated, the figure drawn (band, mean, observations), the per-period table with a row per
+observed period, no number in exponent form, no request leaving the page."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from simdata.cli import cli
+from simdata.experiments.backtest import backtest
+from simdata.experiments.backtest.observe import observed_csv
+from tests.report.test_browser import CJK, EXPONENT, FLAGS, _executable, _requested_urls
+
+pytestmark = pytest.mark.unit
+
+SERIES = {"requests.within_sla_share@channel=sharing": "month", "requests.arrivals_count": "day"}
+
+
+@pytest.fixture(scope="module")
+def backtest_dir(fujian_runs: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Fujian's two months against one more replication, arrivals 20 % above it."""
+    folder = tmp_path_factory.mktemp("bt-report")
+    observed = folder / "observed.csv"
+    scale = {"requests.arrivals_count": 1.2}
+    observed.write_text(observed_csv(fujian_runs[1], SERIES, scale), encoding="utf-8")
+    backtest(fujian_runs[0], observed, out=folder / "out")
+    return folder / "out"
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One headless Chromium for the pages of this module."""
+    chromium = _executable("chromium", "chromium-browser", "google-chrome")
+    driver_path = _executable("chromedriver")
+    if chromium is None or driver_path is None:
+        message = f"Chromium ({chromium}) or chromedriver ({driver_path}) not found"
+        if os.environ.get("SIMDATA_BROWSER_REQUIRED") == "1":
+            pytest.fail(f"{message}, and SIMDATA_BROWSER_REQUIRED=1")
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    driver.get("about:blank")
+    driver.get_log("performance")
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+EXPECTED = {
+    "en": ("Is the model fit to decide with?", "model too low", "consistent", "Holm"),
+    "zh": ("模型是否可用于决策？", "模型偏低", "一致", "Holm"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_backtest_report_in_a_real_browser(browser: Any, backtest_dir: Path, lang: str) -> None:
+    outcome = CliRunner().invoke(cli, ["report", str(backtest_dir), "--lang", lang])
+    assert outcome.exit_code == 0, outcome.output
+    path = backtest_dir / ("report.zh.html" if lang == "zh" else "report.html")
+    browser.get_log("browser")
+    browser.get_log("performance")
+    browser.get(path.resolve().as_uri())
+    state = browser.execute_script(
+        "return {text: document.body.innerText,"
+        " images: Array.from(document.images).map(i => [i.complete, i.naturalWidth]),"
+        " tables: Array.from(document.querySelectorAll('table')).map(t => t.rows.length),"
+        " headings: Array.from(document.querySelectorAll('h2, h3')).map(e => e.innerText)}"
+    )
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+    assert [u for u in _requested_urls(browser) if not u.startswith(("file:", "data:"))] == []
+    assert state["images"]
+    assert all(complete and width > 0 for complete, width in state["images"])
+    text = state["text"]
+    question, too_low, consistent, holm = EXPECTED[lang]
+    assert question in text
+    assert too_low in text
+    assert consistent in text
+    assert holm in text
+    assert EXPONENT.findall(text) == []
+    days = 31 + 28  # January and February 2026, one row per observed day
+    assert state["tables"][:2] == [1 + 2, 1 + 2 + days]  # header + KPIs; header + periods
+    if lang == "zh":
+        assert all(CJK.search(h) for h in state["headings"] if h), state["headings"]
