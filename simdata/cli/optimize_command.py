@@ -24,6 +24,7 @@ from simdata.cli.common import (
     set_option,
     workers_option,
 )
+from simdata.errors import UsageError
 from simdata.experiments.executors import check_workers, cpu_count, make_executor
 from simdata.experiments.optimize import (
     OptimizeResult,
@@ -118,6 +119,14 @@ def _print_chosen(console: Console, chosen: PlanRecord) -> None:
 @workers_option
 @scheduler_option
 @click.option("--quiet", is_flag=True, help="No line per evaluated plan.")
+@click.option(
+    "--resume",
+    "resume_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Go on with an interrupted run in DIR (same scenario and design): the replications "
+    "it kept are not run again, and the result is that of an uninterrupted run.",
+)
 @handle_errors
 def optimize_command(
     scenario: Path,
@@ -128,6 +137,7 @@ def optimize_command(
     workers: int | None,
     scheduler: str | None,
     quiet: bool,
+    resume_dir: Path | None,
 ) -> None:
     """The cheapest plan of DESIGN's levers for SCENARIO that meets every target."""
     design = load_optimize_design(design_path)
@@ -141,7 +151,9 @@ def optimize_command(
         ).lines(share):
             console.print(plain(line), highlight=False, soft_wrap=True)
         return
-    out_dir = out if out is not None else default_run_dir()
+    if resume_dir is not None and out is not None:
+        raise UsageError("--resume DIR and --out: expected one of them (--resume writes DIR)")
+    out_dir = resume_dir or (out if out is not None else default_run_dir())
     errors = Console(stderr=True)
 
     def progress(record: PlanRecord) -> None:
@@ -162,6 +174,7 @@ def optimize_command(
             progress=progress,
             argv=["simdata", *sys.argv[1:]],
             overrides=list(sets),
+            resume=resume_dir is not None,
         )
     finally:
         executor.close()

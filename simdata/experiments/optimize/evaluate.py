@@ -230,5 +230,6 @@ class PlanEvaluator:
 
 
 def task_label(values: dict[str, float]) -> str:
-    """``servers=4,queue=8``: a plan's name in task keys and messages."""
-    return ",".join(f"{name}={value:g}" for name, value in values.items())
+    """``servers=4,queue=8``: a plan's name in task keys and messages — to the 12 digits
+    the scenario is set with (:meth:`Lever.text`), so a key names exactly one plan."""
+    return ",".join(f"{name}={value:.12g}" for name, value in values.items())

@@ -22,7 +22,7 @@ import yaml
 from simdata.analysis.kpis import kpi_units
 from simdata.analysis.producible import check_targets, why_not_producible
 from simdata.analysis.quantiles import quantile_of
-from simdata.errors import ScenarioError
+from simdata.errors import ScenarioError, UsageError
 from simdata.experiments.executors import Executor, SerialExecutor
 from simdata.experiments.optimize import blackbox
 from simdata.experiments.optimize.design import (
@@ -31,7 +31,7 @@ from simdata.experiments.optimize.design import (
     load_optimize_design,
     objective_kpi,
 )
-from simdata.experiments.optimize.evaluate import PlanEvaluator, Progress
+from simdata.experiments.optimize.evaluate import PlanEvaluator, PlanRecord, Progress
 from simdata.experiments.optimize.feasibility import MEETS, Constraint, judgement_alpha
 from simdata.experiments.optimize.monotone_check import check_monotone, refusal
 from simdata.experiments.optimize.result import (
@@ -40,6 +40,7 @@ from simdata.experiments.optimize.result import (
     explored_frame,
     plan_yaml,
 )
+from simdata.experiments.optimize.resume import RecordingExecutor, check_resumable, load_kept
 from simdata.experiments.optimize.search import dominated, frontier_search, max_evaluations
 from simdata.experiments.optimize.selection import select_best
 from simdata.experiments.sweep.points import point_scenario
@@ -176,12 +177,14 @@ def optimize(
     progress: Progress | None = None,
     argv: Sequence[str] = (),
     overrides: Sequence[str] = (),
+    resume: bool = False,
 ) -> OptimizeResult:
     """The cheapest plan of ``design``'s levers that meets every constraint of ``scenario``.
 
     ``scenario`` is a loaded scenario or a path (then ``plan.yaml`` extends that file);
     ``executor`` runs the replications (serial when None); ``out`` names the run directory
-    (nothing is written without it).
+    (nothing is written without it); ``resume`` goes on with an interrupted run in ``out``
+    (:mod:`.resume`: the replications it kept are not run again, the result is the same).
     """
     base_path = None
     loaded = design if isinstance(design, LoadedOptimizeDesign) else load_optimize_design(design)
@@ -193,13 +196,26 @@ def optimize(
             base_path = None  # plan.yaml cannot extend a file with --set applied
     bound = bind(scenario, loaded)
     out_dir = Path(out) if out is not None else None
+    if resume and out_dir is None:
+        raise UsageError("--resume: expected the run directory to go on with, got none")
     runner: Executor = SerialExecutor() if executor is None else executor
     lock = None
     try:
-        if bound.monotone and loaded.design.pilot_check:
+        if bound.monotone and loaded.design.pilot_check and not resume:
             pilot_check(bound, runner)  # a refused declaration writes nothing
-        lock = claim_run_dir(out_dir) if out_dir is not None else None
-        return _Search(bound, out_dir, base_path, argv).run(runner, progress)
+        if out_dir is None:
+            return _Search(bound, out_dir, base_path, argv).run(runner, progress)
+        lock = claim_run_dir(out_dir, resume=resume)
+        if resume:
+            check_resumable(
+                out_dir,
+                loader.scenario_sha256(bound.scenario),
+                loaded.design.model_dump(mode="json"),
+                bound.root_seed,
+            )
+        kept = load_kept(out_dir) if resume else {}
+        recording = RecordingExecutor(runner, out_dir, kept)
+        return _Search(bound, out_dir, base_path, argv).run(recording, progress)
     finally:
         if executor is None:
             runner.close()
@@ -242,12 +258,20 @@ class _Search:
     def run(self, executor: Executor, progress: Progress | None) -> OptimizeResult:
         bound = self.bound
         levers = bound.loaded.design.parameters
-        evaluator = _evaluator(bound, executor, progress)
+        result = OptimizeResult(
+            bound.loaded.design, levers, bound.constraints, bound.budget, [], None
+        )
+
+        def kept(record: PlanRecord) -> None:  # candidates.parquet as plans are evaluated
+            if self.out_dir is not None:
+                write_parquet(self.out_dir / "candidates.parquet", result.candidates())
+            if progress is not None:
+                progress(record)
+
+        evaluator = _evaluator(bound, executor, kept)
+        result.records = evaluator.records
         if self.out_dir is not None:
             self._write_inputs()
-        result = OptimizeResult(
-            bound.loaded.design, levers, bound.constraints, bound.budget, evaluator.records, None
-        )
         try:
             if bound.monotone:
                 self._frontier(evaluator, result)
@@ -324,6 +348,7 @@ class _Search:
             self.out_dir / "design.yaml",
             yaml.safe_dump(design, sort_keys=False, allow_unicode=True),
         )
+        write_json(self.out_dir / "design.json", design)  # what --resume compares
 
     def _write(self, result: OptimizeResult, status: str, error: str | None) -> None:
         result.out_dir = self.out_dir
