@@ -12,7 +12,8 @@ Also ``resume`` (finish an interrupted run directory), ``make_executor`` (proces
 Dask), ``StoppingRule`` (``run(..., until_decided=...)``), ``capacity`` (the highest load
 within the SLA), ``compare`` (paired differences of run directories), ``sweep``
 (designs and sensitivity indices with SALib) and ``optimize`` (the cheapest plan that meets
-every target, with a stated confidence).
+every target, with a stated confidence) and ``backtest`` (a run directory confronted with
+observed KPIs: one verdict per KPI).
 
 The names load on first use (PEP 562), so ``import simdata`` — and the ``simdata`` command
 starting up — costs nothing until something is asked for.
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
         run,
     )
     from simdata.errors import RunError, ScenarioError, SimdataError
+    from simdata.experiments.backtest import backtest
     from simdata.experiments.capacity import capacity
     from simdata.experiments.compare import compare
     from simdata.experiments.sweep import sweep
@@ -53,6 +55,7 @@ _SOURCES = {
     "RunError": "simdata.errors",
     "ScenarioError": "simdata.errors",
     "SimdataError": "simdata.errors",
+    "backtest": "simdata.experiments.backtest",
     "capacity": "simdata.experiments.capacity",
     "compare": "simdata.experiments.compare",
     "sweep": "simdata.experiments.sweep",
@@ -67,6 +70,7 @@ __all__ = [
     "SimdataError",
     "StoppingRule",
     "__version__",
+    "backtest",
     "capacity",
     "compare",
     "load_scenario",

@@ -24,6 +24,7 @@ def test_all_is_exactly_the_curated_surface() -> None:
         "SimdataError",
         "StoppingRule",
         "__version__",
+        "backtest",
         "capacity",
         "compare",
         "load_scenario",
