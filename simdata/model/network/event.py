@@ -99,6 +99,7 @@ class _Queue:
         #: Waiting requests: ``(id, arrival, service, measured)``.
         self.waiting: deque[tuple[int, float, float, bool]] = deque()
         self.rows = rows
+        self.record = rows.buffer.append
 
 
 class EventNetwork:
@@ -254,7 +255,7 @@ class EventNetwork:
         queue, index, service, measured = event.value
         when = self.env.now
         if not admits(queue.busy + len(queue.waiting), queue.limit):
-            queue.rows.add(index, when, math.nan, math.nan, False, measured)
+            queue.rows.add(index, when, math.nan, math.nan, False, measured)  # rare
             self._end(index, math.nan)
         elif queue.busy < queue.servers:
             queue.busy += 1
@@ -271,7 +272,9 @@ class EventNetwork:
     def _complete(self, event: Any) -> None:
         queue, index, arrival, start, measured = event.value
         end = self.env.now
-        queue.rows.add(index, arrival, start, end, True, measured)
+        queue.record((index, arrival, start, end, True, measured))
+        if len(queue.rows.buffer) >= FOLD:
+            queue.rows.fold()
         if queue.waiting:
             self._begin(queue, *queue.waiting.popleft())
         else:

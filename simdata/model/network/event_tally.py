@@ -8,11 +8,10 @@ window and log-bucket histograms — so the per-node KPIs are computed by the sa
 (:func:`~simdata.model.network.tally.queue_statistics` gives the batched side). Only the
 order of floating-point summation differs (≈ 1e-12 relative). Folding in chunks keeps
 memory bounded unless the rows are wanted (``keep``: the engines' comparison tests).
+Rows are buffered as tuples and turned into arrays at a fold (ids < 2^53 stay exact).
 """
 
 from __future__ import annotations
-
-from array import array
 
 import numpy as np
 
@@ -58,37 +57,31 @@ class QueueRows:
         self.sojourn = histogram.empty()
         self.kept: list[Visits] = []
         self._keep = keep
-        self._id = array("q")
-        self._times = (array("d"), array("d"), array("d"))
-        self._flags = (array("b"), array("b"))
+        #: Visits not folded yet: ``(id, arrival, start, end, admitted, measured)``. The
+        #: event engine appends to it directly (a bound ``list.append`` is the cheapest
+        #: call there is) and calls :meth:`fold` once it holds :data:`FOLD` rows.
+        self.buffer: list[tuple[int, float, float, float, bool, bool]] = []
 
     def add(
         self, index: int, arrival: float, start: float, end: float, admitted: bool, measured: bool
     ) -> None:
         """Record one visit (NaN ``start``/``end`` when rejected)."""
-        self._id.append(index)
-        times, flags = self._times, self._flags
-        times[0].append(arrival)
-        times[1].append(start)
-        times[2].append(end)
-        flags[0].append(admitted)
-        flags[1].append(measured)
-        if len(self._id) >= FOLD:
+        self.buffer.append((index, arrival, start, end, admitted, measured))
+        if len(self.buffer) >= FOLD:
             self.fold()
 
     def fold(self) -> None:
         """Fold the buffered rows into the statistics (and keep them when asked)."""
-        if not self._id:
+        if not self.buffer:
             return
-        ids = np.frombuffer(self._id, dtype=np.int64).copy()
-        arrival, start, end = (np.frombuffer(t, dtype=np.float64).copy() for t in self._times)
-        admitted, measured = (np.frombuffer(f, dtype=np.int8).astype(np.bool_) for f in self._flags)
+        table = np.array(self.buffer, dtype=np.float64)  # ids < 2^53 are exact
+        self.buffer.clear()
+        ids = table[:, 0].astype(np.int64)
+        arrival, start, end = (np.ascontiguousarray(table[:, k]) for k in (1, 2, 3))
+        admitted, measured = table[:, 4] != 0.0, table[:, 5] != 0.0
         self._tally(arrival, start, end, admitted, measured)
         if self._keep:
             self.kept.append((ids, arrival, start, end, admitted))
-        self._id = array("q")
-        self._times = (array("d"), array("d"), array("d"))
-        self._flags = (array("b"), array("b"))
 
     def _tally(
         self,
