@@ -57,7 +57,7 @@ def _print_plans(console: Console, result: OptimizeResult) -> None:
     for record in result.records:
         style = _STATUS_STYLE.get(record.status, "")
         mark = " ← chosen" if record is result.chosen else ""
-        shown = record.selection_mean if record.selection_mean is not None else record.objective
+        shown = record.selection_mean  # KN's candidates only
         objective = [] if kpi is None else ["" if shown is None else fmt(shown, unit)]
         cost = [fmt(record.cost, "yuan")] if costed else []
         rows.append(
@@ -70,7 +70,7 @@ def _print_plans(console: Console, result: OptimizeResult) -> None:
                 f"[{style}]{record.status}[/]{mark}",
             ]
         )
-    extra = () if kpi is None else (plain(kpi),)
+    extra = () if kpi is None else (plain(f"{kpi} (KN mean)"),)
     money = ("cost",) if costed else ()
     headers = ("plan", *(plain(name) for name in levers), *money, *extra, "replications", "status")
     console.print(

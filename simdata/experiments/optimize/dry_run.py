@@ -55,7 +55,7 @@ class DryRun:
             )
         lines = [
             space,
-            f"α = {1 - budget.confidence:.3g} split over {budget.plans_bound} × "
+            f"α = {budget.alpha_feasibility:.3g} split over {budget.plans_bound} × "
             f"{len(bound.constraints)} judgements: α_j = {budget.alpha_per_judgement:.3g}; "
             f"looks at {', '.join(map(str, looks))} replications",
             f"{self.how} {self.seconds_per_replication:.2f} s → about {first} if every plan "
