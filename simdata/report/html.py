@@ -40,6 +40,7 @@ from simdata.report.experiment_tables import (
     sweep_parameters,
 )
 from simdata.report.fonts import FontWarning, find_cjk_font
+from simdata.report.network_page import network_content
 from simdata.report.numbers import plain_number
 from simdata.report.optimize_page import optimize_content
 from simdata.report.plots import (
@@ -174,6 +175,7 @@ def render(
         "banners": shown_banners,
         "target_count": len(_targets_of(results)),
         **_kind_content(results, canvas, chosen),
+        "network": network_content(results, canvas),
         **_summary_content(chosen_rows(results.table("summary"), chosen), lang),
         "scenario_name": name,
         "scenario_description": str(raw.get("description") or ""),

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from simdata import kpi_names
 from simdata.analysis.kpis import REGISTRY
 from simdata.report.backtest_text import BACKTEST_TEXT
+from simdata.report.network_text import NETWORK_TEXT
 from simdata.report.numbers import plain_number
 from simdata.report.optimize_text import OPTIMIZE_TEXT
 from simdata.scenario.units import DAY_S, HOUR_S, MINUTE_S
@@ -440,6 +441,7 @@ TEXT: dict[str, dict[str, str]] = {
 
 TEXT.update(OPTIMIZE_TEXT)  # simdata optimize's page (report/optimize_page.py)
 TEXT.update(BACKTEST_TEXT)  # simdata backtest's page (report/backtest_page.py)
+TEXT.update(NETWORK_TEXT)  # a network run's section (report/network_page.py)
 
 #: Breakdown dimensions (``@<dimension>=…``).
 DIMENSIONS: dict[str, dict[str, str]] = {
@@ -453,6 +455,8 @@ DIMENSIONS: dict[str, dict[str, str]] = {
     "month": {"en": "by the end of month", "zh": "截至月末"},
     "date": {"en": "by the end of", "zh": "截至日期"},
     "at": {"en": "judged at", "zh": "判定时点"},
+    "node": {"en": "node", "zh": "节点"},
+    "province": {"en": "province", "zh": "省份"},
 }
 
 #: Breakdown values with a translation; free names (departments, years) are shown as is.
@@ -471,7 +475,7 @@ VALUES: dict[str, dict[str, str]] = {
     "horizon": {"en": "horizon", "zh": "期末"},
 }
 #: Dimensions whose values are names from the scenario (not translated).
-FREE_DIMENSIONS = ("department", "year", "quarter", "month", "date")
+FREE_DIMENSIONS = ("department", "year", "quarter", "month", "date", "node", "province")
 
 #: Units as shown next to numbers.
 UNIT_WORDS: dict[str, dict[str, str]] = {
