@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import pytest
 import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from simdata.engine.streams import Streams
@@ -281,3 +283,70 @@ def test_auto_takes_the_batched_engine_from_the_threshold(
     assert simulate(load_scenario(path), 0).info["network_engine"] == "event"
     monkeypatch.setattr(network_component, "AUTO_BATCHED_REQUESTS", 5_500)
     assert simulate(load_scenario(path), 0).info["network_engine"] == "batched"
+
+
+DYADIC_MS = ("0.0009765625 s", "0.001953125 s", "0.00390625 s")
+
+
+@st.composite
+def networks(draw: st.DrawFn) -> dict[str, Any]:
+    """A small random network: every kind optional but secondary, queues or plain hops,
+    queue limits, caches, named or shared top-level nodes, dyadic constant or random
+    links and services (constant ones make ties), a timeout or none."""
+
+    def duration() -> dict[str, Any]:
+        if draw(st.booleans()):
+            return _const(draw(st.sampled_from(DYADIC_MS)))
+        return draw(
+            st.sampled_from([_exp("3 ms"), {"dist": "uniform", "low": "1 ms", "high": "4 ms"}])
+        )
+
+    def queue() -> dict[str, Any]:
+        servers = draw(st.sampled_from([None, 1, 2]))
+        if servers is None:
+            return {}
+        limit = draw(st.sampled_from([None, servers, servers + 2]))
+        found: dict[str, Any] = {"servers": servers, "service_time": duration()}
+        return found if limit is None else {**found, "queue_limit": limit}
+
+    def link() -> dict[str, Any]:
+        return draw(st.sampled_from([{}, {"link": duration()}]))
+
+    tops = [f"t{i}" for i in range(draw(st.integers(0, 2)))]
+    nodes: list[dict[str, Any]] = []
+    for i in range(draw(st.integers(0, 2))):
+        node = {"name": f"r{i}", "kind": "recursive", **link()}
+        node.update(draw(st.sampled_from([{}, {"hit_ratio": "30%"}])))
+        if tops and draw(st.booleans()):
+            node["top_level"] = draw(st.sampled_from(tops))
+        nodes.append(node)
+    nodes += [{"name": name, "kind": "top_level", **queue(), **link()} for name in tops]
+    secondaries = [f"s{i}" for i in range(draw(st.integers(1, 3)))]
+    for name in secondaries:
+        tail = draw(st.sampled_from([{}, {"enterprise_node": _const("0.0078125 s")}]))
+        nodes.append({"name": name, "kind": "secondary", **queue(), **link(), **tail})
+    for i in range(draw(st.integers(0, 2))):
+        parent = draw(st.sampled_from(secondaries))
+        nodes.append({"name": f"e{i}", "kind": "enterprise", "parent": parent, **queue(), **link()})
+    timeout = draw(st.sampled_from([{}, {"timeout": "10 ms"}]))
+    return {"traffic": {"rate": "400/s"}, "nodes": nodes, **timeout}
+
+
+@pytest.mark.property
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(network=networks(), grid=st.booleans(), seed=st.integers(0, 2**31))
+def test_engines_identical_on_random_networks(
+    network: dict[str, Any], grid: bool, seed: int
+) -> None:
+    """Any feed-forward network, on shared draws: the same visits, latencies, statistics."""
+    spec = NetworkSpec.model_validate(network)
+    source = GridSource if grid else NetworkSource
+    batched = _one("batched", spec, seed, 0, source, horizon_s=8.0)
+    event = _one("event", spec, seed, 0, source, horizon_s=8.0)
+    assert isinstance(batched, BatchedNetwork)
+    assert isinstance(event, EventNetwork)
+    if batched.visits or event.visits:
+        _assert_identical(batched, event)
+    else:
+        _same_figures(batched.figures(), event.figures())
