@@ -14,6 +14,10 @@ by request id in both engines.
 
 Independent draws: per-replication means of 20 replications per engine, compared with the
 Mann–Whitney and Kolmogorov–Smirnov two-sample tests (fixed seeds; p > 0.01).
+
+Random networks (hypothesis, derandomized): 25 small feed-forward networks drawn from every
+option the section has must give identical visits, latencies and statistics too. And the
+component: ``network.engine`` picks the engine and records it.
 """
 
 from __future__ import annotations
