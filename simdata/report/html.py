@@ -258,17 +258,21 @@ def _kind_content(
 
 
 def _summary_content(summary: pl.DataFrame | None, lang: str) -> dict[str, Any]:
-    """The verdict cards and KPI tables: the summary model's rows (per-department rows in a
-    group of their own)."""
+    """The verdict cards and KPI tables: the summary model's rows (per-department and
+    per-node rows in folded groups of their own: a national network has thousands)."""
     rows = summary_rows(summary) if summary is not None else []
     cells = [_kpi_cells(row, lang) for row in rows]
-    main = [cell for row, cell in zip(rows, cells, strict=True) if not row.breakdown("department")]
-    departments = [
-        cell for row, cell in zip(rows, cells, strict=True) if row.breakdown("department")
-    ]
-    groups = (
-        [{"title": i18n.DIMENSIONS["department"][lang], "rows": departments}] if departments else []
-    )
+    folded = ("department", "node")
+
+    def group_of(row: SummaryRow) -> str | None:
+        return next((d for d in folded if row.breakdown(d)), None)
+
+    main = [cell for row, cell in zip(rows, cells, strict=True) if group_of(row) is None]
+    groups = []
+    for dimension in folded:
+        members = [c for r, c in zip(rows, cells, strict=True) if group_of(r) == dimension]
+        if members:
+            groups.append({"title": i18n.DIMENSIONS[dimension][lang], "rows": members})
     return {
         "verdicts": [cell for cell in cells if cell["verdict"]],
         "kpi_rows": main,

@@ -136,6 +136,9 @@ def network_plots(
     boxes = map_boxes(nodes, sla)
     crowded = any(box.nodes > 1 for box in boxes)
     rest = canvas.t("net.rest", top=TOP_N, shown=TOP_N - 1) if crowded else ""
+    idle = [n.name for n in nodes if n.arrivals <= 0]
+    if idle and len(idle) < len(nodes):
+        rest += canvas.t("net.idle", names=", ".join(idle[:10]) + (" …" if len(idle) > 10 else ""))
     plots = [map_plot(boxes, sla, canvas, rest)]
     busiest, others = busiest_secondary(nodes, TOP_CDF)
     keys = {name: f"resolution.latency@node={name}" for name in [*busiest, *others]}

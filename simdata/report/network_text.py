@@ -64,6 +64,10 @@ NETWORK_TEXT: dict[str, dict[str, str]] = {
         "box holds the rest, coloured by the worst of them.",
         "zh": "节点多于{top}个的层只显示最繁忙的{shown}个，其余合并为一个方框，按其中最差者着色。",
     },
+    "net.idle": {
+        "en": " Without arrivals, so without a box: {names}.",
+        "zh": "无到达请求因而未画方框的节点：{names}。",
+    },
     "title.network_cdf": {
         "en": "End-to-end latency of the busiest secondary nodes",
         "zh": "最繁忙二级节点的端到端解析时延",
@@ -98,9 +102,9 @@ NETWORK_TEXT: dict[str, dict[str, str]] = {
     "net.nodes": {"en": "Busiest nodes", "zh": "最繁忙的节点"},
     "net.nodes.note": {
         "en": "The {shown} busiest of {count} nodes by arrivals; every node's KPIs are in "
-        "the KPI table below and in summary.parquet.",
+        "the KPI table below (folded under “node”) and in summary.parquet.",
         "zh": "按到达请求数列出{count}个节点中最繁忙的{shown}个；全部节点的指标见下方指标表"
-        "及 summary.parquet。",
+        "（折叠于“节点”之下）及 summary.parquet。",
     },
     "net.points": {"en": " pp", "zh": "个百分点"},
     "net.col.province": {"en": "province", "zh": "省份"},
