@@ -68,20 +68,36 @@ def empty() -> IntArray:
 
 
 @jit
-def add(counts: IntArray, x: float) -> None:
-    """Count one value ``x`` (NaN and negatives are ignored)."""
+def bucket(x: float) -> int:
+    """The position of ``x`` in a counts array (-1 for NaN and negatives: not counted)."""
     if x > LOW_S:
         if x > HIGH_S:
-            counts[OVER] += 1
-        else:
-            index = math.ceil(math.log(x) / LOG_GAMMA)
-            # Rounding of the log at a bucket edge may step one past the range's ends.
-            index = min(max(index, MIN_INDEX), MAX_INDEX)
-            counts[FIRST + index - MIN_INDEX] += 1
-    elif x == 0.0:
-        counts[ZERO] += 1
-    elif x > 0.0:
-        counts[UNDER] += 1
+            return OVER
+        index = math.ceil(math.log(x) / LOG_GAMMA)
+        # Rounding of the log at a bucket edge may step one past the range's ends.
+        index = min(max(index, MIN_INDEX), MAX_INDEX)
+        return FIRST + index - MIN_INDEX
+    if x == 0.0:
+        return ZERO
+    if x > 0.0:
+        return UNDER
+    return -1
+
+
+@jit
+def add(counts: IntArray, x: float) -> None:
+    """Count one value ``x`` (NaN and negatives are ignored)."""
+    position = bucket(x)
+    if position >= 0:
+        counts[position] += 1
+
+
+@jit
+def add_times(counts: IntArray, x: float, times: int) -> None:
+    """Count the value ``x`` ``times`` times (a weighted :func:`add`)."""
+    position = bucket(x)
+    if position >= 0:
+        counts[position] += times
 
 
 @jit

@@ -22,6 +22,8 @@ import numpy as np
 
 from simdata.arrays import BoolArray, FloatArray, IntArray
 from simdata.model.network.draws import NetworkBlock, NetworkSource
+from simdata.model.network.hits import tally_hits
+from simdata.model.network.kernels import group_by_node
 from simdata.model.network.plan import ENTERPRISE, RECURSIVE, SECONDARY, SKIP, TOP_LEVEL
 from simdata.model.network.rows import Rows
 from simdata.model.network.tally import NodeFigures, PathTally, queue_statistics
@@ -71,7 +73,7 @@ class BatchedNetwork:
                 limit = NO_LIMIT if node.queue_limit is None else int(node.queue_limit)
                 rules = NodeRules(node.servers, limit, math.inf, math.inf, False)
                 self.streams[index] = FcfsStream(rules, measure_start_s, horizon_s)
-        self.pools = {layer: Rows.empty() for layer in QUEUE_LAYERS}
+        self.pools = {layer: Rows.empty(layer) for layer in QUEUE_LAYERS}
         self.path = PathTally(plan.size, network_rules(source))
         #: Measured resolutions reaching each node (cache hits at their recursive node).
         self.arrivals = np.zeros(plan.size, dtype=np.int64)
@@ -88,6 +90,8 @@ class BatchedNetwork:
         if self._ran:
             return
         self._ran = True
+        chunks = self.source.cache_hits(self.measure_start_s)
+        tally_hits(chunks, self.path, self.hits, self.arrivals)
         while not self.source.exhausted:
             self._block(self.source.next_block())
 
@@ -113,48 +117,78 @@ class BatchedNetwork:
     def _layer(self, layer: int, rows: Rows, bound: float) -> Rows:
         """Move ``rows`` through ``layer``: hop in, queue where the node has servers."""
         nodes = rows.route[layer]
+        pending = self.pools[layer]
+        if nodes is None:
+            raise ValueError(f"layer {layer} was passed already")
         visiting = nodes != SKIP
-        if layer != RECURSIVE:
-            self._count(nodes, rows.measured)
-        rows.t = np.where(visiting, rows.t + rows.link[layer], rows.t)
+        if not visiting.any() and len(pending) == 0:
+            rows.passed(layer)
+            return rows  # nobody here (e.g. no enterprise nodes): nothing to copy
+        self._count(nodes, rows.measured)
+        link = rows.link[layer]
+        if link is not None:
+            rows.t = np.where(visiting, rows.t + link, rows.t)
         queued = visiting & self.plan.queues[np.maximum(nodes, 0)]
-        pool = Rows.concat(self.pools[layer], rows.take(queued))
+        if queued.all():
+            incoming, passing = rows, Rows.empty()
+        elif not queued.any():
+            incoming, passing = Rows.empty(), rows
+        else:
+            incoming, passing = rows.take(queued), rows.take(~queued)
+        pool = Rows.concat(pending, incoming)
         ready = pool.t < bound
-        self.pools[layer] = pool.take(~ready)
-        return Rows.concat(rows.take(~queued), self._serve(layer, pool.take(ready)))
+        if ready.all():
+            self.pools[layer] = Rows.empty(layer)
+            served = self._serve(layer, pool, np.arange(len(pool)))
+        else:
+            self.pools[layer] = pool.take(~ready)
+            served = self._serve(layer, pool, np.flatnonzero(ready))
+        passing.passed(layer)
+        return Rows.concat(passing, served)
 
-    def _serve(self, layer: int, rows: Rows) -> Rows:
-        """Serve released rows at their nodes in (node, arrival, id) order; drop rejections."""
-        if len(rows) == 0:
-            return rows
-        rows = rows.take(np.lexsort((rows.id, rows.t, rows.route[layer])))
-        nodes = rows.route[layer]
+    def _serve(self, layer: int, pool: Rows, ready: IntArray) -> Rows:
+        """Serve the ``ready`` rows of ``pool`` at their nodes in (node, arrival, id)
+        order; drop rejections. Returns the served rows, ``t`` their departure."""
+        if len(ready) == 0:
+            return Rows.empty(layer + 1)
+        nodes_all, service_all = pool.route[layer], pool.service[layer]
+        if nodes_all is None or service_all is None:
+            raise ValueError(f"layer {layer} was passed already")
+        order = self._order(ready, pool.t, pool.id, nodes_all)
+        rows = pool.take(order)
+        nodes, service = nodes_all[order], service_all[order]
         end = np.empty(len(rows))
         admitted = np.empty(len(rows), dtype=np.bool_)
-        cuts = np.flatnonzero(np.diff(nodes)) + 1
-        for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(rows)], strict=True):
+        cuts = np.flatnonzero(nodes[1:] != nodes[:-1]) + 1
+        for lo, hi in zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(rows)].tolist(), strict=True):
             stream = self.streams[int(nodes[lo])]
             start, end[lo:hi], admitted[lo:hi] = stream.feed(
-                rows.t[lo:hi], rows.service[layer, lo:hi], None, rows.measured[lo:hi]
+                rows.t[lo:hi], service[lo:hi], None, rows.measured[lo:hi]
             )
             if self._collect:
-                self.visits.append(
-                    (
-                        rows.id[lo:hi],
-                        nodes[lo:hi],
-                        rows.t[lo:hi],
-                        start,
-                        end[lo:hi],
-                        admitted[lo:hi],
-                    )
-                )
-        rejected = ~admitted
-        if rejected.any():
-            lost = rows.take(rejected)
-            self._finish(lost.id, lost.owner, np.full(len(lost), np.nan), lost.measured)
+                visit = (rows.id[lo:hi], nodes[lo:hi], rows.t[lo:hi], start, end[lo:hi])
+                self.visits.append((*visit, admitted[lo:hi]))
+        rows.passed(layer)
+        if admitted.all():
+            rows.t = end
+            return rows
+        lost = rows.take(~admitted)
+        self._finish(lost.id, lost.owner, np.full(len(lost), np.nan), lost.measured)
         rows = rows.take(admitted)
         rows.t = end[admitted]
         return rows
+
+    def _order(self, ready: IntArray, t: FloatArray, ids: IntArray, nodes: IntArray) -> IntArray:
+        """``ready`` in (node, arrival, id) order: sorted by arrival (ties by id), then
+        grouped by node with a stable counting sort."""
+        times = t[ready]
+        by_time = np.argsort(times)
+        ordered = times[by_time]
+        if len(ordered) > 1 and bool(np.any(ordered[1:] == ordered[:-1])):
+            by_time = np.lexsort((ids[ready], times))  # exact ties: by request id
+        ranked = ready[by_time]
+        grouped, _ = group_by_node(nodes[ranked], self.plan.size)
+        return ranked[grouped]
 
     def _finish(
         self,

@@ -1,10 +1,12 @@
 """The network's resolutions, drawn in vector blocks — shared by both network engines.
 
-Client arrivals come from the network's traffic (the arrival process of the single node,
-:class:`~simdata.model.resolution.arrivals.ArrivalProcess`); each resolution then draws,
-from its own streams, one uniform per routing choice (entry recursive node, cache hit,
-top-level node, owning secondary node, enterprise node), whether it is used or not, so a
-variant that changes servers or queue limits sees the same routes (common random numbers).
+Only the cache misses are simulated as requests (the hits are counted: :mod:`.hits`): their
+arrivals come from the network's traffic thinned by the miss share (the arrival process of
+the single node, :class:`~simdata.model.resolution.arrivals.ArrivalProcess`); each miss then
+draws, from its own streams, one uniform per routing choice that has more than one option
+(entry recursive node, top-level node, owning secondary node, enterprise node), whether it
+is used or not, so a variant that changes servers or queue limits sees the same routes
+(common random numbers).
 The hop latencies and service times are drawn from each node's own streams for the
 requests that visit it, in request order, so changing one node leaves the others' draws
 alone. The event engine and the batched engine take their requests from
@@ -13,27 +15,30 @@ alone. The event engine and the batched engine take their requests from
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from simdata.arrays import BoolArray, FloatArray, IntArray
 from simdata.engine.streams import Streams
+from simdata.model.network.hits import HitChunk, cache_hits, miss_share
+from simdata.model.network.kernels import group_by_node
 from simdata.model.network.plan import (
     ENTERPRISE,
     RECURSIVE,
     SECONDARY,
     SKIP,
     TOP_LEVEL,
+    Choice,
     NetworkPlan,
 )
 from simdata.model.resolution.arrivals import ArrivalProcess
 from simdata.scenario.network import LAYERS
 
 COMPONENT = "network"
-#: Resolutions drawn per block (large: per-node work is per block, there may be 10³ nodes).
-BLOCK = 1 << 18
+#: Cache misses drawn per block (large: per-node work is per block, there may be 10³ nodes).
+BLOCK = 1 << 20
 
 
 @dataclass
@@ -81,19 +86,30 @@ class NetworkSource:
         self.plan = plan
         self.horizon_s = horizon_s
         self.block = block
-        self.arrivals = ArrivalProcess(plan.spec.traffic, start_weekday, start_s)
+        traffic = plan.spec.traffic
+        #: Every client resolution (for expected counts and the cache hits' number).
+        self.clients = ArrivalProcess(traffic, start_weekday, start_s)
+        #: The cache misses, the only resolutions simulated (see :mod:`.hits`).
+        self.miss_share = miss_share(plan)
+        misses = traffic.model_copy(update={"rate": traffic.rate * max(self.miss_share, 1e-300)})
+        self.arrivals = ArrivalProcess(misses, start_weekday, start_s)
         self._streams = streams
         self._rng = {
             purpose: streams.generator(COMPONENT, purpose)
-            for purpose in ("arrivals", "cache", *(f"route_{kind}" for kind in LAYERS))
+            for purpose in ("arrivals", *(f"route_{kind}" for kind in LAYERS))
         }
         self._node_rngs: dict[tuple[str, int], np.random.Generator] = {}
         self._drawn = 0
-        self.exhausted = False
+        self.exhausted = self.miss_share <= 0.0
 
     def expected_count(self, start_s: float, end_s: float) -> float:
-        """Expected client resolutions in [start_s, end_s)."""
-        return self.arrivals.expected_count(start_s, end_s)
+        """Expected client resolutions in [start_s, end_s) (hits and misses)."""
+        return self.clients.expected_count(start_s, end_s)
+
+    def cache_hits(self, measure_start_s: float) -> Iterator[HitChunk]:
+        """The measured cache hits (client arrival in [measure_start_s, horizon))."""
+        mass = self.clients.expected_count(measure_start_s, self.horizon_s)
+        return cache_hits(self.plan, self._streams, mass)
 
     def _node_rng(self, purpose: str, node: int) -> np.random.Generator:
         key = (purpose, node)
@@ -104,24 +120,27 @@ class NetworkSource:
         return rng
 
     def next_block(self) -> NetworkBlock:
-        """The next block; afterwards :attr:`exhausted` says whether the horizon was reached."""
+        """The next block of cache misses; afterwards :attr:`exhausted` says whether the
+        horizon was reached. A routing choice with one option draws nothing; every stream
+        that is drawn gives draw i to miss i, used or not (common random numbers)."""
         plan, size = self.plan, self.block
         arrival = self.arrivals.next_block(self._rng["arrivals"], size)
-        uniforms = {kind: self._rng[f"route_{kind}"].random(size) for kind in LAYERS}
-        cache = self._rng["cache"].random(size)
         kept = int(np.searchsorted(arrival, self.horizon_s, side="left"))
         self.exhausted = kept < size
         route = np.full((len(LAYERS), kept), SKIP, dtype=np.int64)
-        route[RECURSIVE] = plan.entry.pick(uniforms["recursive"][:kept])
+        route[RECURSIVE] = self._pick(plan.miss_entry, "recursive", kept)
         entered = route[RECURSIVE] != SKIP
-        hit = entered & (cache[:kept] < plan.hit_ratio[np.maximum(route[RECURSIVE], 0)])
-        owner = plan.secondary.pick(uniforms["secondary"][:kept])
+        owner = self._pick(plan.secondary, "secondary", kept)
         named = plan.named_top[np.maximum(route[RECURSIVE], 0)]
-        by_share = plan.top_level.pick(uniforms["top_level"][:kept])
-        top = np.where(entered & (named != SKIP), named, by_share)
-        route[TOP_LEVEL] = np.where(hit, SKIP, top)
-        route[SECONDARY] = np.where(hit, SKIP, owner)
-        route[ENTERPRISE] = self._children(owner, uniforms["enterprise"][:kept], hit)
+        if plan.top_level.nodes.size and not (entered & (named != SKIP)).all():
+            by_share = self._pick(plan.top_level, "top_level", kept)
+            route[TOP_LEVEL] = np.where(entered & (named != SKIP), named, by_share)
+        else:
+            route[TOP_LEVEL] = np.where(entered, named, SKIP)
+        route[SECONDARY] = owner
+        if plan.children:
+            uniforms = self._rng["route_enterprise"].random(size)[:kept]
+            route[ENTERPRISE] = self._children(owner, uniforms)
         block = NetworkBlock(
             first=self._drawn,
             arrival=arrival[:kept],
@@ -129,7 +148,7 @@ class NetworkSource:
             link=np.zeros((len(LAYERS), kept)),
             service=np.full((len(LAYERS), kept), np.nan),
             owner=owner,
-            hit=hit,
+            hit=np.zeros(kept, dtype=np.bool_),
             hit_time=np.zeros(kept),
             tail=np.zeros(kept),
             last_arrival=float(arrival[-1]),
@@ -139,10 +158,18 @@ class NetworkSource:
         self._draw_per_node(block)
         return block
 
-    def _children(self, owner: IntArray, uniforms: FloatArray, hit: BoolArray) -> IntArray:
+    def _pick(self, choice: Choice, kind: str, kept: int) -> IntArray:
+        """The choice's node for each of ``kept`` misses (no draw when trivial)."""
+        if choice.trivial:
+            only = choice.nodes[0] if choice.nodes.size else SKIP
+            return np.full(kept, only, dtype=np.int64)
+        uniforms = self._rng[f"route_{kind}"].random(self.block)
+        return choice.pick(uniforms[:kept])
+
+    def _children(self, owner: IntArray, uniforms: FloatArray) -> IntArray:
         chosen = np.full(len(owner), SKIP, dtype=np.int64)
         for parent, choice in self.plan.children.items():
-            mine = np.flatnonzero((owner == parent) & ~hit)
+            mine = np.flatnonzero(owner == parent)
             if len(mine):
                 chosen[mine] = choice.pick(uniforms[mine])
         return chosen
@@ -151,7 +178,7 @@ class NetworkSource:
         """Link latencies, service times, hit times and enterprise latencies, per node."""
         plan = self.plan
         for layer in range(len(LAYERS)):
-            for node, rows in _groups(block.route[layer]):
+            for node, rows in _groups(block.route[layer], plan.size):
                 spec = plan.node(node)
                 if spec.link is not None:
                     block.link[layer, rows] = spec.link.sample(
@@ -169,22 +196,12 @@ class NetworkSource:
                     block.tail[rows] = spec.enterprise_node.sample(
                         self._node_rng("enterprise_node", node), len(rows)
                     )
-        hits = np.flatnonzero(block.hit)
-        for node, rows in _groups(block.route[RECURSIVE][hits]):
-            time = plan.node(node).cache_hit_time
-            block.hit_time[hits[rows]] = time.sample(self._node_rng("hit_time", node), len(rows))
 
 
-def _groups(nodes: IntArray) -> list[tuple[int, IntArray]]:
+def _groups(nodes: IntArray, size: int) -> list[tuple[int, IntArray]]:
     """``(node, positions)`` for each node in ``nodes`` (SKIP left out), positions increasing."""
-    order = np.argsort(nodes, kind="stable")
-    ordered = nodes[order]
-    if len(nodes) == 0:
-        return []
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    bounds = [*starts.tolist(), len(nodes)]
+    order, starts = group_by_node(nodes, size)
     return [
-        (int(ordered[lo]), order[lo:hi])
-        for lo, hi in itertools.pairwise(bounds)
-        if ordered[lo] != SKIP
+        (node, order[starts[node + 1] : starts[node + 2]])
+        for node in np.flatnonzero(np.diff(starts[1:])).tolist()
     ]

@@ -45,6 +45,7 @@ from simdata.arrays import BoolArray, FloatArray, IntArray
 from simdata.model.network.batched import QUEUE_LAYERS, network_rules
 from simdata.model.network.draws import NetworkBlock, NetworkSource
 from simdata.model.network.event_tally import FOLD, QueueRows
+from simdata.model.network.hits import tally_hits
 from simdata.model.network.plan import RECURSIVE, SKIP
 from simdata.model.network.tally import NodeFigures, PathTally
 from simdata.model.resolution.rules import NO_LIMIT, ReorderBuffer, admits
@@ -153,6 +154,8 @@ class EventNetwork:
         """Draw the first block and schedule its first node arrivals."""
         if not self._started:
             self._started = True
+            chunks = self.source.cache_hits(self.measure_start_s)
+            tally_hits(chunks, self.path, self.hits, self._arrivals)
             self._feed(None)
 
     def run(self) -> None:

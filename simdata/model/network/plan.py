@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simdata.arrays import BoolArray, FloatArray, IntArray
+from simdata.model.network import kernels
 from simdata.scenario.network import LAYERS, NetworkNode, NetworkSpec
 
 #: A route entry for a layer the resolution does not visit.
@@ -37,12 +38,31 @@ class Choice:
             cumulative[-1] = 1.0  # rounding must never leave a uniform unassigned
         return cls(np.array([index[n.name] for n in members], dtype=np.int64), cumulative)
 
+    @classmethod
+    def missing(
+        cls, spec: NetworkSpec, members: list[NetworkNode], index: dict[str, int]
+    ) -> Choice:
+        """The choice among recursive nodes of a resolution that misses the cache."""
+        shares = np.asarray(spec.shares(members), dtype=np.float64)
+        weights = shares * np.array([1.0 - (node.hit_ratio or 0.0) for node in members])
+        total = float(weights.sum())
+        cumulative = np.cumsum(weights / total) if total > 0 else np.zeros(len(members))
+        if len(cumulative) and total > 0:
+            cumulative[-1] = 1.0
+        return cls(np.array([index[n.name] for n in members], dtype=np.int64), cumulative)
+
     def pick(self, uniforms: FloatArray) -> IntArray:
         """The node each uniform picks (``SKIP`` for all when the choice is empty)."""
         if len(self.nodes) == 0:
             return np.full(len(uniforms), SKIP, dtype=np.int64)
-        position = np.searchsorted(self.cumulative, uniforms, side="right")
-        return self.nodes[np.minimum(position, len(self.nodes) - 1)]
+        chosen = np.empty(len(uniforms), dtype=np.int64)
+        kernels.pick(self.cumulative, self.nodes, np.ascontiguousarray(uniforms), chosen)
+        return chosen
+
+    @property
+    def trivial(self) -> bool:
+        """At most one option: nothing to draw."""
+        return len(self.nodes) <= 1
 
 
 @dataclass(frozen=True)
@@ -55,6 +75,8 @@ class NetworkPlan:
     queues: BoolArray
     hit_ratio: FloatArray
     entry: Choice
+    #: The entry recursive node of a cache miss: shares weighted by 1 − hit ratio.
+    miss_entry: Choice
     top_level: Choice
     secondary: Choice
     #: For each node index: the top-level node a recursive node names (SKIP: by share).
@@ -77,6 +99,7 @@ class NetworkPlan:
             queues=np.array([node.queues for node in nodes], dtype=np.bool_),
             hit_ratio=np.array([node.hit_ratio or 0.0 for node in nodes], dtype=np.float64),
             entry=Choice.of(spec, spec.routed("recursive"), index),
+            miss_entry=Choice.missing(spec, spec.routed("recursive"), index),
             top_level=Choice.of(spec, spec.routed("top_level"), index),
             secondary=Choice.of(spec, spec.routed("secondary"), index),
             named_top=named_top,

@@ -2,12 +2,14 @@
 
 The batched engine moves resolutions layer by layer in vector blocks; a resolution that
 cannot be served yet (a later one might still reach the node before it) waits in its
-layer's pool. :class:`Rows` carries what the rest of the path needs.
+layer's pool. :class:`Rows` carries what the rest of the path needs: per layer still to
+come, the node, the link latency into it and the service time there (a layer's columns
+are dropped once it is passed, so later copies move less).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -16,72 +18,98 @@ from simdata.model.network.draws import NetworkBlock
 from simdata.model.network.plan import RECURSIVE, SKIP
 from simdata.scenario.network import LAYERS
 
+#: The per-resolution columns besides the layers' (name → dtype).
+SCALARS = {
+    "id": np.int64,
+    "t": np.float64,
+    "client": np.float64,
+    "owner": np.int64,
+    "tail": np.float64,
+    "measured": np.bool_,
+}
+
 
 @dataclass
 class Rows:
     """Resolutions with their draws; ``t`` is where each one is in time (its arrival at the
-    current layer's node, link included, once it is in a pool)."""
+    current layer's node, link included, once it is in a pool). ``route``, ``link`` and
+    ``service`` hold one array per layer, ``None`` for layers already passed."""
 
     id: IntArray
     t: FloatArray
     client: FloatArray
-    route: IntArray
-    link: FloatArray
-    service: FloatArray
     owner: IntArray
     tail: FloatArray
     measured: BoolArray
+    route: list[IntArray | None] = field(default_factory=list)
+    link: list[FloatArray | None] = field(default_factory=list)
+    service: list[FloatArray | None] = field(default_factory=list)
 
     @classmethod
-    def empty(cls) -> Rows:
-        layers = len(LAYERS)
+    def empty(cls, first_layer: int = 0) -> Rows:
+        layers = range(len(LAYERS))
         return cls(
-            np.empty(0, np.int64), np.empty(0), np.empty(0),
-            np.empty((layers, 0), np.int64), np.empty((layers, 0)), np.empty((layers, 0)),
-            np.empty(0, np.int64), np.empty(0), np.empty(0, np.bool_),
-        )  # fmt: skip
+            **{name: np.empty(0, dtype) for name, dtype in SCALARS.items()},
+            route=[np.empty(0, np.int64) if i >= first_layer else None for i in layers],
+            link=[np.empty(0) if i >= first_layer else None for i in layers],
+            service=[np.empty(0) if i >= first_layer else None for i in layers],
+        )
 
     @classmethod
     def misses_of(cls, block: NetworkBlock, measured: BoolArray) -> Rows:
         """The block's cache misses, placed after the hop into their recursive node."""
         keep = np.flatnonzero(~block.hit)
         entered = block.route[RECURSIVE, keep] != SKIP
-        link = block.link[:, keep]
         client = block.arrival[keep]
+        later = range(RECURSIVE + 1, len(LAYERS))
         return cls(
             id=block.first + keep,
-            t=client + np.where(entered, link[RECURSIVE], 0.0),
+            t=client + np.where(entered, block.link[RECURSIVE, keep], 0.0),
             client=client,
-            route=block.route[:, keep],
-            link=link,
-            service=block.service[:, keep],
             owner=block.owner[keep],
             tail=block.tail[keep],
             measured=measured[keep],
+            route=[None, *(block.route[i, keep] for i in later)],
+            link=[None, *(block.link[i, keep] for i in later)],
+            service=[None, *(block.service[i, keep] for i in later)],
         )
 
     def __len__(self) -> int:
         return len(self.id)
 
+    def passed(self, layer: int) -> None:
+        """Drop the columns of ``layer`` (the rows have left it)."""
+        self.route[layer] = self.link[layer] = self.service[layer] = None
+
     def take(self, index: IntArray | BoolArray) -> Rows:
         """The rows at ``index`` (positions or a mask), in that order."""
         return Rows(
-            **{
-                f.name: (value[:, index] if value.ndim == 2 else value[index])
-                for f in fields(self)
-                for value in [getattr(self, f.name)]
-            }
+            **{name: getattr(self, name)[index] for name in SCALARS},
+            route=[None if c is None else c[index] for c in self.route],
+            link=[None if c is None else c[index] for c in self.link],
+            service=[None if c is None else c[index] for c in self.service],
         )
 
     @staticmethod
     def concat(first: Rows, second: Rows) -> Rows:
-        """``first`` then ``second``."""
+        """``first`` then ``second`` (the same layers kept)."""
         if len(first) == 0:
             return second
         if len(second) == 0:
             return first
-        joined = {}
-        for f in fields(first):
-            a, b = getattr(first, f.name), getattr(second, f.name)
-            joined[f.name] = np.concatenate([a, b], axis=a.ndim - 1)
-        return Rows(**joined)
+
+        def join(a: list[np.ndarray | None], b: list[np.ndarray | None]) -> list:  # type: ignore[type-arg]
+            return [
+                None if x is None or y is None else np.concatenate([x, y])
+                for x, y in zip(a, b, strict=True)
+            ]
+
+        return Rows(
+            **{
+                name: np.concatenate([getattr(first, name), getattr(second, name)])
+                for name in SCALARS
+            },
+            route=join(first.route, second.route),
+            link=join(first.link, second.link),
+            service=join(first.service, second.service),
+        )

@@ -11,12 +11,14 @@ SLA; a resolution rejected at any node counts as rejected).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from simdata.arrays import BoolArray, FloatArray, IntArray
 from simdata.engine import histogram
+from simdata.engine.histogram import add, add_times, jit
 from simdata.model.resolution.fcfs import (
     BUSY_AREA,
     ENDS_IN_WINDOW,
@@ -26,13 +28,7 @@ from simdata.model.resolution.fcfs import (
     WAIT_SUM,
     FcfsStream,
 )
-from simdata.model.resolution.rules import (
-    OUTCOMES,
-    TIMED_OUT,
-    WITHIN_SLA,
-    NodeRules,
-    judge_many,
-)
+from simdata.model.resolution.rules import OUTCOMES, TIMED_OUT, WITHIN_SLA, NodeRules, judge
 from simdata.model.resolution.statistics import NodeStatistics
 
 
@@ -47,7 +43,11 @@ class NodeFigures:
 
 
 class PathTally:
-    """End-to-end outcomes, latency sums and histograms of measured resolutions, by owner."""
+    """End-to-end outcomes, latency sums and histograms of measured resolutions, by owner.
+
+    One compiled pass per batch (:func:`_tally`) judges each resolution and adds it to its
+    owner's counts, sums and row of a nodes × buckets histogram: no sorting by owner.
+    """
 
     def __init__(self, nodes: int, rules: NodeRules) -> None:
         self.rules = rules
@@ -57,30 +57,35 @@ class PathTally:
         self.hits = np.zeros(nodes, dtype=np.int64)
         self.hit_outcomes = np.zeros((nodes, OUTCOMES), dtype=np.int64)
         self.hit_latency_sum = np.zeros(nodes)
-        self.latency = [histogram.empty() for _ in range(nodes)]
+        self.latency = np.zeros((nodes, histogram.SIZE), dtype=np.int64)
 
-    def add(self, owner: IntArray, latency: FloatArray, measured: BoolArray, hit: bool) -> None:
-        """Judge and count the resolutions ``latency`` (NaN: rejected) of ``owner``."""
-        keep = np.flatnonzero(measured)
-        if len(keep) == 0:
-            return
-        owner, (reported, outcome) = owner[keep], judge_many(latency[keep], self.rules)
-        size = len(self.measured)
-        self.measured += np.bincount(owner, minlength=size)
-        outcomes = self.hit_outcomes if hit else self.outcomes
-        np.add.at(outcomes, (owner, outcome), 1)
-        answered = ~np.isnan(reported)
-        sums = np.bincount(owner[answered], weights=reported[answered], minlength=size)
+    def add(
+        self,
+        owner: IntArray,
+        latency: FloatArray,
+        measured: BoolArray | None,
+        hit: bool,
+        weight: IntArray | None = None,
+    ) -> None:
+        """Judge and count the resolutions ``latency`` (NaN: rejected) of ``owner``;
+        ``measured`` None counts every one, ``weight`` counts row i ``weight[i]`` times
+        (cache hits of a constant latency, counted per owner)."""
         if hit:
-            self.hits += np.bincount(owner, minlength=size)
-            self.hit_latency_sum += sums
+            outcomes, sums, hits = self.hit_outcomes, self.hit_latency_sum, self.hits
         else:
-            self.latency_sum += sums
-        order = np.argsort(owner, kind="stable")
-        edges = np.searchsorted(owner[order], np.arange(size + 1))
-        for node in np.flatnonzero(np.diff(edges)):
-            rows = order[edges[node] : edges[node + 1]]
-            histogram.add_many(self.latency[node], reported[rows])
+            outcomes, sums, hits = self.outcomes, self.latency_sum, np.empty(0, np.int64)
+        _tally(
+            np.ascontiguousarray(owner, dtype=np.int64),
+            np.ascontiguousarray(latency, dtype=np.float64),
+            _ALL if measured is None else np.ascontiguousarray(measured, dtype=np.bool_),
+            _ONE if weight is None else np.ascontiguousarray(weight, dtype=np.int64),
+            self.rules,
+            self.measured,
+            outcomes,
+            sums,
+            self.latency,
+            hits,
+        )
 
     def statistics(self, node: int, window_s: float, servers: int) -> NodeStatistics:
         hit_outcomes = self.hit_outcomes[node]
@@ -131,3 +136,43 @@ def queue_statistics(stream: FcfsStream, window_s: float, servers: int) -> NodeS
         latency=stream.sojourn.copy(),
         sojourn=stream.sojourn.copy(),
     )
+
+
+#: ``measured``/``weight`` of :func:`_tally` when every row counts, once.
+_ALL = np.empty(0, dtype=np.bool_)
+_ONE = np.empty(0, dtype=np.int64)
+
+
+@jit
+def _tally(
+    owner: IntArray,
+    latency: FloatArray,
+    measured: BoolArray,
+    weight: IntArray,
+    rules: NodeRules,
+    counted: IntArray,
+    outcomes: IntArray,
+    sums: FloatArray,
+    latencies: IntArray,
+    hits: IntArray,
+) -> None:
+    """Judge every measured resolution and count it at its owner (see :class:`PathTally`)."""
+    every, once = measured.shape[0] == 0, weight.shape[0] == 0
+    for i in range(owner.shape[0]):
+        if not every and not measured[i]:
+            continue
+        node = owner[i]
+        times = 1 if once else weight[i]
+        if times == 0:
+            continue
+        reported, outcome = judge(latency[i], rules)
+        counted[node] += times
+        outcomes[node, outcome] += times
+        if hits.shape[0] > 0:
+            hits[node] += times
+        if not math.isnan(reported):
+            sums[node] += reported * times
+            if times == 1:
+                add(latencies[node], reported)
+            else:
+                add_times(latencies[node], reported, times)
