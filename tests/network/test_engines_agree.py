@@ -38,7 +38,7 @@ from simdata.engine.streams import Streams
 from simdata.model.network import component as network_component
 from simdata.model.network.batched import BatchedNetwork
 from simdata.model.network.draws import NetworkBlock, NetworkSource
-from simdata.model.network.event import EventNetwork, exact_delay
+from simdata.model.network.event import EventNetwork, _At, exact_delay
 from simdata.model.network.plan import NetworkPlan
 from simdata.model.network.tally import NodeFigures
 from simdata.model.resolution.statistics import NodeStatistics
@@ -241,7 +241,24 @@ def test_independent_draws_agree_in_distribution() -> None:
     ("now", "when"), [(0.0, 1e-3), (1e-3, 1.0), (0.1, 0.30000000000000004), (7.3, 1e6 + 0.1)]
 )
 def test_exact_delay_reaches_the_time(now: float, when: float) -> None:
-    assert now + exact_delay(now, when) == when
+    delay = exact_delay(now, when)
+    assert delay is not None
+    assert now + delay == when
+
+
+def test_events_land_on_exact_times_before_zero() -> None:
+    """A dated run's warm-up has negative times, where ``when − now`` may need more
+    precision than ``when`` has: such events are relayed and still fire at ``when``."""
+    assert exact_delay(-7200.0, -3079.786921629307) is None
+    rng = np.random.default_rng(3)
+    env = simpy.Environment(initial_time=-7200.0)
+    fired: list[tuple[float, float]] = []
+    for when in np.sort(rng.uniform(-7200.0, 3600.0, 2000)).tolist():
+        event = _At(env, when, 5, when)
+        event.callbacks.append(lambda e: fired.append((env.now, e.value)))
+    env.run()
+    assert len(fired) == 2000
+    assert all(now == when for now, when in fired)
 
 
 SCENARIO = """\
@@ -259,18 +276,30 @@ network:
 """
 
 
+DATED = "run: {{start_date: 2026-03-07, horizon: 40 s, warmup: 30 s, replications: 1, seed: 4}}"
+
+
 @pytest.mark.parametrize(
-    ("engine", "chosen"),
-    [("engine: event", "event"), ("engine: batched", "batched"), ("", "event")],
+    ("engine", "chosen", "dated"),
+    [
+        ("engine: event", "event", False),
+        ("engine: batched", "batched", False),
+        ("", "event", False),
+        ("engine: event", "event", True),
+    ],
 )
-def test_component_runs_the_engine_asked_for(tmp_path: Path, engine: str, chosen: str) -> None:
+def test_component_runs_the_engine_asked_for(
+    tmp_path: Path, engine: str, chosen: str, dated: bool
+) -> None:
     """``network.engine`` picks the engine (``auto``, the default: event below 10^6
-    expected resolutions), records it, and both give the same node statistics."""
+    expected resolutions), records it, and both give the same node statistics — also in
+    a dated run, whose warm-up runs at negative times."""
+    text = SCENARIO.replace(SCENARIO.splitlines()[1], DATED) if dated else SCENARIO
     path = tmp_path / "network.yaml"
-    path.write_text(SCENARIO.format(engine=engine), encoding="utf-8")
+    path.write_text(text.format(engine=engine), encoding="utf-8")
     simulated = simulate(load_scenario(path), 0)
     assert simulated.info["network_engine"] == chosen
-    path.write_text(SCENARIO.format(engine="engine: batched"), encoding="utf-8")
+    path.write_text(text.format(engine="engine: batched"), encoding="utf-8")
     reference = simulate(load_scenario(path), 0)
     _same_figures(simulated.network_figures, reference.network_figures)
     assert simulated.frames["network_nodes"].equals(reference.frames["network_nodes"])
