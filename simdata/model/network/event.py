@@ -60,32 +60,62 @@ CHUNK = 4096
 NodeVisits = tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray, BoolArray]
 
 
-def exact_delay(now: float, when: float) -> float:
-    """The delay ``d`` with ``now + d == when`` in floating point (``when >= now``)."""
+def exact_delay(now: float, when: float) -> float | None:
+    """The delay ``d`` with ``now + d == when`` in floating point (``when >= now``), or None
+    when no float reaches ``when`` from ``now`` (with negative times — a dated run's warm-up
+    — ``when − now`` can need finer steps than ``when`` has: :class:`_At` then relays)."""
     if when < now:
         raise ValueError(f"an event at {when!r} s is before now ({now!r} s)")
     delay = when - now
-    for _ in range(64):
+    for _ in range(8):
         reached = now + delay
         if reached == when:
             return delay
         delay = math.nextafter(delay, math.inf if reached < when else -math.inf)
-    raise ArithmeticError(f"no delay from {now!r} s reaches {when!r} s exactly")
+    return None
+
+
+def delay_below(now: float, when: float) -> float:
+    """A delay from ``now`` to a time just before ``when`` (``when > now``)."""
+    delay = when - now
+    while now + delay >= when:
+        delay = math.nextafter(delay, -math.inf)
+    return max(delay, 0.0)
 
 
 class _At(Event):
-    """An event at an exact time with a given priority (a Timeout has ``NORMAL`` only)."""
+    """An event at an exact time with a given priority (a Timeout has ``NORMAL`` only).
+
+    When ``when`` cannot be reached from now in one float step (:func:`exact_delay`), an
+    ``URGENT`` relay event at the float just before it schedules the event from there:
+    two times that close are an exact difference apart (Sterbenz), so it lands on ``when``.
+    """
 
     def __init__(self, env: simpy.Environment, when: float, priority: int, value: Any) -> None:
         self.env = env
         self.callbacks = []
         self._value = value
         self._ok = True
+        self._when = when
+        self._priority = priority
         now = env.now
         delay = when - now
         if now + delay != when:
-            delay = exact_delay(now, when)
+            self._relay(None)
+            return
         env.schedule(self, priority, delay)  # type: ignore[arg-type]
+
+    def _relay(self, _event: Any) -> None:
+        env, when = self.env, self._when
+        now = env.now
+        delay = exact_delay(now, when)
+        if delay is not None:
+            env.schedule(self, self._priority, delay)  # type: ignore[arg-type]
+            return
+        below = now + delay_below(now, when)
+        if not now < below < when:
+            raise ArithmeticError(f"no event time from {now!r} s reaches {when!r} s exactly")
+        _At(env, below, URGENT, None).callbacks.append(self._relay)
 
 
 class _Queue:
