@@ -83,7 +83,7 @@ def _adoption(log: EnterprisesLog, fitted: EnterprisesFitted) -> None:
 
 
 def _distributions(
-    log: EnterprisesLog, spec: EnterprisesSpec, days: Days, fitted: EnterprisesFitted
+    log: EnterprisesLog, spec: EnterprisesSpec, days: Days, fitted: EnterprisesFitted, gof: bool
 ) -> None:
     final, still = final_counts(log)
     ramp = ramp_data(log, days, spec.batch_every_workdays)
@@ -107,12 +107,14 @@ def _distributions(
             continue
         if name == "final_identifiers":
             fitted.dists[name] = fit_censored(final)
-            fitted.gof[name] = goodness_of_fit(fitted.dists[name][0].family, final, np.empty(0))
+            if gof:
+                best = fitted.dists[name][0].family
+                fitted.gof[name] = goodness_of_fit(best, final, np.empty(0))
         elif name == "ramp_time":
             fitted.dists[name] = fit_censored(ramp.exact, ramp.low, ramp.high, ramp.right)
-            best = fitted.dists[name][0].family
-            # The censored test takes exact and right-censored values: intervals left out.
-            fitted.gof[name] = goodness_of_fit(best, ramp.exact, ramp.right)
+            if gof:  # the censored test takes exact and right-censored values, no intervals
+                best = fitted.dists[name][0].family
+                fitted.gof[name] = goodness_of_fit(best, ramp.exact, ramp.right)
         else:
             fitted.dists[name] = fit_intensity(resolutions, expo)
 
@@ -148,9 +150,17 @@ def _base(base: Path | None) -> tuple[Scenario | None, EnterprisesSpec, dict[str
 
 
 def fit_enterprises(
-    data: Path, base: Path | None = None, renames: Mapping[str, str] = {}, out: Path | None = None
+    data: Path,
+    base: Path | None = None,
+    renames: Mapping[str, str] = {},
+    out: Path | None = None,
+    *,
+    gof: bool = True,
 ) -> EnterprisesFit:
-    """Fit an enterprises log; the scenario text ``extends`` ``base`` (relative to ``out``)."""
+    """Fit an enterprises log; the scenario text ``extends`` ``base`` (relative to ``out``).
+
+    ``gof=False`` skips the goodness-of-fit bootstraps (coverage measurements need only the
+    estimates and their CIs)."""
     log = parse_enterprises(read_log(data, renames), str(data))
     scenario, spec, keys = _base(base)
     fitted = EnterprisesFitted(data.name, hashlib.sha256(data.read_bytes()).hexdigest(), log)
@@ -159,7 +169,7 @@ def fit_enterprises(
     factors = (spec.weekday_factor, spec.weekend_factor, spec.holiday_factor)
     days = Days.of(log, calendar, factors)
     _adoption(log, fitted)
-    _distributions(log, spec, days, fitted)
+    _distributions(log, spec, days, fitted, gof)
     _cases(log, spec, fitted)
     start = scenario.run.start_date if scenario is not None else None
     if fitted.adoption and start is not None and start != log.first_month:

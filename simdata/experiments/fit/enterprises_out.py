@@ -96,8 +96,10 @@ def _value(name: str, key: str, value: float) -> Any:
 
 
 def _gof_text(name: str, gof: GofResult | None) -> str:
-    if gof is None:
+    if name == "usage_intensity":
         return "GoF: none for a Poisson mixture (AIC only)"
+    if gof is None:
+        return "GoF: not computed"
     censored = f", {gof.censored} right-censored" if gof.censored else ""
     left_out = "; interval-censored left out" if name == "ramp_time" else ""
     return (
