@@ -139,10 +139,7 @@ def capacity_command(
     loaded = load_scenario(scenario, overrides(sets, replications, seed))
     if loaded.network is not None:
         network_sla(loaded, sla, str(scenario))  # one line before anything runs
-        out_dir = out if out is not None else default_run_dir()
-        argv = ["simdata", *sys.argv[1:]]
-        executor = make_executor(workers, scheduler)
-        run_network_capacity(loaded, sla, out_dir, executor, output_console(), quiet, argv)
+        run_network_capacity(loaded, sla, out, make_executor(workers, scheduler), quiet)
         return
     resolve_sla(loaded, sla, str(scenario))  # a bad or missing SLA is one line before anything runs
     out_dir = out if out is not None else default_run_dir()

@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from simdata.cli.common import fmt, plain, printable, progress_bar
+from simdata.cli.common import fmt, output_console, plain, printable, progress_bar
 from simdata.experiments.capacity.network import NetworkCapacity, network_capacity
 from simdata.experiments.executors import Executor
+from simdata.results import default_run_dir
 from simdata.scenario.models import Scenario
 
 
@@ -39,15 +39,12 @@ def describe(result: NetworkCapacity) -> list[str]:
 
 
 def run_network_capacity(
-    loaded: Scenario,
-    sla: str | None,
-    out_dir: Path,
-    executor: Executor,
-    console: Console,
-    quiet: bool,
-    argv: list[str],
+    loaded: Scenario, sla: str | None, out: Path | None, executor: Executor, quiet: bool
 ) -> None:
     """Search, print and exit 1 when a replication failed."""
+    out_dir = out if out is not None else default_run_dir()
+    argv = ["simdata", *sys.argv[1:]]
+    console = output_console()
     try:
         if console.is_terminal and not quiet:
             with progress_bar(console) as bar:
