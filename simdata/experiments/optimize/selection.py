@@ -178,7 +178,9 @@ def select_best(
     assert evaluator.objective_kpi is not None
     tolerance = parse_tolerance(indifference)
     delta = (
-        relative_delta(tolerance.value, [c.objective or math.nan for c in candidates])
+        relative_delta(
+            tolerance.value, [math.nan if c.objective is None else c.objective for c in candidates]
+        )
         if tolerance.relative
         else tolerance.value
     )
