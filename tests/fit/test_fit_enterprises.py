@@ -118,6 +118,12 @@ def test_template_is_printed_and_fits_with_notes(tmp_path: Path) -> None:
     text = fit_enterprises(path).text
     assert "# note: adoption not fitted: expected at least 10" in text
     assert "cases: {rate: " in text
+    bare = tmp_path / "bare.csv"  # no cases column, one enterprise: nothing to fit
+    bare.write_text(
+        "enterprise,joined,month,registrations,resolutions\nE1,2024-01-09,2024-01,30,0\n",
+        encoding="utf-8",
+    )
+    assert fit_enterprises(bare).text.endswith("\nenterprises: {}\n")
 
 
 def test_cli_writes_and_maps_columns(tmp_path: Path) -> None:

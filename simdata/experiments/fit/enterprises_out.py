@@ -168,4 +168,6 @@ def enterprises_text(fitted: EnterprisesFitted, extends: str | None, name: str) 
         lines += _dist_lines(field_name, fits, fitted.samples[field_name], base, gof)
     if fitted.cases is not None:
         lines += _cases_lines(fitted)
+    if lines[-1] == "enterprises:":  # nothing fitted: an empty mapping, not null
+        lines[-1] = "enterprises: {}"
     return "\n".join(lines) + "\n"
