@@ -104,8 +104,12 @@ def node_target_table(results: Results, lang: str) -> dict[str, Any] | None:
 
 
 def busiest_table(nodes: list[NodeFigures], lang: str) -> dict[str, Any]:
-    """The busiest nodes by arrivals with their utilisation, p99 and share within the SLA."""
-    ordered = sorted(nodes, key=lambda n: (-n.arrivals, n.name))[:TOP_TABLE]
+    """The most utilised nodes (the first to saturate when traffic grows), then the busiest
+    by arrivals among nodes without servers, with their p99 and share within the SLA."""
+    ordered = sorted(
+        nodes,
+        key=lambda n: (-(n.utilisation if n.utilisation is not None else -1.0), -n.arrivals),
+    )[:TOP_TABLE]
     keys = ("node", "kind", "province", "servers", "arrivals", "utilisation", "p99", "sla_share")
     rows = [
         [

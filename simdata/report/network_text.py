@@ -99,11 +99,14 @@ NETWORK_TEXT: dict[str, dict[str, str]] = {
         "zh": "本次运行没有分省合计（节点未标注省份）。",
     },
     "net.targeted": {"en": "Nodes with targets", "zh": "设有目标的节点"},
-    "net.nodes": {"en": "Busiest nodes", "zh": "最繁忙的节点"},
+    "net.nodes": {"en": "Most utilised nodes", "zh": "利用率最高的节点"},
     "net.nodes.note": {
-        "en": "The {shown} busiest of {count} nodes by arrivals; every node's KPIs are in "
+        "en": "{shown} of {count} nodes: the highest utilisation first (the first to "
+        "saturate as traffic grows), then nodes without servers by arrivals; every node's "
+        "KPIs are in "
         "the KPI table below (folded under “node”) and in summary.parquet.",
-        "zh": "按到达请求数列出{count}个节点中最繁忙的{shown}个；全部节点的指标见下方指标表"
+        "zh": "{count}个节点中的{shown}个：利用率最高者在前（流量增长时最先饱和），"
+        "其后为无服务器的节点（按到达请求数）；全部节点的指标见下方指标表"
         "（折叠于“节点”之下）及 summary.parquet。",
     },
     "net.points": {"en": " pp", "zh": "个百分点"},

@@ -24,6 +24,8 @@ from simdata.report.network_data import (
     busiest_secondary,
     category,
     map_boxes,
+    read_nodes,
+    sla_of,
 )
 from simdata.report.network_page import network_content
 from simdata.report.plots.common import Canvas
@@ -160,6 +162,25 @@ def network_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     outcome = CliRunner().invoke(cli, ["run", str(scenario), "--out", str(out), "--workers", "1"])
     assert outcome.exit_code == 0, outcome.output
     return out
+
+
+@pytest.mark.slow
+def test_the_map_of_a_run_reads_its_nodes(network_run: Path) -> None:
+    """From the run directory: widths are the nodes' mean arrivals' shares of their layer;
+    xiamen (80 ms enterprise node, p99 ≤ 60 ms) misses its SLA by far, fuzhou meets it."""
+    results = Results(path=network_run, manifest={"kind": "run"})
+    nodes = {n.name: n for n in read_nodes(results)}
+    table = pl.read_parquet(network_run / "network_nodes.parquet")
+    for name, figures in nodes.items():
+        mean = table.filter(pl.col("node") == name)["arrivals"].mean()
+        assert figures.arrivals == pytest.approx(mean)
+    boxes = {b.label: b for b in map_boxes(list(nodes.values()), sla_of(results))}
+    secondary = nodes["fuzhou"].arrivals + nodes["xiamen"].arrivals
+    assert boxes["fuzhou"].width == pytest.approx(nodes["fuzhou"].arrivals / secondary)
+    assert boxes["xiamen"].category == "sla.missed"
+    assert boxes["fuzhou"].category in ("sla.ample", "sla.thin")
+    assert boxes["top"].category.startswith("util.")
+    assert boxes["rec"].category == NO_QUEUE
 
 
 @pytest.mark.slow
