@@ -105,12 +105,12 @@ def test_requests_log_reads_back_and_recovers_the_reject_probability(tmp_path: P
     assert low <= 2.0 <= high
 
 
-def test_enterprises_log_has_the_fit_columns_and_a_windowed_node_gets_a_note(
+def test_enterprises_log_reads_back_and_a_windowed_node_gets_a_note(
     tmp_path: Path,
 ) -> None:
     folder = run(
         "zhanjiang-baseline.yaml",
-        ("run.end_date=2024-06-15", "subsidy.deadline=2024-06-15", "run.replications=1"),
+        ("run.end_date=2024-12-15", "subsidy.deadline=2024-12-15", "run.replications=1"),
         tmp_path,
     )
     code, _, stderr = invoke("export", folder, "--logs")
@@ -119,10 +119,13 @@ def test_enterprises_log_has_the_fit_columns_and_a_windowed_node_gets_a_note(
     assert not (folder / "logs" / "node.csv").exists()
     frame = pl.read_csv(folder / "logs" / "enterprises.csv", infer_schema=False)
     assert tuple(frame.columns) == (*ENTERPRISE_COLUMNS, "cases")
-    # Whole months only: the half month of June is left out.
-    assert sorted(set(frame["month"])) == [f"2024-0{m}" for m in range(1, 6)]
-    code, _, stderr = invoke("fit", folder / "logs" / "enterprises.csv", "--as", "enterprises")
-    assert "expected" not in stderr, stderr  # read back without a log error
+    # Whole months only: the half month of December is left out.
+    assert sorted(set(frame["month"])) == [f"2024-{m:02d}" for m in range(1, 12)]
+    fitted = fit(folder / "logs" / "enterprises.csv", "enterprises")
+    low, high = log_wald(fitted, "usage_intensity:", "median")  # zhanjiang-baseline: 0.01
+    assert low <= 0.01 <= high
+    low, high = log_wald(fitted, "ramp_time:", "median")  # 6 months
+    assert low <= 6.0 <= high
 
 
 @pytest.mark.parametrize(
