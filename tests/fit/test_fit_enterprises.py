@@ -139,6 +139,7 @@ def test_cli_writes_and_maps_columns(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 0, stderr
     assert "wrote" in stdout
+    assert "final_identifiers: n = " in stdout  # the AIC rankings beside the file
     assert "adoption: {model: " in out.read_text(encoding="utf-8")
 
 

@@ -32,7 +32,11 @@ from simdata.experiments.fit.enterprises_months import (
     joiners,
     ramp_data,
 )
-from simdata.experiments.fit.enterprises_out import EnterprisesFitted, enterprises_text
+from simdata.experiments.fit.enterprises_out import (
+    EnterprisesFitted,
+    enterprises_summary,
+    enterprises_text,
+)
 from simdata.experiments.fit.goodness import goodness_of_fit
 from simdata.experiments.fit.reading import read_log
 from simdata.scenario.calendar_spec import CalendarSpec
@@ -55,6 +59,8 @@ class EnterprisesFit:
 
     fitted: EnterprisesFitted
     text: str
+    #: The AIC rankings with the best family's GoF p, printed beside the YAML.
+    summary: str = ""
 
 
 def garwood(count: int, exposure_days: float) -> Estimate:
@@ -182,4 +188,5 @@ def fit_enterprises(
         where = (out or Path("fitted.yaml")).resolve().parent
         extends = Path(os.path.relpath(base.resolve(), where)).as_posix()
     name = f"{scenario.name}-fitted" if scenario is not None else f"{data.stem}-fitted"
-    return EnterprisesFit(fitted, enterprises_text(fitted, extends, name))
+    text = enterprises_text(fitted, extends, name)
+    return EnterprisesFit(fitted, text, enterprises_summary(fitted))

@@ -171,3 +171,27 @@ def enterprises_text(fitted: EnterprisesFitted, extends: str | None, name: str) 
     if lines[-1] == "enterprises:":  # nothing fitted: an empty mapping, not null
         lines[-1] = "enterprises: {}"
     return "\n".join(lines) + "\n"
+
+
+def _ranking(title: str, head: str, rows: list[tuple[str, float]], p: float | None) -> list[str]:
+    best = rows[0][1]
+    lines = [title, f"  {head:<16}{'AIC':>10}{'ΔAIC':>9}   GoF p"]
+    for index, (name, aic) in enumerate(rows):
+        shown = f"{p:.3f}" if index == 0 and p is not None else "—"
+        lines.append(f"  {name:<16}{aic:>10.1f}{aic - best:>9.1f}   {shown}")
+    return lines
+
+
+def enterprises_summary(fitted: EnterprisesFitted) -> str:
+    """The AIC rankings (and the best family's GoF p) ``simdata fit`` prints beside the YAML."""
+    lines: list[str] = []
+    if fitted.adoption:
+        rows = [(fit.model, fit.aic) for fit in fitted.adoption]
+        title = f"adoption: n = {fitted.adoption[0].n} joins"
+        lines += _ranking(title, "model", rows, None)
+    for name, fits in fitted.dists.items():
+        gof = fitted.gof.get(name)
+        rows = [(fit.family, fit.aic) for fit in fits]
+        p = gof.p_value if gof is not None else None
+        lines += _ranking(f"{name}: {fitted.samples[name]}", "family", rows, p)
+    return "\n".join(lines) + "\n" if lines else ""
