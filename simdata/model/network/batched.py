@@ -98,13 +98,7 @@ class BatchedNetwork:
     def _block(self, block: NetworkBlock) -> None:
         measured = (block.arrival >= self.measure_start_s) & (block.arrival < self.horizon_s)
         self._count(block.route[RECURSIVE], measured)
-        hits = np.flatnonzero(block.hit)
-        if len(hits):
-            entry = block.route[RECURSIVE, hits]
-            np.add.at(self.hits, entry[measured[hits]], 1)
-            latency = block.link[RECURSIVE, hits] + block.hit_time[hits]
-            self._finish(block.first + hits, block.owner[hits], latency, measured[hits], hit=True)
-        rows = Rows.misses_of(block, measured)
+        rows = Rows.misses_of(block, measured)  # the hits were counted (:mod:`.hits`)
         bound = math.inf if block.exhausted else block.last_arrival
         for layer in QUEUE_LAYERS:
             rows = self._layer(layer, rows, bound)

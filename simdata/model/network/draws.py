@@ -38,7 +38,7 @@ from simdata.scenario.network import LAYERS
 
 COMPONENT = "network"
 #: Cache misses drawn per block (large: per-node work is per block, there may be 10³ nodes).
-BLOCK = 1 << 20
+BLOCK = 1 << 19
 
 
 @dataclass

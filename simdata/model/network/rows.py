@@ -57,21 +57,21 @@ class Rows:
 
     @classmethod
     def misses_of(cls, block: NetworkBlock, measured: BoolArray) -> Rows:
-        """The block's cache misses, placed after the hop into their recursive node."""
-        keep = np.flatnonzero(~block.hit)
-        entered = block.route[RECURSIVE, keep] != SKIP
-        client = block.arrival[keep]
+        """The block's resolutions (all cache misses), placed after the hop into their
+        recursive node; the layers' columns are views of the block's."""
+        route, link, service = block.route, block.link, block.service
+        entered = route[RECURSIVE] != SKIP
         later = range(RECURSIVE + 1, len(LAYERS))
         return cls(
-            id=block.first + keep,
-            t=client + np.where(entered, block.link[RECURSIVE, keep], 0.0),
-            client=client,
-            owner=block.owner[keep],
-            tail=block.tail[keep],
-            measured=measured[keep],
-            route=[None, *(block.route[i, keep] for i in later)],
-            link=[None, *(block.link[i, keep] for i in later)],
-            service=[None, *(block.service[i, keep] for i in later)],
+            id=block.first + np.arange(block.kept, dtype=np.int64),
+            t=block.arrival + np.where(entered, link[RECURSIVE], 0.0),
+            client=block.arrival,
+            owner=block.owner,
+            tail=block.tail,
+            measured=measured,
+            route=[None, *(route[i] for i in later)],
+            link=[None, *(link[i] for i in later)],
+            service=[None, *(service[i] for i in later)],
         )
 
     def __len__(self) -> int:
