@@ -36,9 +36,8 @@ from typing import Any
 
 from simdata import kpi_names
 from simdata.analysis.kpis import REGISTRY, VARIANTS, Kpi
-from simdata.analysis.network.economy import ECONOMY_KPIS
-from simdata.analysis.network.kpis import DIMENSION as NODE
-from simdata.analysis.network.kpis import PROVINCE, QUEUE_KPIS, path_kpis
+from simdata.analysis.network.names import DIMENSION as NODE
+from simdata.analysis.network.names import ECONOMY_KPIS, PATH_KPIS, PROVINCE, QUEUE_KPIS
 from simdata.model.identifiers.subsidy import CONDITIONS
 from simdata.model.produced import latency_sampled, produced_frames
 from simdata.model.resolution.windows import WINDOW
@@ -212,7 +211,7 @@ for _name in QUEUE_KPIS:
     register_kpi_dimension(
         _name, NODE, lambda s: _nodes(s, lambda node: node.queues, "a node with servers")
     )
-for _name in (*path_kpis(), *ECONOMY_KPIS):
+for _name in (*PATH_KPIS, *ECONOMY_KPIS):
     register_kpi_dimension(
         _name, NODE, lambda s: _nodes(s, lambda node: node.kind == "secondary", "a secondary node")
     )

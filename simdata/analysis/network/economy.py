@@ -13,12 +13,12 @@ from collections.abc import Callable
 import polars as pl
 
 from simdata.analysis.kpis import Kpi, register_variant
-from simdata.analysis.network.kpis import DIMENSION, PROVINCE
+from simdata.analysis.network.names import DIMENSION, ECONOMY_KPIS, PROVINCE
 from simdata.model.frames import NETWORK_ENTERPRISES
 from simdata.model.world import Window
 
 #: KPI → its per-node (and per-province) value from the ``network_enterprises`` rows.
-ECONOMY_KPIS: dict[str, Callable[[Window], pl.Expr]] = {
+EXPRESSIONS: dict[str, Callable[[Window], pl.Expr]] = {
     "enterprises.joined_count": lambda w: pl.col("enterprises").sum(),
     "registrations.new_count": lambda w: pl.col("new_registrations").sum(),
     "registrations.total_count": lambda w: pl.col("identifiers").sum(),
@@ -39,5 +39,7 @@ def _variant(name: str, expr: Callable[[Window], pl.Expr]) -> Kpi:
     )
 
 
-for _name, _expr in ECONOMY_KPIS.items():
+if set(EXPRESSIONS) != set(ECONOMY_KPIS):
+    raise ValueError("network economy KPIs: names and expressions differ")
+for _name, _expr in EXPRESSIONS.items():
     register_variant(_variant(_name, _expr))

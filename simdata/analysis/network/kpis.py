@@ -16,6 +16,7 @@ import math
 
 from simdata import kpi_names
 from simdata.analysis.kpis import Kpi, register_variant
+from simdata.analysis.network.names import DIMENSION, PATH_KPIS, PROVINCE, QUEUE_KPIS
 from simdata.analysis.resolution.kpis import DEFINITIONS
 from simdata.arrays import IntArray
 from simdata.engine import histogram
@@ -24,29 +25,19 @@ from simdata.model.network.tally import NodeFigures
 from simdata.model.resolution.statistics import NodeStatistics
 from simdata.model.world import Simulated
 
-DIMENSION = "node"
-PROVINCE = "province"
 #: The KPIs summed over a province's secondary nodes (``@province=NAME``).
 PROVINCE_KPIS = ("resolution.arrivals_count",)
-#: The KPIs of a node's own queue.
-QUEUE_KPIS = (
-    "resolution.wait_mean",
-    "resolution.sojourn_mean",
-    "resolution.sojourn_p50",
-    "resolution.sojourn_p99",
-    "resolution.queue_mean",
-    "resolution.utilisation",
-    "resolution.throughput",
-    "resolution.rejected_share",
-)
 
 
 def path_kpis() -> tuple[str, ...]:
     """The end-to-end KPIs of the resolutions a secondary node owns."""
-    return tuple(d.kpi.name for d in DEFINITIONS if d.kpi.name not in QUEUE_KPIS)
+    return PATH_KPIS
 
 
 def _register() -> None:
+    names = {d.kpi.name for d in DEFINITIONS}
+    if names != {*QUEUE_KPIS, *PATH_KPIS}:
+        raise ValueError(f"network KPIs: queue + path lists must be {sorted(names)}")
     for definition in DEFINITIONS:
         base = definition.kpi
         if base.name in PROVINCE_KPIS:
