@@ -23,6 +23,7 @@ from simdata.scenario.units import DAY_S
 from tests.fit.enterprises_synthetic import (
     BASELINE,
     BASS,
+    Z99,
     ranks_first,
     recovered,
     scenario,
@@ -101,6 +102,27 @@ def test_bass_adoption_recovered(tmp_path: Path) -> None:
         if key.startswith("adoption"):
             assert low <= true[key] <= high, (key, value, low, high)
     assert "adoption: {model: bass, p: " in fit.text
+
+
+def test_cases_per_identifier_recovered(tmp_path: Path) -> None:
+    """A base with cases.per_identifier: both rates are fitted (joiners only) and cover the
+    truth (0.5/year + 2e-5/year per identifier) at 99 %; the YAML carries both."""
+    base = tmp_path / "base.yaml"
+    base.write_text(
+        f"name: per-identifier\nextends: {BASELINE.as_posix()}\nenterprises:\n"
+        "  cases: {rate: 0.5/year, per_identifier: 2e-5/year}\n",
+        encoding="utf-8",
+    )
+    world = load_scenario(base)
+    fit = fit_enterprises(write_log(tmp_path / "log.csv", 21, world), base, gof=False)
+    rate, per_identifier = fit.fitted.cases, fit.fitted.per_identifier
+    assert rate is not None
+    assert per_identifier is not None
+    year = 365.25
+    assert rate.ci(Z99)[0] * year <= 0.5 <= rate.ci(Z99)[1] * year
+    assert per_identifier.ci(Z99)[0] * year <= 2e-5 <= per_identifier.ci(Z99)[1] * year
+    assert "  cases: {rate: " in fit.text
+    assert ", per_identifier: " in fit.text
 
 
 def test_template_is_printed_and_fits_with_notes(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ import numpy as np
 from scipy import stats
 
 from simdata.experiments.fit.enterprises_adoption import Estimate, fit_adoption
+from simdata.experiments.fit.enterprises_cases import case_exposure, fit_two_rates
 from simdata.experiments.fit.enterprises_dists import fit_censored, fit_intensity
 from simdata.experiments.fit.enterprises_log import EnterprisesLog, parse_enterprises
 from simdata.experiments.fit.enterprises_months import (
@@ -125,18 +126,20 @@ def _distributions(
             fitted.dists[name] = fit_intensity(resolutions, expo)
 
 
-def _cases(log: EnterprisesLog, spec: EnterprisesSpec, fitted: EnterprisesFitted) -> None:
+def _cases(
+    log: EnterprisesLog, spec: EnterprisesSpec, days: Days, fitted: EnterprisesFitted
+) -> None:
     if log.cases is None:
         fitted.notes.append("cases not fitted: the log has no cases column")
         return
-    count, days = int(log.cases.sum()), float(active_days(log).sum())
-    fitted.cases = garwood(count, days)
-    fitted.cases_n = (count, days)
-    if spec.cases.per_identifier is not None:
-        fitted.notes.append(
-            "cases.per_identifier of the base is set to null: the fitted rate is all cases "
-            "per enterprise-day"
-        )
+    if spec.cases.per_identifier is None:
+        count, exposure_days = int(log.cases.sum()), float(active_days(log).sum())
+        fitted.cases = garwood(count, exposure_days)
+        fitted.cases_n = (count, exposure_days)
+        return
+    cases, on_days, identifier_days = case_exposure(log, days)
+    fitted.cases, fitted.per_identifier = fit_two_rates(cases, on_days, identifier_days)
+    fitted.cases_n = (int(cases.sum()), float(on_days.sum()))
 
 
 def _base(base: Path | None) -> tuple[Scenario | None, EnterprisesSpec, dict[str, Any]]:
@@ -176,7 +179,7 @@ def fit_enterprises(
     days = Days.of(log, calendar, factors)
     _adoption(log, fitted)
     _distributions(log, spec, days, fitted, gof)
-    _cases(log, spec, fitted)
+    _cases(log, spec, days, fitted)
     start = scenario.run.start_date if scenario is not None else None
     if fitted.adoption and start is not None and start != log.first_month:
         fitted.notes.append(

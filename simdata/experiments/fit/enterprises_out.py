@@ -40,6 +40,8 @@ class EnterprisesFitted:
     #: Per distribution field: what its n counts, for the comment.
     samples: dict[str, str] = field(default_factory=dict)
     cases: Estimate | None = None
+    #: cases.per_identifier (per identifier per day), fitted when the base sets it.
+    per_identifier: Estimate | None = None
     cases_n: tuple[int, float] = (0, 0.0)  # cases, enterprise-days
     notes: list[str] = field(default_factory=list)
     #: Per field, the base's family (or adoption model) then the keys it sets.
@@ -136,12 +138,21 @@ def _cases_lines(fitted: EnterprisesFitted) -> list[str]:
     assert fitted.cases is not None
     count, days = fitted.cases_n
     written: dict[str, Any] = {"rate": f"{num(fitted.cases.value * YEAR_DAYS)}/year"}
-    for key in fitted.base_keys.get("cases", ()):
-        written[key] = None
+    per_id = fitted.per_identifier
+    if per_id is None:
+        how = f"exact Poisson {_ci(fitted.cases, YEAR_DAYS, '/year')}"
+        for key in fitted.base_keys.get("cases", ()):
+            written[key] = None
+    else:
+        written["per_identifier"] = f"{num(per_id.value * YEAR_DAYS)}/year"
+        how = (
+            f"rate + per_identifier × identifiers, MLE on the enterprises joining in the log; "
+            f"rate {_ci(fitted.cases, YEAR_DAYS, '/year')}; per_identifier "
+            f"{_ci(per_id, YEAR_DAYS, '/year')}"
+        )
     return [
         f"  cases: {_flow(written)}",
-        f"  # D: {count} cases over {num(days)} enterprise-days; exact Poisson "
-        f"{_ci(fitted.cases, YEAR_DAYS, '/year')}",
+        f"  # D: {count} cases over {num(days)} enterprise-days; {how}",
     ]
 
 
