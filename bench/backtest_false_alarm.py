@@ -28,7 +28,7 @@ import numpy as np
 from simdata.analysis.multiplicity import ALPHA, holm
 from simdata.arrays import FloatArray
 from simdata.experiments.backtest import read_run
-from simdata.experiments.backtest.judge import z_test
+from simdata.experiments.backtest.judge import period_stats, z_test
 from simdata.experiments.backtest.observe import periods_of
 from simdata.experiments.backtest.observed import Observed
 from simdata.experiments.backtest.simulated import simulated
@@ -101,6 +101,7 @@ def real(run_dir: Path, reps: int) -> None:
     p_null: dict[str, list[float]] = {k: [] for k in matrices}
     hits_up: dict[str, int] = dict.fromkeys(matrices, 0)
     hits_down: dict[str, int] = dict.fromkeys(matrices, 0)
+    outside: dict[str, list[float]] = {k: [] for k in matrices}
     for g in range(groups):
         members = list(range(g * (reps + 1), (g + 1) * (reps + 1)))
         for obs in members:
@@ -108,18 +109,21 @@ def real(run_dir: Path, reps: int) -> None:
             for kpi, (matrix, log, unit) in matrices.items():
                 y, sim = matrix[:, obs], matrix[:, others]
                 p_null[kpi].append(z_test(y, sim, log).p)
+                bounds = (0.0, 1.0) if unit == "fraction" else (0.0, math.inf)
+                stats = period_stats(y, sim, bounds, log)
+                outside[kpi] += list((y < stats.low) | (y > stats.high))
                 up = np.clip(y * 1.2, 0, 1) if unit == "fraction" else y * 1.2
                 hits_up[kpi] += z_test(up, sim, log).p <= ALPHA
                 hits_down[kpi] += z_test(y * 0.8, sim, log).p <= ALPHA
     trials = groups * (reps + 1)
     print(f"{run_dir}: {total} replications, {groups} groups of {reps + 1}, {trials} trials")
     print(f"tolerance at α: {tolerance(trials):.3f}")
-    print("| KPI | periods | false alarms | power ×1.2 | power ×0.8 |")
+    print("| KPI | periods | false alarms | power ×1.2 | power ×0.8 | outside the 95% PI |")
     for kpi, (matrix, _, _) in matrices.items():
         rate = np.mean(np.array(p_null[kpi]) <= ALPHA)
         print(
             f"| `{kpi}` | {matrix.shape[0]} | {rate:.3f} | {hits_up[kpi] / trials:.3f} | "
-            f"{hits_down[kpi] / trials:.3f} |"
+            f"{hits_down[kpi] / trials:.3f} | {np.mean(outside[kpi]):.3f} |"
         )
     family = np.array([p_null[k] for k in matrices]).T
     fwer = np.mean([np.any(holm(row) <= ALPHA) for row in family])

@@ -169,9 +169,10 @@ def backtest(
         bounds = (0.0, 1.0) if unit == "fraction" else (0.0, math.inf)
         values = np.array(each.values, dtype=np.float64)
         sim = simulated(run, each)
-        stats = judge.period_stats(values, sim, bounds)
+        log = unit != "fraction"  # counts and durations: right-skewed, compared on log(1 + x)
+        stats = judge.period_stats(values, sim, bounds, log)
         rows += _rows(each, unit, stats)
-        tests.append(judge.z_test(values, sim, log=unit != "fraction"))
+        tests.append(judge.z_test(values, sim, log))
     table = pl.DataFrame(rows, schema=BACKTEST_SCHEMA, orient="row")
     records = _verdict_records(series, units, tests, table)
     result = BacktestResult(table, records, out_dir)
@@ -184,7 +185,7 @@ def backtest(
 def _summary(result: BacktestResult, run: RunData) -> dict[str, Any]:
     """``verdicts.json``: the test, its level, and one record per KPI."""
     method = "order statistics" if len(run.replications) >= judge.ORDER_STAT_REPLICATIONS else (
-        "normal (mean ± t·s·√(1 + 1/R))"
+        "normal (mean ± t·s·√(1 + 1/R); on log(1 + x) for counts and durations)"
     )  # fmt: skip
     return {
         "test": judge.TEST,

@@ -2,9 +2,10 @@
 
 Per period: the replications' mean, a 95 % predictive interval for one more replication
 (order statistics of the replications when there are ≥ 39 of them, else the normal-theory
-interval mean ± t·s·√(1 + 1/R)), and the observation's percentile — its mid-rank among the
-R replications and itself, ``(below + ½·tied + ½) / (R + 1)``, which is uniform with mean ½
-when the observation is one more replication (the probability integral transform, PIT).
+interval mean ± t·s·√(1 + 1/R), on log(1 + value) for counts and durations), and the
+observation's percentile — its mid-rank among the R replications and itself,
+``(below + ½·tied + ½) / (R + 1)``, which is uniform with mean ½ when the observation is
+one more replication (the probability integral transform, PIT).
 
 Per KPI, the test is on the mean over periods of the observation's standardised gap,
 z̄ = mean_p (y_p − x̄_p) / s_p (x̄_p, s_p: the replications' mean and SD; |z| capped at 10),
@@ -80,7 +81,11 @@ def mid_rank(value: float, reference: FloatArray) -> float:
     return (below + 0.5 * tied + 0.5) / (reference.size + 1)
 
 
-def _interval(values: FloatArray, bounds: tuple[float, float]) -> tuple[float, float, str]:
+def _interval(
+    values: FloatArray, bounds: tuple[float, float], log: bool = False
+) -> tuple[float, float, str]:
+    """The 95 % predictive interval of one more value; ``log``: the normal-theory interval
+    is built on log(1 + value) and mapped back (counts and durations are right-skewed)."""
     size = values.size
     if size >= ORDER_STAT_REPLICATIONS:
         ordered = np.sort(values)
@@ -88,15 +93,22 @@ def _interval(values: FloatArray, bounds: tuple[float, float]) -> tuple[float, f
         return float(ordered[k - 1]), float(ordered[size - k]), "order statistics"
     if size < 2:
         return math.nan, math.nan, "normal"
-    half = stats.t.ppf(0.5 + LEVEL / 2, size - 1) * values.std(ddof=1) * math.sqrt(1 + 1 / size)
-    mean = float(values.mean())
-    return max(bounds[0], mean - half), min(bounds[1], mean + half), "normal"
+    scaled = np.log1p(np.maximum(values, 0.0)) if log else values
+    half = stats.t.ppf(0.5 + LEVEL / 2, size - 1) * scaled.std(ddof=1) * math.sqrt(1 + 1 / size)
+    low, high = float(scaled.mean()) - half, float(scaled.mean()) + half
+    if log:
+        low, high = math.expm1(low), math.expm1(high)
+    return max(bounds[0], low), min(bounds[1], high), "normal"
 
 
 def period_stats(
-    observed: FloatArray, simulated: FloatArray, bounds: tuple[float, float] = (0.0, math.inf)
+    observed: FloatArray,
+    simulated: FloatArray,
+    bounds: tuple[float, float] = (0.0, math.inf),
+    log: bool = False,
 ) -> PeriodStats:
-    """Mean, predictive interval and PIT of each period (row of ``simulated``)."""
+    """Mean, predictive interval and PIT of each period (row of ``simulated``); ``log`` as
+    for :func:`z_test`."""
     rows = len(observed)
     mean, low, high, pit, n = (np.full(rows, np.nan) for _ in range(5))
     method = "normal"
@@ -106,7 +118,7 @@ def period_stats(
         if values.size == 0:
             continue
         mean[i] = values.mean()
-        low[i], high[i], method = _interval(values, bounds)
+        low[i], high[i], method = _interval(values, bounds, log)
         if math.isfinite(observed[i]):
             pit[i] = mid_rank(float(observed[i]), values)
     return PeriodStats(mean, low, high, pit, n, method)
