@@ -62,6 +62,9 @@ class Kpi:
     #: Computed from a component's statistics (the network's nodes), not from ``frame``'s
     #: rows; ``frame`` then only says whether the replication produces the KPI.
     from_statistics: bool = False
+    #: Breakdowns every name of this form carries after its own (``by``), in this fixed
+    #: order: ``(("window", "peak_hour"),)`` makes ``…@node=fuzhou@window=peak_hour``.
+    suffix: tuple[tuple[str, str], ...] = ()
 
     @property
     def sample_name(self) -> str:
@@ -181,6 +184,12 @@ def kpis_markdown() -> str:
         "sectioning CI, and are undecided when a replication holds too few values beyond "
         "the quantile.",
         "",
+        "Breakdowns: a name is `<area>.<measure>_<stat>` followed by breakdowns "
+        "`@dimension=value`, parsed in `simdata/kpi_names.py`. A KPI takes one breakdown, "
+        "except the composed forms listed below, whose fixed breakdowns follow in this "
+        "order: the node first, then the window (`resolution.utilisation@node=fuzhou"
+        "@window=peak_hour`, the busiest whole clock hour of a network node).",
+        "",
         "| KPI | unit | better | 中文 | description |",
         "| --- | --- | --- | --- | --- |",
     ]
@@ -190,7 +199,8 @@ def kpis_markdown() -> str:
         if kpi.values is not None:
             also += f" Values: {', '.join(kpi.values)}."
         for variant in (v for v in VARIANTS if v.name == kpi.name):
-            dims = ", ".join(f"`@{d}=…`" for d in variant.by if d is not None)
+            fixed = "".join(f"@{d}={v}" for d, v in variant.suffix)
+            dims = ", ".join(f"`@{d}=…{fixed}`" for d in variant.by if d is not None)
             also += f" Also {dims} from `{variant.frame.name}`."
         lines.append(
             f"| `{kpi.name}` | {kpi.unit} | {kpi.better} | {kpi.label_zh} | "

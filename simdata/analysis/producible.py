@@ -261,7 +261,7 @@ def producible_kpis(scenario: Scenario) -> list[str]:
                 continue
             domain = _domain(scenario, kpi, dimension)
             for value in domain.values if domain is not None else ():
-                names.append(kpi_names.format(kpi.name, [(dimension, value)]))
+                names.append(kpi_names.format(kpi.name, [(dimension, value), *kpi.suffix]))
     return list(dict.fromkeys(names))
 
 
@@ -278,16 +278,18 @@ def why_not_producible(scenario: Scenario, name: str) -> str | None:
             dict.fromkeys(f"{k.frame.producer} (frame {k.frame.name})" for k in forms)
         )
         return f"{parsed.base} needs the model's {needs}, which this scenario does not simulate"
-    if len(parsed.breakdowns) > 1:
-        return "a KPI takes one @breakdown at most"
+    (dimension, value), *rest = parsed.breakdowns.items() or [("", "")]
+    if len(parsed.breakdowns) > 1 and not any(k.suffix == tuple(rest) for k in produced):
+        composed = sorted({_composed(k) for k in produced if k.suffix})
+        also = f" (composed here: {', '.join(composed)})" if composed else ""
+        return f"a KPI takes one @breakdown at most{also}"
     if not parsed.breakdowns:
         if any(None in kpi.by for kpi in produced):
             return None
         needed = ", ".join(_breakdown_forms(scenario, produced))
         why = "latency is sampled in peak-hour windows here; " if latency_sampled(scenario) else ""
         return f"{why}{parsed.base} needs a breakdown here ({needed})"
-    ((dimension, value),) = parsed.breakdowns.items()
-    with_dimension = [kpi for kpi in produced if dimension in kpi.by]
+    with_dimension = [kpi for kpi in produced if dimension in kpi.by and kpi.suffix == tuple(rest)]
     if not with_dimension:
         dims = sorted({d for kpi in produced for d in kpi.by if d is not None}) or ["none"]
         return f"{parsed.base} has no breakdown @{dimension} here (it has {', '.join(dims)})"
@@ -296,6 +298,12 @@ def why_not_producible(scenario: Scenario, name: str) -> str | None:
         return None  # a dimension without a registered domain is not judged here
     expected = next(d for d in domains if d is not None).expected
     return f"@{dimension}={value} is not produced by this scenario (expected {expected})"
+
+
+def _composed(kpi: Kpi) -> str:
+    """``@node=…@window=peak_hour``: a form with fixed trailing breakdowns."""
+    fixed = "".join(f"@{d}={v}" for d, v in kpi.suffix)
+    return "".join(f"@{d}=…{fixed}" for d in kpi.by if d is not None)
 
 
 def _breakdown_forms(scenario: Scenario, kpis: list[Kpi]) -> list[str]:

@@ -34,10 +34,19 @@ def path_kpis() -> tuple[str, ...]:
     return PATH_KPIS
 
 
+#: The busiest whole clock hour's utilisation of every queue node.
+PEAK = (("window", "peak_hour"),)
+
+
 def _register() -> None:
     names = {d.kpi.name for d in DEFINITIONS}
     if names != {*QUEUE_KPIS, *PATH_KPIS}:
         raise ValueError(f"network KPIs: queue + path lists must be {sorted(names)}")
+    utilisation = next(d.kpi for d in DEFINITIONS if d.kpi.name == "resolution.utilisation")
+    register_variant(
+        Kpi(utilisation.name, utilisation.unit, utilisation.better, "", "", NETWORK_NODES,
+            utilisation.expr, (DIMENSION,), from_statistics=True, suffix=PEAK)
+    )  # fmt: skip
     for definition in DEFINITIONS:
         base = definition.kpi
         if base.name in PROVINCE_KPIS:
@@ -72,6 +81,9 @@ def network_kpis(simulated: Simulated) -> dict[str, float]:
     table = simulated.frames[NETWORK_NODES.name]
     values = province_kpis(figures, dict(zip(table["node"], table["province"], strict=True)))
     for node, found in figures.items():
+        if math.isfinite(found.peak_utilisation):
+            name = kpi_names.format("resolution.utilisation", [(DIMENSION, node), *PEAK])
+            values[name] = found.peak_utilisation
         for names, statistics in ((QUEUE_KPIS, found.queue), (path_kpis(), found.path)):
             if statistics is None:
                 continue

@@ -26,7 +26,13 @@ from simdata.model.network.hits import tally_hits
 from simdata.model.network.kernels import group_by_node
 from simdata.model.network.plan import ENTERPRISE, RECURSIVE, SECONDARY, SKIP, TOP_LEVEL
 from simdata.model.network.rows import Rows
-from simdata.model.network.tally import NodeFigures, PathTally, queue_statistics
+from simdata.model.network.tally import (
+    NodeFigures,
+    PathTally,
+    peak_utilisation,
+    queue_statistics,
+)
+from simdata.model.resolution.draws import clock_hours
 from simdata.model.resolution.fcfs import FcfsStream
 from simdata.model.resolution.rules import NO_LIMIT, NodeRules
 
@@ -68,11 +74,15 @@ class BatchedNetwork:
         self.measure_start_s = measure_start_s
         self.horizon_s = horizon_s
         self.streams: dict[int, FcfsStream] = {}
+        #: Whole clock hours of the window, for each node's busiest hour.
+        self.hours = clock_hours(measure_start_s, horizon_s)
         for index, node in enumerate(plan.spec.nodes):
             if node.servers is not None:
                 limit = NO_LIMIT if node.queue_limit is None else int(node.queue_limit)
                 rules = NodeRules(node.servers, limit, math.inf, math.inf, False)
-                self.streams[index] = FcfsStream(rules, measure_start_s, horizon_s)
+                self.streams[index] = FcfsStream(
+                    rules, measure_start_s, horizon_s, busy_edges=self.hours
+                )
         self.pools = {layer: Rows.empty(layer) for layer in QUEUE_LAYERS}
         self.path = PathTally(plan.size, network_rules(source))
         #: Measured resolutions reaching each node (cache hits at their recursive node).
@@ -207,7 +217,10 @@ class BatchedNetwork:
             queue = None if stream is None else queue_statistics(stream, window, servers)
             owns = node.kind == "secondary"
             path = self.path.statistics(index, window, servers) if owns else None
-            found[node.name] = NodeFigures(node.kind, queue, path)
+            peak = math.nan
+            if stream is not None and len(self.hours) >= 2:
+                peak = peak_utilisation(stream.busy_servers(), servers)
+            found[node.name] = NodeFigures(node.kind, queue, path, peak)
         return found
 
     def collected_latencies(self) -> tuple[IntArray, FloatArray]:

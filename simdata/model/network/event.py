@@ -47,7 +47,8 @@ from simdata.model.network.draws import NetworkBlock, NetworkSource
 from simdata.model.network.event_tally import FOLD, QueueRows
 from simdata.model.network.hits import tally_hits
 from simdata.model.network.plan import RECURSIVE, SKIP
-from simdata.model.network.tally import NodeFigures, PathTally
+from simdata.model.network.tally import NodeFigures, PathTally, peak_utilisation
+from simdata.model.resolution.draws import clock_hours
 from simdata.model.resolution.rules import NO_LIMIT, ReorderBuffer, admits
 
 #: A node arrival's priority: ``ARRIVAL_PRIORITY + layer·LAYER_SPAN + request id`` — after
@@ -154,11 +155,13 @@ class EventNetwork:
         plan = self.plan = source.plan
         self.measure_start_s = measure_start_s
         self.horizon_s = horizon_s
+        #: Whole clock hours of the window, for each node's busiest hour.
+        self.hours = clock_hours(measure_start_s, horizon_s)
         self.queues: dict[int, _Queue] = {}
         for index, node in enumerate(plan.spec.nodes):
             if node.servers is not None:
                 limit = NO_LIMIT if node.queue_limit is None else int(node.queue_limit)
-                rows = QueueRows(measure_start_s, horizon_s, keep=collect)
+                rows = QueueRows(measure_start_s, horizon_s, keep=collect, hours=self.hours)
                 self.queues[index] = _Queue(node.servers, limit, int(plan.layer[index]), rows)
         self.path = PathTally(plan.size, network_rules(source))
         self._arrivals = np.zeros(plan.size, dtype=np.int64)
@@ -384,7 +387,10 @@ class EventNetwork:
             stats = None if queue is None else queue.rows.statistics(window, servers)
             owns = node.kind == "secondary"
             path = self.path.statistics(index, window, servers) if owns else None
-            found[node.name] = NodeFigures(node.kind, stats, path)
+            peak = math.nan
+            if queue is not None and len(self.hours) >= 2:
+                peak = peak_utilisation(queue.rows.busy_servers(), servers)
+            found[node.name] = NodeFigures(node.kind, stats, path, peak)
         return found
 
     @property

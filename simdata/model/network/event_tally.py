@@ -17,6 +17,8 @@ import numpy as np
 
 from simdata.arrays import BoolArray, FloatArray, IntArray
 from simdata.engine import histogram
+from simdata.engine.batched import Accumulator, count_interval, series_means
+from simdata.engine.histogram import jit
 from simdata.model.resolution.fcfs import (
     BUSY_AREA,
     ENDS_IN_WINDOW,
@@ -36,6 +38,12 @@ FOLD = 1 << 15
 Visits = tuple[IntArray, FloatArray, FloatArray, FloatArray, BoolArray]
 
 
+@jit
+def _count_intervals(accumulator: Accumulator, start: FloatArray, end: FloatArray) -> None:
+    for i in range(start.shape[0]):
+        count_interval(accumulator, start[i], end[i])
+
+
 def _overlap(lo: FloatArray, hi: FloatArray, window_lo: float, window_hi: float) -> FloatArray:
     """Length of each ``[lo, hi) ∩ [window_lo, window_hi)`` (as the kernel's ``overlap``)."""
     length = np.minimum(hi, window_hi) - np.maximum(lo, window_lo)
@@ -49,9 +57,19 @@ class QueueRows:
     ``WITHIN_SLA`` and its latency is its sojourn, as in the batched engine's stream.
     """
 
-    def __init__(self, window_lo_s: float, window_hi_s: float, *, keep: bool = False) -> None:
+    def __init__(
+        self,
+        window_lo_s: float,
+        window_hi_s: float,
+        *,
+        keep: bool = False,
+        hours: FloatArray | None = None,
+    ) -> None:
         self.window_lo_s = window_lo_s
         self.window_hi_s = window_hi_s
+        #: Busy server time per whole clock hour (``hours``: the hours' edges).
+        self.hours = hours
+        self._busy = Accumulator.over(hours)
         self.stats = np.zeros(STATS_SIZE)
         self.latency = histogram.empty()
         self.sojourn = histogram.empty()
@@ -105,7 +123,16 @@ class QueueRows:
         a, s, e = arrival[admitted], start[admitted], end[admitted]
         stats[QUEUE_AREA] += _overlap(a, s, lo, hi).sum()
         stats[BUSY_AREA] += _overlap(s, e, lo, hi).sum()
+        if self.hours is not None:
+            _count_intervals(self._busy, s, e)
         stats[ENDS_IN_WINDOW] += np.count_nonzero((e >= lo) & (e < hi))
+
+    def busy_servers(self) -> FloatArray:
+        """Mean busy servers per whole clock hour (as :meth:`FcfsStream.busy_servers`)."""
+        self.fold()
+        if self.hours is None:
+            return np.empty(0)
+        return series_means(self._busy.sums, np.asarray(self.hours, dtype=np.float64))
 
     def statistics(self, window_s: float, servers: int) -> NodeStatistics:
         """The node's statistics (the batched engine's ``queue_statistics``)."""

@@ -40,6 +40,9 @@ class NodeFigures:
     kind: str
     queue: NodeStatistics | None
     path: NodeStatistics | None
+    #: The utilisation of the busiest whole clock hour of the window (queue nodes; NaN
+    #: when the window holds no whole hour): ``resolution.utilisation@node=…@window=peak_hour``.
+    peak_utilisation: float = math.nan
 
 
 class PathTally:
@@ -176,3 +179,10 @@ def _tally(
                 add(latencies[node], reported)
             else:
                 add_times(latencies[node], reported, times)
+
+
+def peak_utilisation(busy_servers: FloatArray, servers: int) -> float:
+    """The busiest hour's utilisation from the mean busy servers per clock hour."""
+    if servers <= 0 or len(busy_servers) == 0:
+        return math.nan
+    return float(np.max(busy_servers)) / servers
