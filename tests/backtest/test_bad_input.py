@@ -118,8 +118,12 @@ def test_bad_run_directories(zhanjiang_runs: tuple[Path, Path], tmp_path: Path) 
     shutil.copytree(zhanjiang_runs[0], unfinished)
     manifest = json.loads((unfinished / "manifest.json").read_text())
     (unfinished / "manifest.json").write_text(json.dumps({**manifest, "status": "running"}))
+    no_kpis = tmp_path / "no-kpis"
+    shutil.copytree(zhanjiang_runs[0], no_kpis)
+    (no_kpis / "kpis.parquet").unlink()
     cases = {
         tmp_path / "missing": "expected a run directory",
+        no_kpis: "expected the run's KPI table",
         few: "at least 5 replications",
         unfinished: "expected a complete run",
     }

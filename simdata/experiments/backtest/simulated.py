@@ -118,7 +118,12 @@ def read_run(path: Path) -> RunData:
             f"{path / 'scenario.yaml'}: run.start_date: expected a dated run (observations "
             "are dated), got none"
         )
-    kpis = pl.read_parquet(path / "kpis.parquet")
+    try:
+        kpis = pl.read_parquet(path / "kpis.parquet", columns=["replication", "kpi"])
+    except (OSError, pl.exceptions.PolarsError) as error:
+        raise UsageError(
+            f"{path / 'kpis.parquet'}: expected the run's KPI table, got {error}"
+        ) from None
     constants = {"workday_s": (scenario.calendar or CalendarSpec()).workday_s()}
     if scenario.policy is not None:
         constants |= {"sla_s": scenario.policy.sla, "extension_s": scenario.policy.extension}
