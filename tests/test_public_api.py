@@ -77,6 +77,7 @@ def test_json_schema_names_every_top_level_key() -> None:
         "extends",
         "run",
         "resolution",
+        "network",
         "calendar",
         "catalogue",
         "requesters",
