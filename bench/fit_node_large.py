@@ -9,13 +9,12 @@ the CSV, fit traffic, cache and service time (with the goodness-of-fit p-values)
 scenario.
 
     taskset -c 0 .venv/bin/python -m pytest bench/fit_node_large.py -q -p no:cacheprovider \
-        --benchmark-only -s --import-mode=importlib
+        --benchmark-only -s
 
 ``taskset -c 0`` pins the process to one core. The goal is checked on the process's CPU
 time (every thread's, so a multi-threaded polars cannot hide work on another core): on a
 quiet machine the wall time equals it, on a shared one the wall time also counts waiting
-for the core. ``--import-mode=importlib`` keeps ``bench/coverage.py`` from shadowing the
-``coverage`` package that numba imports. The measured figure is in docs/fit.md.
+for the core. The measured figure is in docs/fit.md.
 """
 
 from __future__ import annotations

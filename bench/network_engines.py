@@ -1,11 +1,7 @@
 """The network's two engines side by side on a mid-size network: resolutions per second.
 
     .venv/bin/python -m bench.network_engines          # the table
-    .venv/bin/python -m pytest bench/network_engines.py -q -p no:cacheprovider \
-        --benchmark-only -s --import-mode=importlib
-
-(``--import-mode=importlib``: with pytest's default mode ``bench/`` goes on ``sys.path`` and
-``bench/coverage.py`` shadows the ``coverage`` package numba imports.)
+    .venv/bin/python -m pytest bench/network_engines.py -q -p no:cacheprovider --benchmark-only -s
 
 The network: 4 recursive nodes (cache hit ratio 60 %, each naming a top-level node), 3
 top-level nodes (4 servers, lognormal 2 ms), 24 secondary nodes with Zipf-like owner

@@ -1,6 +1,6 @@
 """Coverage of simdata's 95 % CIs against exact queueing theory, over many independent runs.
 
-    .venv/bin/python -m bench.coverage [--runs N] [--case NAME ...]
+    .venv/bin/python -m bench.interval_coverage [--runs N] [--case NAME ...]
 
 Each case is a node-only scenario whose KPI has a closed form (M/M/1 and M/M/c waits and
 sojourn quantiles, M/M/1/K blocking). A *run* is ``simdata.run`` with the case's
