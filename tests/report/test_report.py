@@ -257,7 +257,7 @@ def _run_without_summary(root: Path) -> Path:
         (
             _unknown_kind,
             [],
-            "kind: expected one of run, capacity, sweep, compare, optimize, got 'party'",
+            "kind: expected one of run, capacity, sweep, compare, optimize, backtest, got 'party'",
         ),
         (_broken_manifest, [], "expected JSON"),
         (_run_without_summary, [], "expected summary.parquet"),
