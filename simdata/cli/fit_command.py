@@ -106,11 +106,16 @@ def fit_command(
     renames = _renames(maps)
     if lang not in LANGS:  # before the fit, which may take a while
         raise UsageError(f"--lang: expected one of {', '.join(LANGS)}, got {lang!r}")
+    if out is not None:
+        _check_folder("--out", out)
+    page_path = _report_path(data, out, report, lang)  # before the fit, as --lang
     if kind == "enterprises":
         result: Fitted = fit_enterprises(data, base, renames, out)
     else:
         result = (fit_node if kind == "node" else fit_requests)(data, base, renames, out)
-    page = _page(result, FitSource(data, kind, base, renames), out, report, lang)
+    page = None  # built whole before anything is written
+    if page_path is not None:
+        page = (page_path, build_fit_page(result, FitSource(data, kind, base, renames), lang))
     summary = getattr(result, "summary", "")
     if summary:  # the rates and the AIC ranking with GoF p-values; stdout may be the YAML
         click.echo(summary, nl=False, err=out is None)
@@ -124,15 +129,25 @@ def fit_command(
         click.echo(f"wrote {page[0]}", err=out is None)  # stdout may be the YAML
 
 
-def _page(
-    result: Fitted, source: FitSource, out: Path | None, report: str | None, lang: str
-) -> tuple[Path, str] | None:
-    """``--report``: the page's path and HTML, built whole before anything is written."""
+def _report_path(data: Path, out: Path | None, report: str | None, lang: str) -> Path | None:
+    """``--report``: the page's path (None without the option), checked before the fit."""
     if report is None:
         return None
-    path = Path(report) if report else fit_report_path(source.data, out, lang)
+    path = Path(report) if report else fit_report_path(data, out, lang)
     if path.is_dir():
         raise UsageError(f"--report: expected a file name, got the directory {path}")
     if out is not None and path.resolve() == out.resolve():
         raise UsageError(f"--report: expected another file than --out, got {path}")
-    return path, build_fit_page(result, source, lang)
+    _check_folder("--report", path)
+    return path
+
+
+def _check_folder(option: str, path: Path) -> None:
+    """A file to write needs an existing folder: said in one line before the fit (which
+    may take a while) and before anything is written, not as a traceback after it."""
+    folder = path.parent
+    if not folder.is_dir():
+        what = "a file, not a folder" if folder.exists() else "no such folder"
+        raise UsageError(
+            f"{option}: {path}: expected a file in an existing folder, got {folder} ({what})"
+        )

@@ -62,7 +62,10 @@ def _censored_one(
         logs = np.array(to_logs(tuple(float(v) for v in dist.fit(data, floc=0))))
 
     def negative(x: FloatArray) -> float:
-        args = from_logs(tuple(x))
+        try:
+            args = from_logs(tuple(x))
+        except OverflowError:  # a search step toward an unbounded scale: not a maximum
+            return math.inf
         with np.errstate(divide="ignore"):
             value = float(
                 np.sum(dist.logpdf(exact, *args))

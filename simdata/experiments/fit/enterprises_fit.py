@@ -112,6 +112,13 @@ def _distributions(
                 f"{name} not fitted: expected at least {MIN_SAMPLE} enterprises, got {size}"
             )
             continue
+        if name == "ramp_time" and ramp.exact.size + ramp.low.size == 0:
+            # Only lower bounds: the likelihood grows without end as the ramp lengthens.
+            fitted.notes.append(
+                "ramp_time not fitted: expected enterprises whose ramp ended within the log, "
+                f"got {ramp.right.size} all still registering at its end (right-censored)"
+            )
+            continue
         if name == "final_identifiers":
             fitted.dists[name] = fit_censored(final)
             if gof:
