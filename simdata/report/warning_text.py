@@ -79,6 +79,11 @@ PATTERNS: tuple[WarningPattern, ...] = (
         "而非节点本身的波动（全部相同时不给出置信区间）；请缩短计量时段或增加重复次数。",
     ),
     _p(
+        "experiments.capacity.network._search",
+        r"the first node to break differs between replications: (?P<nodes>.*)",
+        "各次重复中最先违反 SLA 的节点不同（节点及次数）：{nodes}。",
+    ),
+    _p(
         "experiments.compare._provenance",
         r"(?P<label>.+?): root seed (?P<seed>\d+) is not the base's (?P<base>\d+): no common "
         r"random numbers.*",
