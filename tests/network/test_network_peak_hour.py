@@ -27,11 +27,11 @@ run: {{horizon: 3 h, warmup: 0 s, replications: 1, seed: 5}}
 network:
   engine: {engine}
   traffic:
-    rate: 40/s
+    rate: 12/s
     hourly_weights: [1, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
   nodes:
-    - {{name: top, kind: top_level, servers: 2, service_time: {{dist: exponential, mean: 10 ms}}}}
-    - {{name: sn, kind: secondary, servers: 1, service_time: {{dist: exponential, mean: 5 ms}}}}
+    - {{name: top, kind: top_level, servers: 2, service_time: {{dist: exponential, mean: 30 ms}}}}
+    - {{name: sn, kind: secondary, servers: 1, service_time: {{dist: exponential, mean: 15 ms}}}}
 targets:
   - {{kpi: resolution.utilisation@node=top@window=peak_hour, "<=": 90%}}
 """
@@ -49,7 +49,7 @@ def test_peak_hour_is_the_busiest_hour_on_both_engines(tmp_path: Path) -> None:
     peak, whole = batched[name], batched["resolution.utilisation@node=top"]
     # Hour 01–02 carries 3× the rate of the others: its utilisation is ~1.8× the mean.
     assert 1.5 * whole < peak < 2.1 * whole
-    assert peak == pytest.approx(40 * 3 / 1.0833 * 0.010 / 2, rel=0.1)  # ρ in that hour
+    assert peak == pytest.approx(12 * 3 / (26 / 24) * 0.030 / 2, rel=0.1)  # ρ in that hour
     assert event[name] == pytest.approx(peak, rel=1e-9)
     assert math.isfinite(batched["resolution.utilisation@node=sn@window=peak_hour"])
 
