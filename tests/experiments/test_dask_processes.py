@@ -27,6 +27,19 @@ DASK = Path(sys.executable).with_name("dask")
 #: Generous: two cores shared with other work; every wait polls a condition up to this.
 DEADLINE_S = 120.0
 
+NETWORK_TEXT = """\
+name: network-on-dask
+run: {horizon: 600 s, warmup: 30 s, replications: 3, seed: 9}
+network:
+  engine: batched
+  traffic: {rate: 300/s}
+  sla: p99<=50ms
+  nodes:
+    - {name: rec, kind: recursive, hit_ratio: 50%, link: {dist: constant, value: 2 ms}}
+    - {name: top, kind: top_level, servers: 1, service_time: {dist: exponential, mean: 1 ms}}
+    - {name: a, kind: secondary, province: 福建, share: 70%, servers: 1}
+    - {name: b, kind: secondary, province: 广东, share: 30%, servers: 1}
+"""
 MM1_TEXT = """\
 name: mm1-capacity
 run: {horizon: 2200 s, warmup: 200 s, replications: 3, seed: 5}
@@ -188,7 +201,7 @@ def launched(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> dict
     checks its own."""
     root = tmp_path_factory.mktemp("launched")
     files = {"mm8.yaml": MM8_TEXT, "mmc.yaml": MMC_TEXT, "grid.yaml": GRID_TEXT,
-             "mm1.yaml": MM1_TEXT}  # fmt: skip
+             "mm1.yaml": MM1_TEXT, "network.yaml": NETWORK_TEXT}  # fmt: skip
     for name, text in files.items():
         (root / name).write_text(text, encoding="utf-8")
     commands: dict[str, list[str | Path]] = {
@@ -196,6 +209,7 @@ def launched(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> dict
         "run": ["run", root / "mm8.yaml", *SHORT],
         "sweep": ["sweep", root / "mmc.yaml", "--design", root / "grid.yaml"],
         "capacity": ["capacity", root / "mm1.yaml"],
+        "network": ["run", root / "network.yaml"],
     }
     return {
         name: Launched(
@@ -272,6 +286,18 @@ def test_capacity_on_dask_processes_equals_serial(
     _finished(job.process)
     _serial(*job.inputs, "--out", tmp_path / "serial")
     assert_same_bytes(job.out, tmp_path / "serial", ["curve.parquet", "capacity.json"])
+
+
+def test_network_run_on_dask_processes_equals_serial(
+    launched: dict[str, Launched], tmp_path: Path
+) -> None:
+    """A resolution network's replications on real Dask processes: the serial run's KPIs,
+    node table and per-node histograms byte for byte (issue 19)."""
+    job = launched["network"]
+    assert _finished(job.process) == ""
+    _serial(*job.inputs, "--out", tmp_path / "serial")
+    tables = ["kpis.parquet", "summary.parquet", "network_nodes.parquet", "histograms.parquet"]
+    assert_same_bytes(job.out, tmp_path / "serial", tables)
 
 
 def test_a_worker_address_is_one_line(cluster: Cluster, tmp_path: Path) -> None:
