@@ -5,8 +5,6 @@ observed period, no number in exponent form, no request leaving the page."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +14,9 @@ from click.testing import CliRunner
 from simdata.cli import cli
 from simdata.experiments.backtest import backtest
 from simdata.experiments.backtest.observe import observed_csv
-from tests.report.test_browser import CJK, EXPONENT, FLAGS, _executable, _requested_urls
+from tests.report.test_browser import CJK, EXPONENT, _requested_urls, browser
+
+__all__ = ["browser"]  # the report tests' Chromium fixture, used here
 
 pytestmark = pytest.mark.unit
 
@@ -32,34 +32,6 @@ def backtest_dir(fujian_runs: tuple[Path, Path], tmp_path_factory: pytest.TempPa
     observed.write_text(observed_csv(fujian_runs[1], SERIES, scale), encoding="utf-8")
     backtest(fujian_runs[0], observed, out=folder / "out")
     return folder / "out"
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One headless Chromium for the pages of this module."""
-    chromium = _executable("chromium", "chromium-browser", "google-chrome")
-    driver_path = _executable("chromedriver")
-    if chromium is None or driver_path is None:
-        message = f"Chromium ({chromium}) or chromedriver ({driver_path}) not found"
-        if os.environ.get("SIMDATA_BROWSER_REQUIRED") == "1":
-            pytest.fail(f"{message}, and SIMDATA_BROWSER_REQUIRED=1")
-        pytest.skip(message)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-    driver.get("about:blank")
-    driver.get_log("performance")
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 EXPECTED = {

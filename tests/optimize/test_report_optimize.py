@@ -7,9 +7,7 @@ was chosen still has a page."""
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,9 @@ from simdata.cli import cli
 from simdata.experiments.optimize import optimize
 from simdata.report import build_report
 from tests.optimize.queueing import write_queue
-from tests.report.test_browser import CJK, EXPONENT, FLAGS, _executable, _requested_urls
+from tests.report.test_browser import CJK, EXPONENT, _requested_urls, browser
+
+__all__ = ["browser"]  # the report tests' Chromium fixture, used here
 
 DESIGN = (
     "name: servers-and-queue\n"
@@ -57,34 +57,6 @@ def optimize_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("optimize")
     optimize(*mmck_case(folder), out=folder / "out")
     return folder / "out"
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One headless Chromium for the pages of this module."""
-    chromium = _executable("chromium", "chromium-browser", "google-chrome")
-    driver_path = _executable("chromedriver")
-    if chromium is None or driver_path is None:
-        message = f"Chromium ({chromium}) or chromedriver ({driver_path}) not found"
-        if os.environ.get("SIMDATA_BROWSER_REQUIRED") == "1":
-            pytest.fail(f"{message}, and SIMDATA_BROWSER_REQUIRED=1")
-        pytest.skip(message)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-    driver.get("about:blank")
-    driver.get_log("performance")
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 #: What each language's page must say: the cost, the guarantee's opening, the cheaper

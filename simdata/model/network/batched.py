@@ -214,7 +214,11 @@ class BatchedNetwork:
         for index, node in enumerate(self.plan.spec.nodes):
             stream = self.streams.get(index)
             servers = node.servers or 0
-            queue = None if stream is None else queue_statistics(stream, window, servers)
+            queue = (
+                None
+                if stream is None
+                else queue_statistics(stream.stats, stream.sojourn, window, servers)
+            )
             owns = node.kind == "secondary"
             path = self.path.statistics(index, window, servers) if owns else None
             peak = math.nan

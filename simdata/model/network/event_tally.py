@@ -19,6 +19,7 @@ from simdata.arrays import BoolArray, FloatArray, IntArray
 from simdata.engine import histogram
 from simdata.engine.batched import Accumulator, count_interval, series_means
 from simdata.engine.histogram import jit
+from simdata.model.network.tally import queue_statistics
 from simdata.model.resolution.fcfs import (
     BUSY_AREA,
     ENDS_IN_WINDOW,
@@ -28,7 +29,7 @@ from simdata.model.resolution.fcfs import (
     STATS_SIZE,
     WAIT_SUM,
 )
-from simdata.model.resolution.rules import OUTCOMES, REJECTED, WITHIN_SLA
+from simdata.model.resolution.rules import REJECTED, WITHIN_SLA
 from simdata.model.resolution.statistics import NodeStatistics
 
 #: Rows buffered before they are folded into the statistics.
@@ -137,22 +138,4 @@ class QueueRows:
     def statistics(self, window_s: float, servers: int) -> NodeStatistics:
         """The node's statistics (the batched engine's ``queue_statistics``)."""
         self.fold()
-        stats = self.stats
-        return NodeStatistics(
-            window_s=window_s,
-            servers=servers,
-            measured=int(stats[:OUTCOMES].sum()),
-            hits=0,
-            hits_timed_out=0,
-            hits_within_sla=0,
-            hits_latency_sum=0.0,
-            outcomes=(float(stats[0]), float(stats[1]), float(stats[2]), float(stats[3])),
-            wait_sum=float(stats[WAIT_SUM]),
-            sojourn_sum=float(stats[SOJOURN_SUM]),
-            latency_sum=float(stats[LATENCY_SUM]),
-            queue_area=float(stats[QUEUE_AREA]),
-            busy_area=float(stats[BUSY_AREA]),
-            ends_in_window=float(stats[ENDS_IN_WINDOW]),
-            latency=self.latency.copy(),
-            sojourn=self.sojourn.copy(),
-        )
+        return queue_statistics(self.stats, self.sojourn, window_s, servers)

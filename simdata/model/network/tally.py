@@ -26,7 +26,6 @@ from simdata.model.resolution.fcfs import (
     QUEUE_AREA,
     SOJOURN_SUM,
     WAIT_SUM,
-    FcfsStream,
 )
 from simdata.model.resolution.rules import OUTCOMES, TIMED_OUT, WITHIN_SLA, NodeRules, judge
 from simdata.model.resolution.statistics import NodeStatistics
@@ -118,9 +117,12 @@ class PathTally:
         )
 
 
-def queue_statistics(stream: FcfsStream, window_s: float, servers: int) -> NodeStatistics:
-    """A queue node's own statistics (node arrival to end; no cache, no path)."""
-    stats = stream.stats
+def queue_statistics(
+    stats: FloatArray, sojourn: IntArray, window_s: float, servers: int
+) -> NodeStatistics:
+    """A queue node's own statistics (node arrival to end; no cache, no path) from its
+    :class:`~simdata.model.resolution.fcfs.FcfsStream`-layout ``stats`` and sojourn
+    histogram (its latency is its sojourn: a node's rules have no timeout and no SLA)."""
     return NodeStatistics(
         window_s=window_s,
         servers=servers,
@@ -136,8 +138,8 @@ def queue_statistics(stream: FcfsStream, window_s: float, servers: int) -> NodeS
         queue_area=float(stats[QUEUE_AREA]),
         busy_area=float(stats[BUSY_AREA]),
         ends_in_window=float(stats[ENDS_IN_WINDOW]),
-        latency=stream.sojourn.copy(),
-        sojourn=stream.sojourn.copy(),
+        latency=sojourn.copy(),
+        sojourn=sojourn.copy(),
     )
 
 
