@@ -72,7 +72,6 @@ class QueueRows:
         self.hours = hours
         self._busy = Accumulator.over(hours)
         self.stats = np.zeros(STATS_SIZE)
-        self.latency = histogram.empty()
         self.sojourn = histogram.empty()
         self.kept: list[Visits] = []
         self._keep = keep
@@ -119,7 +118,6 @@ class QueueRows:
         stats[WAIT_SUM] += wait.sum()
         stats[SOJOURN_SUM] += sojourn.sum()
         stats[LATENCY_SUM] += sojourn.sum()
-        histogram.add_many(self.latency, sojourn)
         histogram.add_many(self.sojourn, sojourn)
         a, s, e = arrival[admitted], start[admitted], end[admitted]
         stats[QUEUE_AREA] += _overlap(a, s, lo, hi).sum()
