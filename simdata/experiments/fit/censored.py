@@ -87,7 +87,7 @@ FAMILIES: dict[str, _Family] = {
 }
 
 
-def _hessian(f: Callable[[FloatArray], float], x: FloatArray, step: float = 1e-4) -> FloatArray:
+def hessian(f: Callable[[FloatArray], float], x: FloatArray, step: float = 1e-4) -> FloatArray:
     """Central-difference Hessian of ``f`` at ``x`` (two or three parameters: cheap)."""
     n = x.size
     h = np.zeros((n, n))
@@ -116,7 +116,7 @@ def fit_family(name: str, done: FloatArray, open_: FloatArray) -> FamilyFit:
 
     loglik = -negative(logs)
     try:
-        cov = np.linalg.inv(_hessian(negative, logs))
+        cov = np.linalg.inv(hessian(negative, logs))
         se = np.sqrt(np.maximum(np.diag(cov), 0.0))
     except np.linalg.LinAlgError:
         se = np.full(logs.size, math.inf)

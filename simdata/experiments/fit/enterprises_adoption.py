@@ -26,6 +26,7 @@ import numpy as np
 from scipy import optimize, special
 
 from simdata.arrays import FloatArray
+from simdata.experiments.fit.censored import hessian
 
 #: Growth rates searched, per month (e^{±1}: ×2.7 a month is beyond any adoption).
 MAX_GROWTH = 1.0
@@ -75,23 +76,6 @@ class AdoptionFit:
     aic: float
     n: int
     span_months: float
-
-
-def hessian(f: Callable[[FloatArray], float], x: FloatArray, step: float = 1e-4) -> FloatArray:
-    """Central-difference Hessian of ``f`` at ``x`` (two or three parameters: cheap)."""
-    n = x.size
-    h = np.zeros((n, n))
-    eye = np.eye(n) * step
-    for i in range(n):
-        for j in range(i, n):
-            value = (
-                f(x + eye[i] + eye[j])
-                - f(x + eye[i] - eye[j])
-                - f(x - eye[i] + eye[j])
-                + f(x - eye[i] - eye[j])
-            ) / (4 * step * step)
-            h[i, j] = h[j, i] = value
-    return h
 
 
 def standard_errors(f: Callable[[FloatArray], float], x: FloatArray) -> FloatArray:
