@@ -56,3 +56,22 @@ def test_window_simulates_only_the_last_day(simulated: Simulated) -> None:
     entered = table.filter(pl.col("kind") == "recursive")["arrivals"].sum()
     # network.traffic 250,000/d at a weekend factor 0.4 (2021-06-30 is a Wednesday: 1.0).
     assert 240_000 < entered < 260_000
+
+
+def test_registration_writes_load_their_nodes_servers(simulated: Simulated) -> None:
+    """Each node's servers also serve its enterprises' registration writes (the window's
+    daily registrations, as a Poisson stream); writes are not counted as resolutions."""
+    kpis = compute_kpis(simulated)
+    table = simulated.frames[NETWORK_NODES.name]
+    arrivals = dict(zip(table["node"], table["arrivals"], strict=True))
+    days = simulated.frames["enterprise_days"].filter(pl.col("date") == pl.date(2021, 6, 30))
+    owners = simulated.frames[NETWORK_ENTERPRISES.name]
+    assert owners["enterprises"].sum() > 0
+    total_writes = days["registrations"].sum()
+    served = 0.0
+    for node in ("fuzhou", "xiamen", "quanzhou", "electronics", "textiles"):
+        completed = kpis[f"resolution.throughput@node={node}"] * 86_400
+        served += completed - arrivals[node]  # beyond the node's resolutions: writes
+    assert abs(served - total_writes) < 6 * total_writes**0.5 + 50
+    # The path KPIs count resolutions only: a node's owned resolutions are unchanged.
+    assert kpis["resolution.arrivals_count@node=fuzhou"] < 0.5 * 250_000

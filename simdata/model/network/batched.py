@@ -106,7 +106,8 @@ class BatchedNetwork:
             self._block(self.source.next_block())
 
     def _block(self, block: NetworkBlock) -> None:
-        measured = (block.arrival >= self.measure_start_s) & (block.arrival < self.horizon_s)
+        window = (block.arrival >= self.measure_start_s) & (block.arrival < self.horizon_s)
+        measured = window & ~block.write  # writes load the servers, are not resolutions
         self._count(block.route[RECURSIVE], measured)
         rows = Rows.misses_of(block, measured)  # the hits were counted (:mod:`.hits`)
         bound = math.inf if block.exhausted else block.last_arrival

@@ -10,17 +10,22 @@ the ``network_nodes`` frame and each node's statistics, from which the per-node 
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+
 import polars as pl
 
 from simdata.model.component import World
 from simdata.model.frames import ENTERPRISE_DAYS, ENTERPRISES, NETWORK_ENTERPRISES, NETWORK_NODES
 from simdata.model.network.batched import BatchedNetwork
 from simdata.model.network.draws import NetworkSource
-from simdata.model.network.enterprises import enterprise_totals
+from simdata.model.network.enterprises import assign, enterprise_totals, write_rates
 from simdata.model.network.event import EventNetwork
 from simdata.model.network.plan import NetworkPlan
+from simdata.model.network.writes import WriteStream
 from simdata.model.resolution.component import AUTO_BATCHED_REQUESTS
 from simdata.scenario.models import Scenario
+from simdata.scenario.units import DAY_S
 
 
 class NetworkComponent:
@@ -44,6 +49,7 @@ class NetworkComponent:
             measure_s = max(measure_s, run.horizon - spec.window)
         start_s = max(run.sim_start_s, measure_s - run.warmup_s)
         source = NetworkSource(self.plan, world.streams, start_s, run.horizon, weekday)
+        self.assigned = self._assign_enterprises(source, measure_s)
         self.kind = engine = spec.engine
         if engine == "auto":
             expected = source.expected_count(start_s, run.horizon)
@@ -86,13 +92,28 @@ class NetworkComponent:
             world.extra_events += int(engine.arrivals.sum())
         world.info["network_engine"] = self.kind
 
+    def _assign_enterprises(self, source: NetworkSource, measure_s: float) -> pl.DataFrame | None:
+        """With an identifier economy: each enterprise's secondary node, and its nodes'
+        registration writes over the simulated window as the source's write stream."""
+        world = self.world
+        enterprises = world.recorder.get(ENTERPRISES)
+        days = world.recorder.get(ENTERPRISE_DAYS)
+        start_date = world.scenario.run.start_date
+        if enterprises is None or days is None or start_date is None:
+            return None
+        assigned = assign(self.plan, enterprises, world.streams)
+        first = start_date + dt.timedelta(days=math.floor(measure_s / DAY_S))
+        rates = write_rates(self.plan, assigned, days, first)
+        source.writes = WriteStream(rates, world.streams)
+        return assigned
+
     def _record_enterprises(self) -> None:
         """With an identifier economy: its enterprises' counts per secondary node."""
         world = self.world
         enterprises = world.recorder.get(ENTERPRISES)
         days = world.recorder.get(ENTERPRISE_DAYS)
         start_date = world.scenario.run.start_date
-        if enterprises is None or days is None or start_date is None:
+        if enterprises is None or days is None or start_date is None or self.assigned is None:
             return
-        totals = enterprise_totals(self.plan, enterprises, days, world.streams, start_date)
+        totals = enterprise_totals(self.plan, enterprises, days, self.assigned, start_date)
         world.recorder.put(NETWORK_ENTERPRISES, totals)

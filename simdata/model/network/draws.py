@@ -33,6 +33,7 @@ from simdata.model.network.plan import (
     Choice,
     NetworkPlan,
 )
+from simdata.model.network.writes import WriteStream, with_writes
 from simdata.model.resolution.arrivals import ArrivalProcess
 from simdata.scenario.network import LAYERS
 
@@ -65,6 +66,9 @@ class NetworkBlock:
     tail: FloatArray
     last_arrival: float
     exhausted: bool
+    #: Registration writes (with enterprises: :mod:`.writes`): not resolutions, never
+    #: measured; they load their secondary node's servers for its ``registration_time``.
+    write: BoolArray
 
     @property
     def kept(self) -> int:
@@ -101,6 +105,9 @@ class NetworkSource:
         self._node_rngs: dict[tuple[str, int], np.random.Generator] = {}
         self._drawn = 0
         self.exhausted = self.miss_share <= 0.0
+        #: Registration writes on the secondary nodes (set by the component).
+        self.writes: WriteStream | None = None
+        self._writes_from = start_s
 
     def expected_count(self, start_s: float, end_s: float) -> float:
         """Expected client resolutions in [start_s, end_s) (hits and misses)."""
@@ -153,8 +160,14 @@ class NetworkSource:
             tail=np.zeros(kept),
             last_arrival=float(arrival[-1]),
             exhausted=self.exhausted,
+            write=np.zeros(kept, dtype=np.bool_),
         )
-        self._drawn += kept
+        if self.writes is not None:
+            upper = self.horizon_s if self.exhausted else block.last_arrival
+            times, owners = self.writes.between(self._writes_from, upper)
+            self._writes_from = upper
+            block = with_writes(block, times, owners)
+        self._drawn += block.kept
         self._draw_per_node(block)
         return block
 
@@ -175,11 +188,19 @@ class NetworkSource:
         return chosen
 
     def _draw_per_node(self, block: NetworkBlock) -> None:
-        """Link latencies, service times, hit times and enterprise latencies, per node."""
+        """Link latencies, service times, write times and enterprise latencies, per node:
+        each node's streams serve its resolutions in request order (writes have their own
+        stream, ``write_time:NAME``, and no link or enterprise latency)."""
         plan = self.plan
         for layer in range(len(LAYERS)):
             for node, rows in _groups(block.route[layer], plan.size):
                 spec = plan.node(node)
+                writes = rows[block.write[rows]]
+                if len(writes):
+                    rows = rows[~block.write[rows]]
+                    block.service[layer, writes] = spec.registration_time.sample(
+                        self._node_rng("write_time", node), len(writes)
+                    )
                 if spec.link is not None:
                     block.link[layer, rows] = spec.link.sample(
                         self._node_rng("link", node), len(rows)

@@ -17,35 +17,59 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
+from simdata.arrays import FloatArray
 from simdata.engine.streams import Streams
 from simdata.model.frames import NETWORK_ENTERPRISES
 from simdata.model.network.plan import NetworkPlan
+from simdata.scenario.units import DAY_S
+
+
+def assign(plan: NetworkPlan, enterprises: pl.DataFrame, streams: Streams) -> pl.DataFrame:
+    """Each enterprise's secondary node: ``enterprise``, ``node`` (its name) and ``index``."""
+    uniforms = streams.generator("network", "enterprise_node").random(enterprises.height)
+    owner = plan.secondary.pick(uniforms)
+    return pl.DataFrame(
+        {
+            "enterprise": enterprises["enterprise"],
+            "node": np.asarray(plan.names, dtype=object)[owner].tolist(),
+            "index": owner,
+        },
+        schema={"enterprise": pl.Int64, "node": pl.String, "index": pl.Int64},
+    )
+
+
+def write_rates(
+    plan: NetworkPlan, assigned: pl.DataFrame, enterprise_days: pl.DataFrame, first: dt.date
+) -> FloatArray:
+    """Each node's registrations per second over the days from ``first`` on (by node index)."""
+    days = enterprise_days.filter(pl.col("date") >= first)
+    count = days["date"].n_unique()
+    rates = np.zeros(plan.size)
+    if count == 0:
+        return rates
+    per_node = (
+        days.join(assigned, on="enterprise").group_by("index").agg(pl.col("registrations").sum())
+    )
+    for index, registrations in per_node.iter_rows():
+        rates[index] = registrations / (count * DAY_S)
+    return rates
 
 
 def enterprise_totals(
     plan: NetworkPlan,
     enterprises: pl.DataFrame,
     enterprise_days: pl.DataFrame,
-    streams: Streams,
+    assigned: pl.DataFrame,
     start_date: dt.date,
 ) -> pl.DataFrame:
     """One row per secondary node: its enterprises and their counts (``network_enterprises``)."""
-    uniforms = streams.generator("network", "enterprise_node").random(enterprises.height)
-    owner = plan.secondary.pick(uniforms)
-    assigned = pl.DataFrame(
-        {
-            "enterprise": enterprises["enterprise"],
-            "node": np.asarray(plan.names, dtype=object)[owner].tolist(),
-        },
-        schema={"enterprise": pl.Int64, "node": pl.String},
-    )
     measured = enterprise_days.filter(pl.col("date") >= start_date)
     days = measured["date"].n_unique()
     per_enterprise = (
         measured.group_by("enterprise")
         .agg(pl.col("registrations").sum(), pl.col("resolutions").sum())
         .join(enterprises.select("enterprise", "identifiers_end"), on="enterprise", how="right")
-        .join(assigned, on="enterprise")
+        .join(assigned.select("enterprise", "node"), on="enterprise")
         .fill_null(0)
     )
     nodes = pl.DataFrame(

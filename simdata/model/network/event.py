@@ -219,7 +219,8 @@ class EventNetwork:
         source = self.source
         block = source.next_block()
         number = block.first // source.block
-        measured = (block.arrival >= self.measure_start_s) & (block.arrival < self.horizon_s)
+        window = (block.arrival >= self.measure_start_s) & (block.arrival < self.horizon_s)
+        measured = window & ~block.write  # writes load the servers, are not resolutions
         self._last_arrival = block.last_arrival
         self._count(block.route[RECURSIVE], measured)
         hits = np.flatnonzero(block.hit)

@@ -113,6 +113,12 @@ class NetworkNode(Section):
         "node of kind `enterprise`. 0 when absent; DOMAIN.md §5 (assumption): 10–50 ms.",
         examples=[{"dist": "uniform", "low": "10 ms", "high": "50 ms"}],
     )
+    registration_time: DurationDistribution = Field(
+        default_factory=lambda: _lognormal("5 ms"),
+        description="secondary: server time of one identifier registration write (with an "
+        "`enterprises` section: its enterprises' registrations load the node's servers; A: "
+        "lognormal, mean 5 ms, as `resolution.registration_time`).",
+    )
     backup_of: StrictStr | None = Field(
         default=None,
         description="top_level: the node this one backs up (Nanjing, Chengdu in the 5+2 "

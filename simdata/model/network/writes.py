@@ -1,0 +1,81 @@
+"""Registration writes on a network's secondary nodes (with enterprises).
+
+An enterprise registers its identifiers on its own secondary node (:mod:`.enterprises`);
+the writes go straight to that node's servers (no cache, no hops) and share them with
+resolutions, served for the node's ``registration_time``, as on the single node. The
+network simulates only its window (``network.window``), so each node's writes over it are
+a Poisson stream at the node's mean registration rate over the window's days — the
+economy's exact daily counts spread evenly over each day, an approximation of its weekly
+batches that keeps the total load right. Writes load the queues but are not resolutions:
+no KPI counts them as measured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simdata.arrays import FloatArray, IntArray
+from simdata.engine.streams import Streams
+from simdata.model.network.kernels import pick
+from simdata.model.network.plan import SECONDARY, SKIP
+
+if TYPE_CHECKING:  # draws imports this module
+    from simdata.model.network.draws import NetworkBlock
+
+#: The streams' component (as :mod:`.draws`).
+COMPONENT = "network"
+
+
+class WriteStream:
+    """The writes of every secondary node, a Poisson stream of rate ``rates.sum()``."""
+
+    def __init__(self, rates: FloatArray, streams: Streams) -> None:
+        self.rates = np.asarray(rates, dtype=np.float64)
+        self.total = float(self.rates.sum())
+        positive = np.flatnonzero(self.rates > 0)
+        self.nodes = positive.astype(np.int64)
+        cumulative = np.cumsum(self.rates[positive]) / max(self.total, 1e-300)
+        if len(cumulative):
+            cumulative[-1] = 1.0
+        self.cumulative = cumulative
+        self._count_rng = streams.generator(COMPONENT, "writes")
+        self._owner_rng = streams.generator(COMPONENT, "write_owner")
+
+    def between(self, lo: float, hi: float) -> tuple[FloatArray, IntArray]:
+        """The writes' times (sorted) in [lo, hi) and their nodes."""
+        if self.total <= 0 or hi <= lo:
+            return np.empty(0), np.empty(0, dtype=np.int64)
+        count = int(self._count_rng.poisson(self.total * (hi - lo)))
+        times = np.sort(lo + (hi - lo) * self._count_rng.random(count))
+        owners = np.empty(count, dtype=np.int64)
+        pick(self.cumulative, self.nodes, self._owner_rng.random(count), owners)
+        return times, owners
+
+
+def with_writes(block: NetworkBlock, times: FloatArray, owners: IntArray) -> NetworkBlock:
+    """``block`` with the writes merged in time order (ties: resolutions first)."""
+    if len(times) == 0:
+        return block
+    count, layers = len(times), block.route.shape[0]
+    route = np.full((layers, count), SKIP, dtype=np.int64)
+    route[SECONDARY] = owners
+    order = np.argsort(np.concatenate([block.arrival, times]), kind="stable")
+
+    def merged(mine: np.ndarray, theirs: np.ndarray) -> np.ndarray:
+        return np.concatenate([mine, theirs], axis=mine.ndim - 1)[..., order]
+
+    return replace(
+        block,
+        arrival=merged(block.arrival, times),
+        route=merged(block.route, route),
+        link=merged(block.link, np.zeros((layers, count))),
+        service=merged(block.service, np.full((layers, count), np.nan)),
+        owner=merged(block.owner, owners),
+        hit=merged(block.hit, np.zeros(count, dtype=np.bool_)),
+        hit_time=merged(block.hit_time, np.zeros(count)),
+        tail=merged(block.tail, np.zeros(count)),
+        write=merged(block.write, np.ones(count, dtype=np.bool_)),
+    )
