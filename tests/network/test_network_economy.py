@@ -75,3 +75,22 @@ def test_registration_writes_load_their_nodes_servers(simulated: Simulated) -> N
     assert abs(served - total_writes) < 6 * total_writes**0.5 + 50
     # The path KPIs count resolutions only: a node's owned resolutions are unchanged.
     assert kpis["resolution.arrivals_count@node=fuzhou"] < 0.5 * 250_000
+
+
+def test_prefix_filings_reach_the_top_level_node() -> None:
+    """Each enterprise's prefix filing (备案) is a write at a top-level node at its exact
+    filing time: Shanghai's servers complete the window's resolutions and its filings."""
+    overrides = [*OVERRIDES[:1], "network.window=7 d", "run.replications=1"]
+    simulated = simulate(simdata.load_scenario(SCENARIOS / "fujian-network.yaml", overrides), 0)
+    kpis = compute_kpis(simulated)
+    table = simulated.frames[NETWORK_NODES.name]
+    arrivals = dict(zip(table["node"], table["arrivals"], strict=True))
+    end = simulated.window.end_s
+    filed = simulated.frames[ENTERPRISES.name].filter(
+        ~pl.col("initial") & (pl.col("filed_s") >= end - 7 * 86_400) & (pl.col("filed_s") < end)
+    )
+    assert filed.height >= 5
+    completed = kpis["resolution.throughput@node=shanghai"] * 7 * 86_400
+    # Completions in the window: its arrivals and filings, give or take the few in flight
+    # at its two ends (sojourns of milliseconds).
+    assert abs(completed - arrivals["shanghai"] - filed.height) <= 3

@@ -22,7 +22,7 @@ from simdata.model.network.draws import NetworkSource
 from simdata.model.network.enterprises import assign, enterprise_totals, write_rates
 from simdata.model.network.event import EventNetwork
 from simdata.model.network.plan import NetworkPlan
-from simdata.model.network.writes import WriteStream
+from simdata.model.network.writes import Filings, WriteStream
 from simdata.model.resolution.component import AUTO_BATCHED_REQUESTS
 from simdata.scenario.models import Scenario
 from simdata.scenario.units import DAY_S
@@ -105,6 +105,11 @@ class NetworkComponent:
         first = start_date + dt.timedelta(days=math.floor(measure_s / DAY_S))
         rates = write_rates(self.plan, assigned, days, first)
         source.writes = WriteStream(rates, world.streams)
+        if self.plan.top_level.nodes.size:
+            joined = enterprises.filter(~pl.col("initial") & pl.col("filed_s").is_not_null())
+            times = joined["filed_s"].to_numpy()
+            uniforms = world.streams.generator("network", "filing_top").random(len(times))
+            source.filings = Filings(times, self.plan.top_level.pick(uniforms))
         return assigned
 
     def _record_enterprises(self) -> None:

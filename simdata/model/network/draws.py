@@ -33,7 +33,7 @@ from simdata.model.network.plan import (
     Choice,
     NetworkPlan,
 )
-from simdata.model.network.writes import WriteStream, with_writes
+from simdata.model.network.writes import Filings, WriteStream, with_writes
 from simdata.model.resolution.arrivals import ArrivalProcess
 from simdata.scenario.network import LAYERS
 
@@ -107,6 +107,8 @@ class NetworkSource:
         self.exhausted = self.miss_share <= 0.0
         #: Registration writes on the secondary nodes (set by the component).
         self.writes: WriteStream | None = None
+        #: Prefix filings at the top-level nodes (set by the component).
+        self.filings: Filings | None = None
         self._writes_from = start_s
 
     def expected_count(self, start_s: float, end_s: float) -> float:
@@ -162,11 +164,14 @@ class NetworkSource:
             exhausted=self.exhausted,
             write=np.zeros(kept, dtype=np.bool_),
         )
+        upper = self.horizon_s if self.exhausted else block.last_arrival
         if self.writes is not None:
-            upper = self.horizon_s if self.exhausted else block.last_arrival
             times, owners = self.writes.between(self._writes_from, upper)
-            self._writes_from = upper
             block = with_writes(block, times, owners)
+        if self.filings is not None:
+            times, tops = self.filings.between(self._writes_from, upper)
+            block = with_writes(block, times, tops, TOP_LEVEL)
+        self._writes_from = upper
         self._drawn += block.kept
         self._draw_per_node(block)
         return block
@@ -189,8 +194,8 @@ class NetworkSource:
 
     def _draw_per_node(self, block: NetworkBlock) -> None:
         """Link latencies, service times, write times and enterprise latencies, per node:
-        each node's streams serve its resolutions in request order (writes have their own
-        stream, ``write_time:NAME``, and no link or enterprise latency)."""
+        each node's streams serve its resolutions in request order (writes and filings have
+        their own stream, ``write_time:NAME``, and no link or enterprise latency)."""
         plan = self.plan
         for layer in range(len(LAYERS)):
             for node, rows in _groups(block.route[layer], plan.size):

@@ -1,7 +1,9 @@
 """Registration writes on a network's secondary nodes (with enterprises).
 
-An enterprise registers its identifiers on its own secondary node (:mod:`.enterprises`);
-the writes go straight to that node's servers (no cache, no hops) and share them with
+An enterprise files its prefix (备案) with a top-level node when it joins and registers its
+identifiers on its own secondary node (:mod:`.enterprises`). The filings are the
+economy's exact filing times, at a top-level node drawn by the top-level nodes' shares;
+the writes go straight to their node's servers (no cache, no hops) and share them with
 resolutions, served for the node's ``registration_time``, as on the single node. The
 network simulates only its window (``network.window``), so each node's writes over it are
 a Poisson stream at the node's mean registration rate over the window's days — the
@@ -55,13 +57,16 @@ class WriteStream:
         return times, owners
 
 
-def with_writes(block: NetworkBlock, times: FloatArray, owners: IntArray) -> NetworkBlock:
-    """``block`` with the writes merged in time order (ties: resolutions first)."""
+def with_writes(
+    block: NetworkBlock, times: FloatArray, nodes: IntArray, layer: int = SECONDARY
+) -> NetworkBlock:
+    """``block`` with writes to ``nodes`` of ``layer`` merged in time order (ties:
+    resolutions first); a write visits only its node."""
     if len(times) == 0:
         return block
     count, layers = len(times), block.route.shape[0]
     route = np.full((layers, count), SKIP, dtype=np.int64)
-    route[SECONDARY] = owners
+    route[layer] = nodes
     order = np.argsort(np.concatenate([block.arrival, times]), kind="stable")
 
     def merged(mine: np.ndarray, theirs: np.ndarray) -> np.ndarray:
@@ -73,9 +78,23 @@ def with_writes(block: NetworkBlock, times: FloatArray, owners: IntArray) -> Net
         route=merged(block.route, route),
         link=merged(block.link, np.zeros((layers, count))),
         service=merged(block.service, np.full((layers, count), np.nan)),
-        owner=merged(block.owner, owners),
+        owner=merged(block.owner, np.zeros(count, dtype=np.int64)),
         hit=merged(block.hit, np.zeros(count, dtype=np.bool_)),
         hit_time=merged(block.hit_time, np.zeros(count)),
         tail=merged(block.tail, np.zeros(count)),
         write=merged(block.write, np.ones(count, dtype=np.bool_)),
     )
+
+
+class Filings:
+    """The prefix filings in the simulated span: exact times and their top-level nodes."""
+
+    def __init__(self, times: FloatArray, nodes: IntArray) -> None:
+        order = np.argsort(times, kind="stable")
+        self.times = np.asarray(times, dtype=np.float64)[order]
+        self.nodes = np.asarray(nodes, dtype=np.int64)[order]
+
+    def between(self, lo: float, hi: float) -> tuple[FloatArray, IntArray]:
+        """The filings in [lo, hi)."""
+        first, last = np.searchsorted(self.times, [lo, hi], side="left")
+        return self.times[first:last], self.nodes[first:last]

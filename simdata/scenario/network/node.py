@@ -115,9 +115,9 @@ class NetworkNode(Section):
     )
     registration_time: DurationDistribution = Field(
         default_factory=lambda: _lognormal("5 ms"),
-        description="secondary: server time of one identifier registration write (with an "
-        "`enterprises` section: its enterprises' registrations load the node's servers; A: "
-        "lognormal, mean 5 ms, as `resolution.registration_time`).",
+        description="Server time of one write (with an `enterprises` section): a secondary "
+        "node's identifier registrations, a top-level node's prefix filings (A: lognormal, "
+        "mean 5 ms, as `resolution.registration_time`).",
     )
     backup_of: StrictStr | None = Field(
         default=None,
