@@ -5,21 +5,19 @@ from __future__ import annotations
 
 import io
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
-from click.testing import CliRunner
 
-from simdata.cli import cli
 from simdata.experiments.fit import fit_enterprises
 from simdata.experiments.fit.enterprises_fit import EnterprisesFit
 from simdata.experiments.fit.enterprises_log import TEMPLATE, parse_enterprises
 from simdata.model.identifiers.enterprises import MONTH_S
 from simdata.scenario.loader import load_scenario
 from simdata.scenario.units import DAY_S
+from tests.fit.cli_fit import assert_bad_file_refused, invoke
 from tests.fit.enterprises_synthetic import (
     BASELINE,
     BASS,
@@ -34,11 +32,6 @@ from tests.fit.enterprises_synthetic import (
 pytestmark = pytest.mark.unit
 
 WORLD = scenario()
-
-
-def invoke(*args: str | os.PathLike[str]) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -193,15 +186,7 @@ BAD_FILES = [
 @pytest.mark.parametrize(("name", "text", "message"), BAD_FILES, ids=[b[0] for b in BAD_FILES])
 def test_bad_files_are_one_line_errors(tmp_path: Path, name: str, text: str, message: str) -> None:
     """Each bad file: exit 2, one line naming the file, row and column, nothing written."""
-    path = tmp_path / "bad.csv"
-    path.write_text(text, encoding="utf-8")
-    out = tmp_path / "fitted.yaml"
-    code, _, stderr = invoke("fit", path, "--as", "enterprises", "--out", out)
-    assert code == 2, name
-    assert len(stderr.strip().splitlines()) == 1, stderr
-    assert str(path) in stderr
-    assert message in stderr, stderr
-    assert not out.exists()
+    assert_bad_file_refused(tmp_path, "enterprises", text, message)
 
 
 @pytest.mark.slow

@@ -2,33 +2,26 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
-from click.testing import CliRunner
 
 import simdata
-from simdata.cli import cli
 from simdata.experiments.fit import fit_node
 from simdata.experiments.fit.censored import fit_family
 from simdata.experiments.fit.counts import wilson
 from simdata.experiments.fit.node_log import TEMPLATE
 from simdata.experiments.fit.traffic_fit import fit_traffic
 from tests.conftest import SCENARIOS
+from tests.fit.cli_fit import assert_bad_file_refused, invoke
 from tests.fit.node_synthetic import START, NodeTruth, node_draw, node_log
 
 pytestmark = pytest.mark.unit
 
 #: A smaller log (about 10,000 requests over two weeks): fast to write and fit.
 SMALL = NodeTruth(rate_per_s=0.01)
-
-
-def invoke(*args: str | os.PathLike[str]) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 def _csv(tmp_path: Path, frame: pl.DataFrame, name: str = "node.csv") -> Path:
@@ -215,12 +208,4 @@ def test_bad_files_are_one_line_and_exit_2(
     tmp_path: Path, case: str, text: str, message: str
 ) -> None:
     """Each bad file is refused with one line naming file, row and column; nothing written."""
-    path = tmp_path / "bad.csv"
-    path.write_text(text, encoding="utf-8")
-    out = tmp_path / "fitted.yaml"
-    code, stdout, stderr = invoke("fit", path, "--as", "node", "--out", out)
-    assert code == 2, (case, stdout, stderr)
-    assert stderr.count("\n") == 1, stderr
-    assert stderr.startswith(str(path)), stderr
-    assert message in stderr, stderr
-    assert not out.exists()
+    assert_bad_file_refused(tmp_path, "node", text, message)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
-from click.testing import CliRunner
 
 import simdata
-from simdata.cli import cli
 from simdata.experiments.fit import fit_requests, read_log
 from simdata.experiments.fit.censored import fit_family, naive_lognormal_median
 from simdata.experiments.fit.reading import LogError
@@ -19,17 +16,13 @@ from simdata.experiments.fit.requests_log import TEMPLATE, parse_requests
 from simdata.model.calendar import WorkCalendar
 from simdata.scenario.calendar_spec import CalendarSpec
 from tests.conftest import SCENARIOS
+from tests.fit.cli_fit import assert_bad_file_refused, invoke
 from tests.fit.synthetic import TRUTH, Truth, requests_log
 
 pytestmark = pytest.mark.unit
 
 #: Long reviews over a short log: about one review in five is still open at its end.
 CENSORED = Truth({"government": 80.0}, 13.0, 1.0, 0.5, 0.2, 0.1, days=30)
-
-
-def invoke(*args: str | os.PathLike[str]) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, [str(a) for a in args])
-    return result.exit_code, result.stdout, result.stderr
 
 
 def _csv(tmp_path: Path, frame: pl.DataFrame, name: str = "requests.csv") -> Path:
@@ -211,15 +204,7 @@ def test_bad_files_are_one_line_and_exit_2(
     tmp_path: Path, case: str, text: str, message: str
 ) -> None:
     """Each bad file is refused with one line naming file, row and column; nothing written."""
-    path = tmp_path / "bad.csv"
-    path.write_text(text, encoding="utf-8")
-    out = tmp_path / "fitted.yaml"
-    code, stdout, stderr = invoke("fit", path, "--as", "requests", "--out", out)
-    assert code == 2, (case, stdout, stderr)
-    assert stderr.count("\n") == 1, stderr
-    assert stderr.startswith(str(path)), stderr
-    assert message in stderr, stderr
-    assert not out.exists()
+    assert_bad_file_refused(tmp_path, "requests", text, message)
 
 
 def test_log_error_names_file_row_and_column() -> None:
