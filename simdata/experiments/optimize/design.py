@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Valida
 
 from simdata import kpi_names
 from simdata.errors import ScenarioError
-from simdata.experiments.sweep.design import Parameter, split_path, validated
+from simdata.experiments.sweep.design import Parameter, located_error, split_path, validated
 from simdata.scenario.loader import kpi_context
 from simdata.scenario.models import MAX_REPLICATIONS, Target
 from simdata.scenario.strict_yaml import SourceMap, read_yaml_file
@@ -149,13 +149,7 @@ class LoadedOptimizeDesign:
     source: SourceMap
 
     def error(self, path: FieldPath, message: str) -> ScenarioError:
-        origin = self.source.locate(path)
-        return ScenarioError(
-            message,
-            file=self.file,
-            line=origin.line if origin else None,
-            path=".".join(str(p) for p in path),
-        )
+        return located_error(self.source, self.file, path, message)
 
     def tolerance_for(self, kpi: str) -> Tolerance:
         """The tolerance of a constraint on ``kpi`` (its own entry, else ``default``)."""

@@ -123,6 +123,17 @@ class Design(_Strict):
     parameters: list[Parameter] = Field(min_length=1, description="The levers.")
 
 
+def located_error(source: SourceMap, file: str, path: FieldPath, message: str) -> ScenarioError:
+    """A design file's one-line error at ``path``, with the line it came from."""
+    origin = source.locate(path)
+    return ScenarioError(
+        message,
+        file=file,
+        line=origin.line if origin else None,
+        path=".".join(str(p) for p in path),
+    )
+
+
 @dataclass(frozen=True)
 class LoadedDesign:
     """A validated design and where its fields came from (for error lines)."""
@@ -132,13 +143,7 @@ class LoadedDesign:
     source: SourceMap
 
     def error(self, path: FieldPath, message: str) -> ScenarioError:
-        origin = self.source.locate(path)
-        return ScenarioError(
-            message,
-            file=self.file,
-            line=origin.line if origin else None,
-            path=".".join(str(p) for p in path),
-        )
+        return located_error(self.source, self.file, path, message)
 
 
 def split_path(text: str) -> list[str | int]:
