@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from simdata.cli import cli
 from simdata.experiments.backtest import backtest
 from simdata.experiments.backtest.observe import observed_csv
-from tests.report.test_browser import CJK, EXPONENT, _requested_urls, browser
+from tests.report.test_browser import CJK, EXPONENT, browser, offline_page
 
 __all__ = ["browser"]  # the report tests' Chromium fixture, used here
 
@@ -45,19 +45,7 @@ def test_backtest_report_in_a_real_browser(browser: Any, backtest_dir: Path, lan
     outcome = CliRunner().invoke(cli, ["report", str(backtest_dir), "--lang", lang])
     assert outcome.exit_code == 0, outcome.output
     path = backtest_dir / ("report.zh.html" if lang == "zh" else "report.html")
-    browser.get_log("browser")
-    browser.get_log("performance")
-    browser.get(path.resolve().as_uri())
-    state = browser.execute_script(
-        "return {text: document.body.innerText,"
-        " images: Array.from(document.images).map(i => [i.complete, i.naturalWidth]),"
-        " tables: Array.from(document.querySelectorAll('table')).map(t => t.rows.length),"
-        " headings: Array.from(document.querySelectorAll('h2, h3')).map(e => e.innerText)}"
-    )
-    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
-    assert [u for u in _requested_urls(browser) if not u.startswith(("file:", "data:"))] == []
-    assert state["images"]
-    assert all(complete and width > 0 for complete, width in state["images"])
+    state = offline_page(browser, path)
     text = state["text"]
     question, too_low, consistent, holm = EXPECTED[lang]
     assert question in text
@@ -66,6 +54,6 @@ def test_backtest_report_in_a_real_browser(browser: Any, backtest_dir: Path, lan
     assert holm in text
     assert EXPONENT.findall(text) == []
     days = 31 + 28  # January and February 2026, one row per observed day
-    assert state["tables"][:2] == [1 + 2, 1 + 2 + days]  # header + KPIs; header + periods
+    assert state["rows"][:2] == [1 + 2, 1 + 2 + days]  # header + KPIs; header + periods
     if lang == "zh":
         assert all(CJK.search(h) for h in state["headings"] if h), state["headings"]

@@ -18,7 +18,7 @@ from simdata.cli import cli
 from simdata.experiments.optimize import optimize
 from simdata.report import build_report
 from tests.optimize.queueing import write_queue
-from tests.report.test_browser import CJK, EXPONENT, _requested_urls, browser
+from tests.report.test_browser import CJK, EXPONENT, browser, offline_page
 
 __all__ = ["browser"]  # the report tests' Chromium fixture, used here
 
@@ -75,19 +75,7 @@ def test_optimize_report_in_a_real_browser(browser: Any, optimize_dir: Path, lan
     outcome = CliRunner().invoke(cli, ["report", str(optimize_dir), "--lang", lang])
     assert outcome.exit_code == 0, outcome.output
     path = optimize_dir / ("report.zh.html" if lang == "zh" else "report.html")
-    browser.get_log("browser")
-    browser.get_log("performance")
-    browser.get(path.resolve().as_uri())
-    state = browser.execute_script(
-        "return {text: document.body.innerText,"
-        " images: Array.from(document.images).map(i => [i.complete, i.naturalWidth]),"
-        " tables: Array.from(document.querySelectorAll('table')).map(t => t.innerText),"
-        " headings: Array.from(document.querySelectorAll('h2, h3')).map(e => e.innerText)}"
-    )
-    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
-    assert [u for u in _requested_urls(browser) if not u.startswith(("file:", "data:"))] == []
-    assert state["images"]
-    assert all(complete and width > 0 for complete, width in state["images"])
+    state = offline_page(browser, path)
     text = state["text"]
     cost, guarantee, infeasible, fails = EXPECTED[lang]
     assert cost in text

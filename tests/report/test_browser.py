@@ -138,6 +138,27 @@ def real_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return build_real_dirs(tmp_path_factory.mktemp("real"))
 
 
+def offline_page(browser: Any, path: Path) -> dict[str, Any]:
+    """Open the page ``path`` and check it loaded offline: no console error, no request
+    beyond the file (and data: URLs), every image drawn. Its text, tables (each as text
+    and as its number of rows) and headings."""
+    browser.get_log("browser")
+    browser.get_log("performance")
+    browser.get(path.resolve().as_uri())
+    state: dict[str, Any] = browser.execute_script(
+        "return {text: document.body.innerText,"
+        " images: Array.from(document.images).map(i => [i.complete, i.naturalWidth]),"
+        " tables: Array.from(document.querySelectorAll('table')).map(t => t.innerText),"
+        " rows: Array.from(document.querySelectorAll('table')).map(t => t.rows.length),"
+        " headings: Array.from(document.querySelectorAll('h2, h3')).map(e => e.innerText)}"
+    )
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+    assert [u for u in _requested_urls(browser) if not u.startswith(("file:", "data:"))] == []
+    assert state["images"]
+    assert all(complete and width > 0 for complete, width in state["images"])
+    return state
+
+
 def _page_state(browser: Any, path: Path) -> dict[str, Any]:
     browser.get_log("browser")
     browser.get(path.resolve().as_uri())
