@@ -32,6 +32,7 @@ latency, like the batched engine's.
 
 from __future__ import annotations
 
+import bisect
 import math
 from array import array
 from collections import deque
@@ -172,6 +173,8 @@ class EventNetwork:
         self._queues_at = plan.queues.tolist()
         self._blocks: dict[int, tuple[NetworkBlock, BoolArray]] = {}
         self._left: dict[int, int] = {}
+        #: The first ids of the live blocks, ascending (the keys of ``_blocks``).
+        self._firsts: list[int] = []
         self._order = ReorderBuffer()
         #: First-queue arrivals released: time, id, node, service there, measured.
         self._due: tuple[list[float], list[int], list[int], list[float], list[bool]]
@@ -215,20 +218,14 @@ class EventNetwork:
             _At(self.env, self._last_arrival, URGENT, None).callbacks.append(self._feed)
 
     def _draw(self) -> None:
-        """Draw a block: hits and queue-less paths end now (vectors); the rest are due."""
+        """Draw a block: queue-less paths end now (vectors); the rest are due."""
         source = self.source
         block = source.next_block()
-        number = block.first // source.block
+        number = block.first
         window = (block.arrival >= self.measure_start_s) & (block.arrival < self.horizon_s)
         measured = window & ~block.write  # writes load the servers, are not resolutions
         self._last_arrival = block.last_arrival
         self._count(block.route[RECURSIVE], measured)
-        hits = np.flatnonzero(block.hit)
-        if len(hits):
-            entry = block.route[RECURSIVE, hits]
-            np.add.at(self.hits, entry[measured[hits]], 1)
-            latency = block.link[RECURSIVE, hits] + block.hit_time[hits]
-            self._end_many(block.first + hits, block.owner[hits], latency, measured[hits], True)
         misses, t, node = self._first_queue(block, measured)
         queued = node != SKIP
         done = misses[~queued]
@@ -237,6 +234,7 @@ class EventNetwork:
         if queued.any():
             self._blocks[number] = (block, measured)
             self._left[number] = int(queued.sum())
+            self._firsts.append(number)  # blocks are drawn in id order
         first = misses[queued]
         service = block.service[self.plan.layer[node[queued]], first]
         when, columns = self._order.release(
@@ -254,7 +252,7 @@ class EventNetwork:
     ) -> tuple[IntArray, FloatArray, IntArray]:
         """The misses, their arrival time at their first queue node and that node (SKIP:
         none; the time is then the end of the path), with the batched engine's arithmetic."""
-        misses = np.flatnonzero(~block.hit)
+        misses = np.arange(block.kept)  # the cache hits were counted (:mod:`.hits`)
         route, link = block.route[:, misses], block.link[:, misses]
         entered = route[RECURSIVE] != SKIP
         t = block.arrival[misses] + np.where(entered, link[RECURSIVE], 0.0)
@@ -321,7 +319,7 @@ class EventNetwork:
     def _advance(self, index: int, layer: int, t: float) -> None:
         """Move request ``index`` on from ``layer`` at time ``t``: to its next queue node,
         or to the end of its path (the batched engine's arithmetic)."""
-        block, measured = self._blocks[index // self.source.block]
+        block, measured = self._blocks[self._block_of(index)]
         j = index - block.first
         route, link = block.route, block.link
         counted = bool(measured[j])
@@ -342,7 +340,7 @@ class EventNetwork:
 
     def _end(self, index: int, latency: float) -> None:
         """Request ``index`` (not a hit) ends with ``latency`` (NaN: rejected)."""
-        number = index // self.source.block
+        number = self._block_of(index)
         block, measured = self._blocks[number]
         j = index - block.first
         ids, owners, latencies, flags = self._ended
@@ -355,6 +353,12 @@ class EventNetwork:
         self._left[number] -= 1
         if self._left[number] == 0:  # the block's last request in flight: drop its draws
             del self._blocks[number], self._left[number]
+            self._firsts.remove(number)
+
+    def _block_of(self, index: int) -> int:
+        """The first id of the live block holding request ``index`` (blocks hold a varying
+        number of requests once registration writes are merged in)."""
+        return self._firsts[bisect.bisect_right(self._firsts, index) - 1]
 
     def _fold_ended(self) -> None:
         ids, owners, latencies, flags = self._ended
