@@ -46,11 +46,11 @@ BLOCK = 1 << 19
 class NetworkBlock:
     """The next resolutions before the horizon, with every draw their path needs.
 
-    ``route[layer]`` is the node visited in each layer (:data:`SKIP` when none; a cache
-    hit visits only its recursive node), ``link[layer]`` the latency of the hop into it,
-    ``service[layer]`` its service time there (NaN without a queue). ``owner`` is the
-    secondary node owning the identifier (hits included), ``tail`` the enterprise-node
-    latency of a secondary without enterprise nodes, ``hit_time`` a hit's answer time.
+    Every resolution here missed the cache (hits are counted: :mod:`.hits`).
+    ``route[layer]`` is the node visited in each layer (:data:`SKIP` when none),
+    ``link[layer]`` the latency of the hop into it, ``service[layer]`` its service time there
+    (NaN without a queue). ``owner`` is the secondary node owning the identifier, ``tail``
+    the enterprise-node latency of a secondary without enterprise nodes.
     ``last_arrival`` is the last *drawn* client arrival: no later resolution reaches any
     node before it.
     """
@@ -61,8 +61,6 @@ class NetworkBlock:
     link: FloatArray
     service: FloatArray
     owner: IntArray
-    hit: BoolArray
-    hit_time: FloatArray
     tail: FloatArray
     last_arrival: float
     exhausted: bool
@@ -157,8 +155,6 @@ class NetworkSource:
             link=np.zeros((len(LAYERS), kept)),
             service=np.full((len(LAYERS), kept), np.nan),
             owner=owner,
-            hit=np.zeros(kept, dtype=np.bool_),
-            hit_time=np.zeros(kept),
             tail=np.zeros(kept),
             last_arrival=float(arrival[-1]),
             exhausted=self.exhausted,

@@ -79,8 +79,6 @@ def with_writes(
         link=merged(block.link, np.zeros((layers, count))),
         service=merged(block.service, np.full((layers, count), np.nan)),
         owner=merged(block.owner, np.zeros(count, dtype=np.int64)),
-        hit=merged(block.hit, np.zeros(count, dtype=np.bool_)),
-        hit_time=merged(block.hit_time, np.zeros(count)),
         tail=merged(block.tail, np.zeros(count)),
         write=merged(block.write, np.ones(count, dtype=np.bool_)),
     )
